@@ -14,6 +14,10 @@ export interface BusMessage {
   readonly position: StreamPosition;
 }
 
+export interface PublishOptions {
+  readonly latestTtlMs?: number;
+}
+
 export type BusHandler = (message: BusMessage) => void;
 
 /**
@@ -22,7 +26,11 @@ export type BusHandler = (message: BusMessage) => void;
  * transport only listens to a topic while someone local subscribes to it.
  */
 export interface Bus {
-  publish(topic: string, data: NormalizedMessage): StreamPosition;
+  /**
+   * Publish to a topic's subscribers. With `latestTtlMs`, the message also becomes the topic's
+   * latest value (stateful streams: book, ticker, quote), without serializing it twice.
+   */
+  publish(topic: string, data: NormalizedMessage, opts?: PublishOptions): StreamPosition;
   /** Returns the function that ends this subscription. */
   subscribe(topic: string, handler: BusHandler): () => void;
   /** Topics with at least one local subscriber. */

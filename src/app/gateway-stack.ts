@@ -1,0 +1,32 @@
+import type { Bus } from '../bus/bus.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../core/logger.js';
+import { createGateway, type Gateway } from '../gateway/server.js';
+import { PUBLIC_DIR } from './paths.js';
+
+export interface GatewayStack {
+  readonly gateway: Gateway;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startGatewayStack(opts: {
+  bus: Bus;
+  config: Config;
+  symbols: readonly string[];
+  logger: Logger;
+}): Promise<GatewayStack> {
+  const { config } = opts;
+  const gateway = createGateway({
+    bus: opts.bus,
+    port: config.gatewayPort,
+    host: config.host,
+    logger: opts.logger.child({ component: 'gateway' }),
+    publicDir: PUBLIC_DIR,
+    pricePairs: [...opts.symbols],
+    limits: { maxConnections: config.maxConnections, maxSubscriptionsPerClient: config.maxSubscriptionsPerClient },
+  });
+  const { port } = await gateway.listen();
+  opts.logger.info({ url: `http://${config.host}:${port}` }, 'gateway listening');
+  return { gateway, port, close: () => gateway.close() };
+}

@@ -1,0 +1,30 @@
+import { startGatewayStack } from '../app/gateway-stack.js';
+import { startIngest } from '../app/ingest-stack.js';
+import { onShutdownSignal } from '../app/shutdown.js';
+import { MemoryBus } from '../bus/memory.js';
+import { NotAvailableError } from '../core/errors.js';
+import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
+
+const DEFAULT_SYMBOLS = ['BTC/USDT', 'ETH/USDT'];
+
+/** `tickstream gateway`: the gateway with ingest from the exchanges (or a replay hub via --upstream). */
+export async function runGateway(flags: CommonFlags): Promise<number> {
+  const config = await resolveConfig(flags, 'gatewayPort');
+  const logger = loggerFor(config);
+  if (config.bus !== 'memory') {
+    throw new NotAvailableError(`--bus ${config.bus} is not available yet: this build has the memory bus. Omit --bus.`);
+  }
+  const symbols = config.symbols ?? DEFAULT_SYMBOLS;
+  const bus = new MemoryBus();
+  const gateway = await startGatewayStack({ bus, config, symbols, logger });
+  const ingest = startIngest({
+    bus,
+    exchanges: config.exchanges,
+    symbols,
+    upstream: config.upstream,
+    bookDepth: config.bookDepth,
+    logger,
+  });
+  await onShutdownSignal([() => ingest.close(), () => gateway.close(), () => bus.close()], logger);
+  return 0;
+}

@@ -1,0 +1,113 @@
+import { Command, CommanderError, Option } from 'commander';
+import { TickstreamError } from '../core/errors.js';
+import { runBench } from './bench.js';
+import type { CommonFlags } from './commands.js';
+import { runGateway } from './gateway.js';
+import { runGenerate } from './generate.js';
+import { runReplay } from './replay.js';
+import { runStart } from './start.js';
+
+/** Exit code for a command this build does not provide yet. */
+export const EXIT_NOT_AVAILABLE = 2;
+
+type Runner = (flags: CommonFlags) => Promise<number>;
+
+function commonOptions(cmd: Command, which: ReadonlyArray<keyof typeof OPTIONS>): Command {
+  for (const name of which) cmd.addOption(OPTIONS[name]());
+  return cmd;
+}
+
+const OPTIONS = {
+  config: () => new Option('--config <file>', 'JSON config file'),
+  data: () => new Option('--data <dir>', 'storage root of recordings'),
+  state: () => new Option('--state <dir>', 'directory for replay offsets'),
+  port: () => new Option('--port <n>', 'port to listen on'),
+  hubPort: () => new Option('--hub-port <n>', 'replay hub port (default 3100)'),
+  host: () => new Option('--host <addr>', 'address to listen on (default 127.0.0.1)'),
+  exchanges: () => new Option('--exchanges <list>', 'comma list of binance,kraken,okx,alpaca'),
+  speed: () => new Option('--speed <1|N|max>', 'replay pacing: 1 historical, N times faster, or max'),
+  loop: () => new Option('--loop', 'replay the data again when it ends, with rising times and ids'),
+  noLoop: () => new Option('--no-loop', 'stop when the data ends'),
+  bus: () => new Option('--bus <memory|redis://…>', 'message bus'),
+  upstream: () => new Option('--upstream <url>', 'replay hub base URL to ingest from instead of the exchanges'),
+  logLevel: () => new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent'),
+  seed: () => new Option('--seed <seed>', 'generator seed'),
+  minutes: () => new Option('--minutes <n>', 'minutes of market time to generate'),
+  symbols: () => new Option('--symbols <list>', 'comma list of BASE/QUOTE pairs, e.g. BTC/USDT,ETH/USDT'),
+} as const;
+
+function notAvailable(name: string, what: string): Runner {
+  return async () => {
+    process.stderr.write(`tickstream ${name}: not available yet — ${what}\n`);
+    return EXIT_NOT_AVAILABLE;
+  };
+}
+
+export function buildProgram(setCode: (code: number) => void): Command {
+  const program = new Command('tickstream')
+    .description('Replay recorded exchange data as the exchanges’ own streams, ingest, and fan out prices.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  const run = (runner: Runner) => async (flags: CommonFlags) => setCode(await runner(flags));
+
+  commonOptions(
+    program.command('start', { isDefault: true }).description('replay hub + ingest + gateway + dashboard on the sample data'),
+    ['config', 'data', 'state', 'port', 'hubPort', 'host', 'exchanges', 'speed', 'loop', 'noLoop', 'bus', 'logLevel'],
+  ).action(run(runStart));
+  commonOptions(program.command('replay').description('replay hub and publishers only'), [
+    'config',
+    'data',
+    'state',
+    'port',
+    'host',
+    'exchanges',
+    'speed',
+    'loop',
+    'noLoop',
+    'logLevel',
+  ]).action(run(runReplay));
+  commonOptions(program.command('gateway').description('gateway, with ingest from the exchanges or --upstream'), [
+    'config',
+    'port',
+    'host',
+    'exchanges',
+    'bus',
+    'upstream',
+    'symbols',
+    'logLevel',
+  ]).action(run(runGateway));
+  commonOptions(program.command('generate').description('write a seeded synthetic dataset in the REST formats'), [
+    'config',
+    'data',
+    'seed',
+    'minutes',
+    'symbols',
+    'logLevel',
+  ]).action(run(runGenerate));
+  program
+    .command('record')
+    .description('poll exchange REST endpoints into the storage layout')
+    .allowUnknownOption()
+    .action(run(notAvailable('record', 'recording from the live exchanges comes in a later release; use `generate`.')));
+  commonOptions(program.command('bench').description('benchmark suite (figures beside a plain-ws baseline)'), [
+    'logLevel',
+  ]).action(run(runBench));
+  return program;
+}
+
+/** Entry point; returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => (code = c));
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof TickstreamError) {
+      process.stderr.write(`tickstream: ${err.message}\n`);
+      return err.code === 'ERR_NOT_AVAILABLE' ? EXIT_NOT_AVAILABLE : 1;
+    }
+    throw err;
+  }
+}

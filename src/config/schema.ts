@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { EXCHANGES } from '../core/types.js';
+
+const port = z.coerce
+  .number({ error: 'must be a port number (0-65535)' })
+  .int('must be a whole port number')
+  .min(0, 'must be a port number (0-65535)')
+  .max(65535, 'must be a port number (0-65535)');
+
+const SPEED_HINT = 'must be 1 (historical), a positive number N (N times faster) or "max"';
+
+/** `1` (historical), any positive factor (accelerated) or `max`. */
+export const speedSchema = z.preprocess(
+  (v) => (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v),
+  z.union([z.literal('max'), z.number().positive().finite()], { error: SPEED_HINT }),
+);
+export type Speed = z.infer<typeof speedSchema>;
+
+const exchangeList = z.preprocess(
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim().toLowerCase())
+          .filter(Boolean)
+      : v,
+  z
+    .array(
+      z.enum(EXCHANGES, {
+        error: (issue) => `unknown exchange ${JSON.stringify(issue.input)}; use any of ${EXCHANGES.join(', ')}`,
+      }),
+    )
+    .min(1, `must name at least one of ${EXCHANGES.join(', ')}`),
+);
+
+const bool = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const s = v.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+  if (['0', 'false', 'no', 'off'].includes(s)) return false;
+  return v;
+}, z.boolean({ error: 'must be true or false' }));
+
+const busSchema = z
+  .string()
+  .refine((v) => v === 'memory' || /^rediss?:\/\/.+/.test(v), 'must be "memory" or a redis://host:port URL');
+
+const urlSchema = z
+  .string()
+  .refine((v) => /^(https?|wss?):\/\/[^\s]+$/.test(v), 'must be an http(s):// or ws(s):// URL, e.g. http://127.0.0.1:3100');
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Every setting Tickstream reads, from a config file, TICKSTREAM_* environment variables and flags. */
+export const configSchema = z
+  .object({
+    /** Storage root of recordings (replay input). Unset: the bundled/generated sample. */
+    data: z.string().min(1).optional(),
+    /** Directory for replay offsets. */
+    state: z.string().min(1).default('.state'),
+    host: z.string().min(1).default('127.0.0.1'),
+    gatewayPort: port.default(3000),
+    hubPort: port.default(3100),
+    exchanges: exchangeList.default(['binance']),
+    speed: speedSchema.default(1),
+    loop: bool.default(false),
+    bus: busSchema.default('memory'),
+    upstream: urlSchema.optional(),
+    logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    /** `generate`: seed, length and symbols of the synthetic dataset. */
+    seed: z.string().min(1).default('tickstream'),
+    minutes: z.coerce.number({ error: 'must be a number of minutes' }).positive('must be > 0').default(30),
+    symbols: z
+      .preprocess(
+        (v) =>
+          typeof v === 'string'
+            ? v
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean)
+            : v,
+        z.array(z.string().regex(/^[A-Za-z0-9]+\/[A-Za-z0-9]+$/, 'must be BASE/QUOTE pairs, e.g. BTC/USDT')),
+      )
+      .optional(),
+    /** Book depth of the gateway's `book@` streams. */
+    bookDepth: z.coerce.number().int().min(1).max(1000).default(20),
+    maxConnections: z.coerce.number().int().min(1).default(10_000),
+    maxSubscriptionsPerClient: z.coerce.number().int().min(1).default(200),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigKey = keyof Config;
+export const CONFIG_KEYS = Object.keys(configSchema.shape) as ConfigKey[];

@@ -1,0 +1,170 @@
+import type { Logger } from '../../core/logger.js';
+import type { ReplayEvent } from '../../replay/events.js';
+import { mergeByTime } from '../../replay/merge.js';
+import { SpanTracker, type ReplaySource } from '../../replay/source.js';
+import { listRecordingFiles, listSymbols } from '../../storage/layout.js';
+import { readRecords } from '../../storage/reader.js';
+import { DepthDiffer } from './depth-diff.js';
+import { restTradeToEvent, TradeDeduper } from './trade-dedup.js';
+import type { BinanceRestDepth, BinanceRestTrade } from './wire.js';
+
+export const BINANCE_TRADES_ENDPOINT = 'api_v3_historicalTrades';
+export const BINANCE_DEPTH_ENDPOINT = 'api_v3_depth';
+
+/** Per-symbol transform state that lives across passes, so `--loop` continues seamlessly. */
+class SymbolState {
+  readonly trades = new TradeDeduper();
+  readonly depth: DepthDiffer;
+  readonly tradeIds = new SpanTracker();
+  readonly updateIds = new SpanTracker();
+  snapshotSent = false;
+
+  constructor(symbol: string) {
+    this.depth = new DepthDiffer(symbol);
+  }
+}
+
+/**
+ * Binance recordings → Binance events: polled `historicalTrades` become `trade` events (each
+ * trade once, in id order, at its own trade time); consecutive `depth` snapshots become one
+ * `book_snapshot` and then `depthUpdate` diffs.
+ */
+export class BinanceReplaySource implements ReplaySource {
+  readonly symbols: readonly string[];
+  private readonly root: string;
+  private readonly logger: Logger;
+  private readonly state = new Map<string, SymbolState>();
+  private badLines = 0;
+
+  private constructor(root: string, symbols: string[], logger: Logger) {
+    this.root = root;
+    this.symbols = symbols;
+    this.logger = logger;
+    for (const s of symbols) this.state.set(s, new SymbolState(s));
+  }
+
+  /** Symbols present in the recordings (optionally restricted to `only`, native spelling). */
+  static async open(root: string, logger: Logger, only?: readonly string[]): Promise<BinanceReplaySource> {
+    const found = new Set([
+      ...(await listSymbols(root, 'binance', BINANCE_DEPTH_ENDPOINT)),
+      ...(await listSymbols(root, 'binance', BINANCE_TRADES_ENDPOINT)),
+    ]);
+    const symbols = [...found].filter((s) => !only || only.includes(s)).sort();
+    return new BinanceReplaySource(root, symbols, logger);
+  }
+
+  async *pass(index: number, timeShift: number): AsyncGenerator<ReplayEvent> {
+    const streams: AsyncGenerator<ReplayEvent>[] = [];
+    for (const symbol of this.symbols) {
+      const state = this.state.get(symbol) as SymbolState;
+      streams.push(this.tradeEvents(symbol, state, index, timeShift));
+      streams.push(this.depthEvents(symbol, state, index, timeShift));
+    }
+    yield* mergeByTime(streams, eventTime);
+  }
+
+  stats(): Record<string, number> {
+    let duplicates = 0;
+    let gaps = 0;
+    let missingIds = 0;
+    let staleSnapshots = 0;
+    for (const s of this.state.values()) {
+      duplicates += s.trades.stats.duplicates;
+      gaps += s.trades.stats.gaps;
+      missingIds += s.trades.stats.missingIds;
+      staleSnapshots += s.depth.stats.stale;
+    }
+    return { duplicates, tradeGaps: gaps, missingTradeIds: missingIds, staleSnapshots, badLines: this.badLines };
+  }
+
+  private async *tradeEvents(
+    symbol: string,
+    state: SymbolState,
+    index: number,
+    timeShift: number,
+  ): AsyncGenerator<ReplayEvent> {
+    const files = await listRecordingFiles(this.root, 'binance', BINANCE_TRADES_ENDPOINT, symbol);
+    const idShift = state.tradeIds.shiftFor(index);
+    // The first poll also returns trades from before the recording began; they play at its start.
+    let floor = -Infinity;
+    for await (const { record } of readRecords<BinanceRestTrade[]>(files, { onBadLine: this.onBadLine })) {
+      if (floor === -Infinity) floor = record.ts + timeShift;
+      if (!Array.isArray(record.data)) {
+        this.reportBadBody(record.request.path, symbol);
+        continue;
+      }
+      const poll = index === 0 ? record.data : shiftTrades(record.data, idShift, timeShift);
+      const fresh = state.trades.push(poll);
+      for (let i = 0; i < fresh.length; i++) {
+        const trade = fresh[i];
+        if (index === 0) state.tradeIds.see(trade.id);
+        const ts = trade.time < floor ? floor : trade.time;
+        yield { exchange: 'binance', symbol, ts, kind: 'trade', data: restTradeToEvent(trade, symbol) };
+      }
+    }
+  }
+
+  private async *depthEvents(
+    symbol: string,
+    state: SymbolState,
+    index: number,
+    timeShift: number,
+  ): AsyncGenerator<ReplayEvent> {
+    const files = await listRecordingFiles(this.root, 'binance', BINANCE_DEPTH_ENDPOINT, symbol);
+    const idShift = state.updateIds.shiftFor(index);
+    for await (const { record } of readRecords<BinanceRestDepth>(files, { onBadLine: this.onBadLine })) {
+      const body = record.data;
+      if (!isDepthBody(body)) {
+        this.reportBadBody(record.request.path, symbol);
+        continue;
+      }
+      const ts = record.ts + timeShift;
+      const snapshot = idShift === 0 ? body : { ...body, lastUpdateId: body.lastUpdateId + idShift };
+      if (index === 0) state.updateIds.see(body.lastUpdateId);
+      const update = state.depth.push(snapshot, ts);
+      if (!state.snapshotSent) {
+        state.snapshotSent = true;
+        yield { exchange: 'binance', symbol, ts, kind: 'book_snapshot', data: snapshot };
+      } else if (update) {
+        yield { exchange: 'binance', symbol, ts, kind: 'book_update', data: update };
+      }
+    }
+  }
+
+  private readonly onBadLine = (info: { file: string; lineNumber: number; error: unknown }): void => {
+    this.badLines++;
+    this.logger.warn(
+      { file: info.file, line: info.lineNumber, err: String(info.error) },
+      'skipping a malformed recording line',
+    );
+  };
+
+  private reportBadBody(path: string, symbol: string): void {
+    this.badLines++;
+    this.logger.warn({ path, symbol }, 'skipping a recorded response whose body is not the expected shape');
+  }
+}
+
+function eventTime(e: ReplayEvent): number {
+  return e.ts;
+}
+
+function isDepthBody(body: unknown): body is BinanceRestDepth {
+  const b = body as BinanceRestDepth | null;
+  return (
+    typeof b === 'object' &&
+    b !== null &&
+    typeof b.lastUpdateId === 'number' &&
+    Array.isArray(b.bids) &&
+    Array.isArray(b.asks)
+  );
+}
+
+function shiftTrades(poll: readonly BinanceRestTrade[], idShift: number, timeShift: number): BinanceRestTrade[] {
+  const out = new Array<BinanceRestTrade>(poll.length);
+  for (let i = 0; i < poll.length; i++) {
+    const t = poll[i];
+    out[i] = { ...t, id: t.id + idShift, time: t.time + timeShift };
+  }
+  return out;
+}

@@ -1,0 +1,59 @@
+import type { Bus } from '../bus/bus.js';
+import type { Exchange, MessageType, NormalizedMessage } from '../core/types.js';
+
+/** Gateway stream type for each normalized message type (`book` carries top-N `book_snapshot`s). */
+export const STREAM_TYPE_OF: Readonly<Record<MessageType, string>> = {
+  trade: 'trade',
+  book_snapshot: 'book',
+  book_change: 'book_change',
+  ticker: 'ticker',
+  quote: 'quote',
+  bar: 'bar',
+  status: 'status',
+};
+
+/** Streams whose latest value is kept and sent first to a new subscriber. */
+const STATEFUL: ReadonlySet<MessageType> = new Set<MessageType>([
+  'book_snapshot',
+  'ticker',
+  'quote',
+  'status',
+]);
+
+export interface RouterOptions {
+  /** How long a latest value stays valid without being refreshed. */
+  latestTtlMs: number;
+  /** The exchange whose data feeds the aggregated `<type>@<SYMBOL>` streams of a symbol. */
+  primaryFor(symbol: string): Exchange | undefined;
+}
+
+/**
+ * Publishes normalized messages on the bus under their per-exchange stream
+ * (`trade@binance:BTC/USDT`) and, from the symbol's primary exchange, the aggregated stream
+ * (`trade@BTC/USDT`). Topic strings are cached per (type, exchange, symbol).
+ */
+export class BusRouter {
+  private readonly bus: Bus;
+  private readonly opts: RouterOptions;
+  private readonly topics = new Map<string, [exchangeTopic: string, aggregatedTopic: string]>();
+  routed = 0;
+
+  constructor(bus: Bus, opts: RouterOptions) {
+    this.bus = bus;
+    this.opts = opts;
+  }
+
+  route(msg: NormalizedMessage): void {
+    const key = msg.type + '|' + msg.exchange + '|' + msg.symbol;
+    let pair = this.topics.get(key);
+    if (pair === undefined) {
+      const type = STREAM_TYPE_OF[msg.type];
+      pair = [`${type}@${msg.exchange}:${msg.symbol}`, `${type}@${msg.symbol}`];
+      this.topics.set(key, pair);
+    }
+    const publishOpts = STATEFUL.has(msg.type) ? { latestTtlMs: this.opts.latestTtlMs } : undefined;
+    this.bus.publish(pair[0], msg, publishOpts);
+    if (this.opts.primaryFor(msg.symbol) === msg.exchange) this.bus.publish(pair[1], msg, publishOpts);
+    this.routed++;
+  }
+}

@@ -1,0 +1,66 @@
+import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
+import type { Speed } from '../config/schema.js';
+
+export interface PacerClock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: PacerClock = {
+  now: () => performance.now(),
+  sleep: (ms, signal) => sleep(ms, undefined, { signal }),
+};
+
+/** At `--speed max`, let sockets flush after this many events. */
+const MAX_SPEED_BATCH = 256;
+
+/**
+ * Maps replay time onto wall time: `--speed 1` keeps the recorded gaps, `N` divides them,
+ * `max` never waits (but yields to the event loop regularly so I/O keeps flowing).
+ */
+export class Pacer {
+  private speed: Speed;
+  private readonly clock: PacerClock;
+  private anchorReplay = NaN;
+  private anchorWall = 0;
+  private sinceYield = 0;
+
+  constructor(speed: Speed, clock: PacerClock = systemClock) {
+    this.speed = speed;
+    this.clock = clock;
+  }
+
+  get currentSpeed(): Speed {
+    return this.speed;
+  }
+
+  /** Change speed from the current position on, without jumping. */
+  setSpeed(speed: Speed): void {
+    this.speed = speed;
+    this.anchorReplay = NaN;
+  }
+
+  /** Forget the anchor: the next event plays at once and timing continues from it (resume, seek). */
+  reanchor(): void {
+    this.anchorReplay = NaN;
+  }
+
+  /** Resolves when the event at replay time `ts` is due. */
+  async waitFor(ts: number, signal?: AbortSignal): Promise<void> {
+    if (this.speed === 'max') {
+      if (++this.sinceYield >= MAX_SPEED_BATCH) {
+        this.sinceYield = 0;
+        await yieldToLoop();
+      }
+      return;
+    }
+    if (Number.isNaN(this.anchorReplay)) {
+      this.anchorReplay = ts;
+      this.anchorWall = this.clock.now();
+      return;
+    }
+    const due = this.anchorWall + (ts - this.anchorReplay) / this.speed;
+    const delay = due - this.clock.now();
+    if (delay >= 1) await this.clock.sleep(delay, signal);
+  }
+}

@@ -1,0 +1,82 @@
+import type { Speed } from '../config/schema.js';
+import type { Logger } from '../core/logger.js';
+import type { ReplaySink } from './events.js';
+import { Pacer, type PacerClock } from './pacer.js';
+import type { ReplaySource } from './source.js';
+
+export interface PublisherOptions {
+  source: ReplaySource;
+  speed: Speed;
+  loop: boolean;
+  logger: Logger;
+  clock?: PacerClock;
+  /** Gap between the end of one pass and the start of the next, replay ms. */
+  loopGapMs?: number;
+}
+
+export interface PublisherStats {
+  published: number;
+  passes: number;
+  /** Replay time of the last event published, ms (NaN before the first). */
+  replayTime: number;
+  running: boolean;
+}
+
+/**
+ * Plays one exchange's replay source into a sink (the hub) on the replay clock: paced by
+ * `speed`, pass after pass with `loop`.
+ */
+export class ReplayPublisher {
+  private readonly opts: PublisherOptions;
+  private readonly pacer: Pacer;
+  private readonly counters: PublisherStats = { published: 0, passes: 0, replayTime: NaN, running: false };
+
+  constructor(opts: PublisherOptions) {
+    this.opts = opts;
+    this.pacer = new Pacer(opts.speed, opts.clock);
+  }
+
+  stats(): PublisherStats & Record<string, number | boolean> {
+    return { ...this.counters, ...this.opts.source.stats() };
+  }
+
+  setSpeed(speed: Speed): void {
+    this.pacer.setSpeed(speed);
+  }
+
+  /** Resolves when the recordings are exhausted (never with `loop`, unless aborted). */
+  async run(sink: ReplaySink, signal?: AbortSignal): Promise<PublisherStats> {
+    const { source, loop, logger } = this.opts;
+    const gap = this.opts.loopGapMs ?? 1000;
+    const counters = this.counters;
+    counters.running = true;
+    let first = Infinity;
+    let last = -Infinity;
+    try {
+      for (let index = 0; ; index++) {
+        const timeShift = index === 0 ? 0 : index * (last - first + gap);
+        let events = 0;
+        for await (const event of source.pass(index, timeShift)) {
+          if (signal?.aborted) return { ...counters };
+          await this.pacer.waitFor(event.ts, signal);
+          if (index === 0) {
+            if (event.ts < first) first = event.ts;
+            if (event.ts > last) last = event.ts;
+          }
+          sink.push(event);
+          events++;
+          counters.published++;
+          counters.replayTime = event.ts;
+        }
+        counters.passes = index + 1;
+        logger.info({ pass: index + 1, events, ...source.stats() }, 'replay pass finished');
+        if (!loop || events === 0 || signal?.aborted) return { ...counters };
+      }
+    } catch (err) {
+      if (signal?.aborted) return { ...counters };
+      throw err;
+    } finally {
+      counters.running = false;
+    }
+  }
+}
