@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../core/logger.js';
+import type { NormalizedMessage } from '../core/types.js';
+import type { Bus, BusHandler, BusMessage, PublishOptions, StreamPosition } from './bus.js';
+
+export interface MemoryBusOptions {
+  /** Messages kept per topic for `history()`; 0 keeps none. Default 1000. */
+  readonly historySize?: number;
+  /** Clock for latest-value TTLs, ms. Default `Date.now`. */
+  readonly now?: () => number;
+  /** Epoch of every topic of this bus. Default: a random id per instance. */
+  readonly epoch?: string;
+  /** Where handler errors are reported (sparingly: the 1st, 2nd, 4th, 8th… of each run). */
+  readonly logger?: Logger;
+}
+
+/** What `history()` returns: messages after the requested offset and where the topic stands now. */
+export interface HistoryResult {
+  /** Oldest first, at most `limit`. */
+  readonly messages: readonly BusMessage[];
+  /** The topic's latest position (offset 0 when nothing was published yet). */
+  readonly position: StreamPosition;
+  /** False when messages after `sinceOffset` were already evicted (or the epoch changed): the gap cannot be filled. */
+  readonly recovered: boolean;
+}
+
+export interface MemoryBusStats {
+  readonly published: number;
+  readonly delivered: number;
+  readonly handlerErrors: number;
+  readonly topics: number;
+}
+
+/** Per-topic state. Every field is assigned in the constructor so all topics share one shape. */
+class TopicState {
+  offset = 0;
+  /** Replaced, never mutated, so a publish that is iterating keeps a consistent list. */
+  handlers: BusHandler[] = [];
+  /** Ring indexed by `offset % ring.length`; allocated on first publish. */
+  ring: (BusMessage | undefined)[] | null = null;
+}
+
+class LatestEntry {
+  constructor(
+    readonly message: BusMessage,
+    readonly expiresAt: number,
+  ) {}
+}
+
+const EMPTY: readonly BusMessage[] = Object.freeze([]);
+
+/**
+ * The embedded bus: synchronous fan-out inside one process. Each topic has a rising offset
+ * (first message = 1) and the bus has one epoch; the last `historySize` messages of each topic
+ * are kept in a ring for recovery.
+ */
+export class MemoryBus implements Bus {
+  readonly epoch: string;
+  private readonly historySize: number;
+  private readonly now: () => number;
+  private readonly logger: Logger | undefined;
+  private readonly topics = new Map<string, TopicState>();
+  private readonly latest = new Map<string, LatestEntry>();
+  private closed = false;
+  private published = 0;
+  private delivered = 0;
+  private handlerErrors = 0;
+
+  constructor(opts: MemoryBusOptions = {}) {
+    const size = opts.historySize ?? 1000;
+    if (!Number.isInteger(size) || size < 0) {
+      throw new RangeError(`historySize must be a non-negative integer, got ${String(size)}`);
+    }
+    this.historySize = size;
+    this.now = opts.now ?? Date.now;
+    this.epoch = opts.epoch ?? randomUUID().slice(0, 8);
+    this.logger = opts.logger;
+  }
+
+  publish(topic: string, data: NormalizedMessage, opts?: PublishOptions): StreamPosition {
+    if (this.closed) return { offset: 0, epoch: this.epoch };
+    let state = this.topics.get(topic);
+    if (state === undefined) {
+      state = new TopicState();
+      this.topics.set(topic, state);
+    }
+    const offset = ++state.offset;
+    const position: StreamPosition = { offset, epoch: this.epoch };
+    const message: BusMessage = { topic, data, json: JSON.stringify(data), position };
+    this.published++;
+
+    if (this.historySize > 0) {
+      if (state.ring === null) state.ring = new Array<BusMessage | undefined>(this.historySize);
+      state.ring[offset % this.historySize] = message;
+    }
+    if (opts !== undefined && opts.latestTtlMs !== undefined) this.setLatest(message, opts.latestTtlMs);
+
+    const handlers = state.handlers;
+    for (let i = 0; i < handlers.length; i++) {
+      try {
+        handlers[i](message);
+        this.delivered++;
+      } catch (err) {
+        this.onHandlerError(topic, err);
+      }
+    }
+    return position;
+  }
+
+  subscribe(topic: string, handler: BusHandler): () => void {
+    if (this.closed) return noop;
+    let state = this.topics.get(topic);
+    if (state === undefined) {
+      state = new TopicState();
+      this.topics.set(topic, state);
+    }
+    state.handlers = state.handlers.concat(handler);
+    let active = true;
+    return () => {
+      if (!active) return;
+      active = false;
+      const current = this.topics.get(topic);
+      if (current === undefined) return;
+      const i = current.handlers.indexOf(handler);
+      if (i === -1) return;
+      const next = current.handlers.slice();
+      next.splice(i, 1);
+      current.handlers = next;
+    };
+  }
+
+  activeTopics(): string[] {
+    const out: string[] = [];
+    for (const [topic, state] of this.topics) if (state.handlers.length > 0) out.push(topic);
+    return out;
+  }
+
+  getLatest(topic: string): BusMessage | undefined {
+    const entry = this.latest.get(topic);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.latest.delete(topic);
+      return undefined;
+    }
+    return entry.message;
+  }
+
+  setLatest(message: BusMessage, ttlMs: number): void {
+    if (this.closed) return;
+    if (!(ttlMs > 0)) {
+      this.latest.delete(message.topic);
+      return;
+    }
+    this.latest.set(message.topic, new LatestEntry(message, this.now() + ttlMs));
+  }
+
+  /**
+   * Messages of `topic` with offset greater than `sinceOffset`, oldest first, at most `limit`.
+   * `recovered` is false when some of them are gone (evicted from the ring, or `epoch` differs).
+   */
+  history(topic: string, sinceOffset: number, limit: number, epoch?: string): HistoryResult {
+    const state = this.topics.get(topic);
+    const top = state === undefined ? 0 : state.offset;
+    const position: StreamPosition = { offset: top, epoch: this.epoch };
+    if (epoch !== undefined && epoch !== this.epoch) return { messages: EMPTY, position, recovered: false };
+    if (sinceOffset >= top || limit <= 0) return { messages: EMPTY, position, recovered: sinceOffset <= top };
+    const ring = state === undefined ? null : state.ring;
+    const oldest = ring === null ? top + 1 : Math.max(1, top - this.historySize + 1);
+    const recovered = sinceOffset + 1 >= oldest;
+    const from = Math.max(sinceOffset + 1, oldest);
+    const to = Math.min(top, from + limit - 1);
+    const messages: BusMessage[] = [];
+    if (ring !== null) {
+      for (let off = from; off <= to; off++) {
+        const m = ring[off % this.historySize];
+        if (m !== undefined) messages.push(m);
+      }
+    }
+    return { messages, position, recovered };
+  }
+
+  /** The topic's current position (offset 0 before the first publish). */
+  position(topic: string): StreamPosition {
+    const state = this.topics.get(topic);
+    return { offset: state === undefined ? 0 : state.offset, epoch: this.epoch };
+  }
+
+  stats(): MemoryBusStats {
+    return {
+      published: this.published,
+      delivered: this.delivered,
+      handlerErrors: this.handlerErrors,
+      topics: this.activeTopics().length,
+    };
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    this.topics.clear();
+    this.latest.clear();
+    return Promise.resolve();
+  }
+
+  private onHandlerError(topic: string, err: unknown): void {
+    const n = ++this.handlerErrors;
+    // Log the 1st, 2nd, 4th, 8th… error: visible, but a handler that always throws cannot flood the log.
+    if (this.logger !== undefined && (n & (n - 1)) === 0) {
+      this.logger.error({ err, topic, handlerErrors: n }, 'bus handler threw; other handlers still ran');
+    }
+  }
+}
+
+function noop(): void {}

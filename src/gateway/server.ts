@@ -1,0 +1,149 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Bus } from '../bus/bus.js';
+import { ConfigError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { createHttpHandler } from './http.js';
+import { PriceCache } from './prices.js';
+import { parseSymbol } from './streams.js';
+import {
+  DEFAULT_GATEWAY_LIMITS,
+  WsHub,
+  type DemandListener,
+  type GatewayLimits,
+  type WsStats,
+} from './ws-server.js';
+
+export { DEFAULT_GATEWAY_LIMITS, type DemandListener, type GatewayLimits } from './ws-server.js';
+
+export interface GatewayOptions {
+  readonly bus: Bus;
+  readonly port: number;
+  /** Default `0.0.0.0`. */
+  readonly host?: string;
+  readonly logger: Logger;
+  readonly limits?: Partial<GatewayLimits>;
+  /** Directory of the dashboard (served at `/`). */
+  readonly publicDir: string;
+  /** Canonical pairs whose `ticker@` and `trade@` topics keep the price cache warm. */
+  readonly pricePairs?: readonly string[];
+}
+
+export interface GatewayStats extends WsStats {
+  /** Pairs with a cached price. */
+  readonly pricePairs: number;
+  readonly httpRequests: number;
+}
+
+export interface Gateway {
+  /** Start listening; resolves with the bound port (useful with port 0). */
+  listen(): Promise<{ port: number }>;
+  /** Close every client and the server; does not close the bus. */
+  close(): Promise<void>;
+  stats(): GatewayStats;
+  /** Topics wanted by local clients or the price cache: what ingest should provide. */
+  demandedTopics(): string[];
+  /** Called when a topic gains its first or loses its last local interest. Returns an unsubscribe. */
+  onDemandChange(listener: DemandListener): () => void;
+  readonly prices: PriceCache;
+}
+
+/** Gateway: `/ws`, `/api/prices`, `/api/prices/:pair` and the dashboard's static files. */
+export function createGateway(opts: GatewayOptions): Gateway {
+  const limits = resolveLimits(opts.limits);
+  const pairs = resolvePairs(opts.pricePairs ?? []);
+  const log = opts.logger;
+  const prices = new PriceCache();
+  const hub = new WsHub({ bus: opts.bus, logger: log, limits });
+  const handler = createHttpHandler({ prices, publicDir: opts.publicDir, logger: log });
+  let httpRequests = 0;
+
+  const server: Server = createServer((req, res) => {
+    httpRequests++;
+    handler(req, res);
+  });
+  server.on('upgrade', (req, socket, head) => {
+    socket.on('error', (err) => log.debug({ err }, 'upgrade socket error'));
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    if (path === '/ws') {
+      hub.handleUpgrade(req, socket, head);
+      return;
+    }
+    const body = `no WebSocket endpoint at ${path}; connect to /ws`;
+    socket.end(
+      `HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  const unwatch: (() => void)[] = [];
+  for (let i = 0; i < pairs.length; i++) {
+    unwatch.push(hub.watch('ticker@' + pairs[i], prices.handler));
+    unwatch.push(hub.watch('trade@' + pairs[i], prices.handler));
+  }
+
+  let closed = false;
+
+  return {
+    prices,
+    listen(): Promise<{ port: number }> {
+      return new Promise((resolve, reject) => {
+        const onError = (err: Error): void => reject(err);
+        server.once('error', onError);
+        server.listen(opts.port, opts.host ?? '0.0.0.0', () => {
+          server.removeListener('error', onError);
+          const port = (server.address() as AddressInfo).port;
+          log.debug({ port, host: opts.host ?? '0.0.0.0' }, 'gateway listening');
+          resolve({ port });
+        });
+      });
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      for (let i = 0; i < unwatch.length; i++) unwatch[i]();
+      const serverClosed = new Promise<void>((resolve) => {
+        if (!server.listening) resolve();
+        else server.close(() => resolve());
+      });
+      await hub.close(limits.closeTimeoutMs);
+      server.closeAllConnections();
+      await serverClosed;
+    },
+    stats(): GatewayStats {
+      return { ...hub.stats(), pricePairs: prices.size, httpRequests };
+    },
+    demandedTopics(): string[] {
+      return hub.demandedTopics();
+    },
+    onDemandChange(listener: DemandListener): () => void {
+      return hub.onDemandChange(listener);
+    },
+  };
+}
+
+function resolveLimits(partial: Partial<GatewayLimits> | undefined): GatewayLimits {
+  const limits: GatewayLimits = { ...DEFAULT_GATEWAY_LIMITS, ...partial };
+  for (const key of Object.keys(limits) as (keyof GatewayLimits)[]) {
+    const v = limits[key];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+      throw new ConfigError(`gateway limit '${key}' must be a positive number, got ${String(v)}`);
+    }
+  }
+  return limits;
+}
+
+function resolvePairs(input: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < input.length; i++) {
+    const r = parseSymbol(input[i]);
+    if (!r.ok) throw new ConfigError(`pricePairs[${i}]: ${r.error}`);
+    if (out.indexOf(r.symbol) === -1) out.push(r.symbol);
+  }
+  return out;
+}

@@ -1,0 +1,133 @@
+import { EXCHANGES, type Exchange, type MessageType } from '../core/types.js';
+
+/**
+ * Gateway stream names: `<type>@<SYMBOL>` (aggregated across exchanges) and
+ * `<type>@<exchange>:<SYMBOL>` (one exchange). They are also the bus topics.
+ */
+export const STREAM_TYPES = ['trade', 'book', 'book_change', 'ticker', 'quote', 'bar', 'status'] as const;
+export type StreamType = (typeof STREAM_TYPES)[number];
+
+/** Streams whose latest value is cached and sent first to a new subscriber. */
+export const STATEFUL_STREAM_TYPES: ReadonlySet<StreamType> = new Set<StreamType>([
+  'ticker',
+  'book',
+  'quote',
+  'status',
+]);
+
+/** The normalized message type each stream carries (`book` carries top-20 `book_snapshot`s). */
+export const MESSAGE_TYPE_OF_STREAM: Readonly<Record<StreamType, MessageType>> = {
+  trade: 'trade',
+  book: 'book_snapshot',
+  book_change: 'book_change',
+  ticker: 'ticker',
+  quote: 'quote',
+  bar: 'bar',
+  status: 'status',
+};
+
+export interface StreamName {
+  readonly type: StreamType;
+  /** Undefined for the aggregated stream. */
+  readonly exchange: Exchange | undefined;
+  /** Canonical: `BTC/USDT`, `AAPL`. */
+  readonly symbol: string;
+}
+
+export type StreamParseResult =
+  | { readonly ok: true; readonly stream: StreamName; readonly name: string }
+  | { readonly ok: false; readonly error: string };
+
+export type SymbolParseResult =
+  { readonly ok: true; readonly symbol: string } | { readonly ok: false; readonly error: string };
+
+/** Longest stream name accepted, to keep error messages and maps small. */
+export const MAX_STREAM_NAME_LENGTH = 64;
+
+const FORMS = `'<type>@<SYMBOL>' or '<type>@<exchange>:<SYMBOL>', e.g. 'trade@BTC/USDT' or 'book@binance:BTC/USDT'`;
+const ASSET = /^[A-Z0-9]{1,20}$/;
+const STOCK = /^[A-Z][A-Z0-9.]{0,14}$/;
+const TYPE_SET: ReadonlySet<string> = new Set<string>(STREAM_TYPES);
+const EXCHANGE_SET: ReadonlySet<string> = new Set<string>(EXCHANGES);
+
+/** Canonical stream name. */
+export function formatStream(stream: StreamName): string {
+  return stream.exchange === undefined
+    ? stream.type + '@' + stream.symbol
+    : stream.type + '@' + stream.exchange + ':' + stream.symbol;
+}
+
+/**
+ * Canonical symbol from user input: case-insensitive, `BASE/QUOTE` for pairs or a stock ticker
+ * (`AAPL`, `BRK.B`). `BTC-USDT` and `BTC_USDT` are refused with a hint to use `BTC/USDT`.
+ */
+export function parseSymbol(input: string): SymbolParseResult {
+  const s = input.trim().toUpperCase();
+  if (s.length === 0)
+    return { ok: false, error: `symbol is empty: use a canonical symbol like 'BTC/USDT' or 'AAPL'` };
+  const slash = s.indexOf('/');
+  if (slash !== -1) {
+    const base = s.slice(0, slash);
+    const quote = s.slice(slash + 1);
+    if (ASSET.test(base) && ASSET.test(quote)) return { ok: true, symbol: s };
+    return {
+      ok: false,
+      error: `symbol '${input}' is not a valid pair: use BASE/QUOTE with letters and digits, e.g. 'BTC/USDT'`,
+    };
+  }
+  const sep = /^([A-Z0-9]{1,20})[-_]([A-Z0-9]{1,20})$/.exec(s);
+  if (sep !== null) {
+    return { ok: false, error: `symbol '${input}' is not canonical: use '${sep[1]}/${sep[2]}'` };
+  }
+  if (STOCK.test(s)) return { ok: true, symbol: s };
+  return {
+    ok: false,
+    error: `symbol '${input}' is not valid: use a pair like 'BTC/USDT' or a stock ticker like 'AAPL'`,
+  };
+}
+
+/** Parse a stream name; the error names the bad part and how to fix it. */
+export function parseStream(input: string): StreamParseResult {
+  if (input.length === 0) return { ok: false, error: `stream name is empty: use ${FORMS}` };
+  if (input.length > MAX_STREAM_NAME_LENGTH) {
+    return {
+      ok: false,
+      error: `stream name '${input.slice(0, 24)}…' is ${input.length} characters, over the limit of ${MAX_STREAM_NAME_LENGTH}: use ${FORMS}`,
+    };
+  }
+  const at = input.indexOf('@');
+  if (at === -1) return { ok: false, error: `stream '${input}' has no '@': use ${FORMS}` };
+  const rawType = input.slice(0, at);
+  const type = rawType.toLowerCase();
+  if (!TYPE_SET.has(type)) {
+    return {
+      ok: false,
+      error: `unknown stream type '${rawType}' in '${input}': use one of ${STREAM_TYPES.join(', ')}`,
+    };
+  }
+  let rest = input.slice(at + 1);
+  let exchange: Exchange | undefined;
+  const colon = rest.indexOf(':');
+  if (colon !== -1) {
+    const rawExchange = rest.slice(0, colon);
+    const ex = rawExchange.toLowerCase();
+    if (!EXCHANGE_SET.has(ex)) {
+      return {
+        ok: false,
+        error: `unknown exchange '${rawExchange}' in '${input}': use one of ${EXCHANGES.join(', ')}, or drop '${rawExchange}:' for the aggregated stream`,
+      };
+    }
+    exchange = ex as Exchange;
+    rest = rest.slice(colon + 1);
+  }
+  const sym = parseSymbol(rest);
+  if (!sym.ok) return { ok: false, error: `${sym.error} (in stream '${input}')` };
+  const stream: StreamName = { type: type as StreamType, exchange, symbol: sym.symbol };
+  return { ok: true, stream, name: formatStream(stream) };
+}
+
+/** True for streams whose latest value is sent first on subscribe. */
+export function isStatefulStream(name: string): boolean {
+  const at = name.indexOf('@');
+  return at !== -1 && STATEFUL_STREAM_TYPES.has(name.slice(0, at) as StreamType);
+}

@@ -1,0 +1,156 @@
+import { z } from 'zod';
+
+/**
+ * The `/ws` control protocol. Client → server:
+ * `{"method":"SUBSCRIBE"|"UNSUBSCRIBE","params":["trade@BTC/USDT"],"id":1}` and
+ * `{"method":"LIST_SUBSCRIPTIONS","id":2}`. Server → client: `{"result":null,"id":1}`,
+ * `{"result":["trade@BTC/USDT"],"id":2}`, `{"error":{"code":3,"msg":"…"},"id":1}` and data frames
+ * `{"stream":"trade@BTC/USDT","data":{…}}`.
+ */
+export enum WsErrorCode {
+  /** The message is not valid JSON. */
+  InvalidJson = 1,
+  /** Valid JSON but not a valid request: wrong shape, unknown method, binary frame. */
+  InvalidRequest = 2,
+  /** A stream name in `params` is malformed or unknown. */
+  InvalidStream = 3,
+  /** The subscription would exceed the per-connection limit. */
+  TooManySubscriptions = 4,
+  /** Messages arrive faster than the inbound rate limit. */
+  RateLimited = 5,
+  /** The message is larger than the accepted size. */
+  MessageTooLarge = 6,
+}
+
+export const WS_METHODS = ['SUBSCRIBE', 'UNSUBSCRIBE', 'LIST_SUBSCRIPTIONS'] as const;
+export type WsMethod = (typeof WS_METHODS)[number];
+export type RequestId = number | string | null;
+
+export interface ControlRequest {
+  readonly method: WsMethod;
+  /** Empty for LIST_SUBSCRIPTIONS. */
+  readonly params: readonly string[];
+  readonly id: RequestId;
+}
+
+export type ControlParseResult =
+  | { readonly ok: true; readonly request: ControlRequest }
+  | { readonly ok: false; readonly code: WsErrorCode; readonly msg: string; readonly id: RequestId };
+
+const EXAMPLE = `send e.g. {"method":"SUBSCRIBE","params":["trade@BTC/USDT"],"id":1}`;
+const MAX_ID_LENGTH = 64;
+
+const idSchema = z.union([z.number().int().safe(), z.string().max(MAX_ID_LENGTH), z.null()]);
+const requestSchema = z.object({
+  method: z.string().max(32),
+  params: z.array(z.string()).optional(),
+  id: idSchema.optional(),
+});
+
+/** Parse and validate one control message; the error says what was wrong and how to fix it. */
+export function parseControlMessage(text: string, maxParams: number): ControlParseResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    return {
+      ok: false,
+      code: WsErrorCode.InvalidJson,
+      msg: `invalid JSON (${detail}); ${EXAMPLE}`,
+      id: null,
+    };
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return {
+      ok: false,
+      code: WsErrorCode.InvalidRequest,
+      msg: `request must be a JSON object, got ${describe(raw)}; ${EXAMPLE}`,
+      id: null,
+    };
+  }
+  const parsedId = idSchema.safeParse((raw as { id?: unknown }).id);
+  const id: RequestId = parsedId.success ? parsedId.data : null;
+  const parsed = requestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue.path.length === 0 ? 'request' : `'${issue.path.map(String).join('.')}'`;
+    return {
+      ok: false,
+      code: WsErrorCode.InvalidRequest,
+      msg: `invalid ${path}: ${issue.message}; ${EXAMPLE} (id: integer, string or null)`,
+      id,
+    };
+  }
+  const method = parsed.data.method.toUpperCase();
+  if (method === 'LIST_SUBSCRIPTIONS') {
+    return { ok: true, request: { method, params: [], id } };
+  }
+  if (method !== 'SUBSCRIBE' && method !== 'UNSUBSCRIBE') {
+    return {
+      ok: false,
+      code: WsErrorCode.InvalidRequest,
+      msg: `unknown method '${parsed.data.method}': use ${WS_METHODS.join(', ')}`,
+      id,
+    };
+  }
+  const params = parsed.data.params;
+  if (params === undefined || params.length === 0) {
+    return {
+      ok: false,
+      code: WsErrorCode.InvalidRequest,
+      msg: `${method} needs a non-empty 'params' array of stream names; ${EXAMPLE}`,
+      id,
+    };
+  }
+  if (params.length > maxParams) {
+    return {
+      ok: false,
+      code: WsErrorCode.TooManySubscriptions,
+      msg: `${method} lists ${params.length} streams, over the limit of ${maxParams} per connection`,
+      id,
+    };
+  }
+  return { ok: true, request: { method, params, id } };
+}
+
+/** `{"result":…,"id":…}`. */
+export function resultReply(result: readonly string[] | null, id: RequestId): string {
+  return JSON.stringify({ result, id });
+}
+
+/** `{"error":{"code":…,"msg":…},"id":…}`. */
+export function errorReply(code: WsErrorCode, msg: string, id: RequestId): string {
+  return JSON.stringify({ error: { code, msg }, id });
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return `a ${typeof v}`;
+}
+
+/** Inbound rate limit: `ratePerSec` tokens a second, up to `burst` saved. */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly ratePerSec: number,
+    private readonly burst: number,
+    private readonly now: () => number,
+  ) {
+    this.tokens = burst;
+    this.last = now();
+  }
+
+  take(): boolean {
+    const t = this.now();
+    const elapsed = t - this.last;
+    this.last = t;
+    if (elapsed > 0) this.tokens = Math.min(this.burst, this.tokens + (elapsed * this.ratePerSec) / 1000);
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}

@@ -1,0 +1,431 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { Bus, BusHandler } from '../bus/bus.js';
+import type { Logger } from '../core/logger.js';
+import { TopicFanout, type DemandListener } from './fanout.js';
+import { isStatefulStream, parseStream } from './streams.js';
+import {
+  TokenBucket,
+  WsErrorCode,
+  errorReply,
+  parseControlMessage,
+  resultReply,
+  type ControlRequest,
+  type RequestId,
+} from './ws-protocol.js';
+
+export interface GatewayLimits {
+  /** Open WebSocket connections; an upgrade beyond this is answered with HTTP 503. */
+  readonly maxConnections: number;
+  /** Streams one connection may subscribe to. */
+  readonly maxSubscriptionsPerClient: number;
+  /** Largest control message answered normally; larger ones get error 6 and count as a violation. */
+  readonly maxMessageBytes: number;
+  /** Hard frame limit (ws `maxPayload`); beyond it ws closes the connection with 1009. */
+  readonly maxPayloadBytes: number;
+  /** Inbound control messages per second per connection (token bucket refill). */
+  readonly messageRatePerSec: number;
+  /** Inbound burst allowance (token bucket size). */
+  readonly messageBurst: number;
+  /** Rate/size violations tolerated per connection; one more closes it with 1008. */
+  readonly maxViolations: number;
+  /** Send backlog (`ws.bufferedAmount`) above which a slow client is closed with 1013. */
+  readonly maxBufferedBytes: number;
+  /** Ping period; a client that has not ponged since the previous ping is terminated. */
+  readonly pingIntervalMs: number;
+  /** How long a closed client gets to finish the closing handshake before it is terminated. */
+  readonly closeTimeoutMs: number;
+}
+
+export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = Object.freeze({
+  maxConnections: 10_000,
+  maxSubscriptionsPerClient: 100,
+  maxMessageBytes: 4096,
+  maxPayloadBytes: 65_536,
+  messageRatePerSec: 10,
+  messageBurst: 20,
+  maxViolations: 10,
+  maxBufferedBytes: 1_048_576,
+  pingIntervalMs: 30_000,
+  closeTimeoutMs: 1000,
+});
+
+export interface WsStats {
+  connections: number;
+  /** Client-stream pairs. */
+  subscriptions: number;
+  /** Topics this gateway listens to on the bus (clients and internal watchers). */
+  busTopics: number;
+  busMessages: number;
+  /** Data frames built: one per bus message on a topic with ≥1 client, however many clients. */
+  framesBuilt: number;
+  framesSent: number;
+  latestSent: number;
+  controlMessages: number;
+  errorsSent: number;
+  rateLimited: number;
+  oversized: number;
+  connectionsRejected: number;
+  slowConsumersDropped: number;
+  abusiveClosed: number;
+  deadPeersTerminated: number;
+}
+
+export type { DemandListener } from './fanout.js';
+
+export interface WsHubOptions {
+  readonly bus: Bus;
+  readonly logger: Logger;
+  readonly limits: GatewayLimits;
+  readonly now?: () => number;
+}
+
+class Client {
+  readonly topics = new Set<string>();
+  violations = 0;
+  alive = true;
+  closed = false;
+  constructor(
+    readonly id: number,
+    readonly ws: WebSocket,
+    readonly bucket: TokenBucket,
+  ) {}
+}
+
+/**
+ * The `/ws` endpoint: control protocol, per-client limits and demand-driven fan-out. Each bus
+ * message is turned into one Buffer that every subscribed client is sent.
+ */
+export class WsHub {
+  private readonly bus: Bus;
+  private readonly log: Logger;
+  private readonly limits: GatewayLimits;
+  private readonly now: () => number;
+  private readonly wss: WebSocketServer;
+  private readonly clients = new Set<Client>();
+  private readonly fanout: TopicFanout<Client>;
+  private readonly pingTimer: NodeJS.Timeout;
+  private readonly counters: WsStats;
+  private nextId = 0;
+  private subscriptionCount = 0;
+  private closing = false;
+
+  constructor(opts: WsHubOptions) {
+    this.bus = opts.bus;
+    this.log = opts.logger;
+    this.limits = opts.limits;
+    this.now = opts.now ?? Date.now;
+    this.fanout = new TopicFanout<Client>({
+      bus: this.bus,
+      logger: this.log,
+      maxBufferedBytes: this.limits.maxBufferedBytes,
+      onSlow: (c) => this.dropSlow(c),
+    });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.limits.maxPayloadBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+    this.counters = {
+      connections: 0,
+      subscriptions: 0,
+      busTopics: 0,
+      busMessages: 0,
+      framesBuilt: 0,
+      framesSent: 0,
+      latestSent: 0,
+      controlMessages: 0,
+      errorsSent: 0,
+      rateLimited: 0,
+      oversized: 0,
+      connectionsRejected: 0,
+      slowConsumersDropped: 0,
+      abusiveClosed: 0,
+      deadPeersTerminated: 0,
+    };
+    this.pingTimer = setInterval(() => this.heartbeat(), this.limits.pingIntervalMs);
+    this.pingTimer.unref();
+  }
+
+  /** Take over an HTTP upgrade already routed to `/ws`. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.closing || this.clients.size >= this.limits.maxConnections) {
+      this.counters.connectionsRejected++;
+      const msg = this.closing
+        ? 'server is shutting down; reconnect to another instance'
+        : `server is at capacity (${this.limits.maxConnections} connections); retry later`;
+      rejectUpgrade(socket, msg);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws));
+  }
+
+  /**
+   * Listen to a topic internally (e.g. the price cache) without a client; counts as demand.
+   * Returns the function that stops it.
+   */
+  watch(topic: string, handler: BusHandler): () => void {
+    return this.fanout.watch(topic, handler);
+  }
+
+  /** Topics some local client or watcher wants, i.e. what ingest should provide. */
+  demandedTopics(): string[] {
+    return this.fanout.demandedTopics();
+  }
+
+  onDemandChange(listener: DemandListener): () => void {
+    return this.fanout.onDemandChange(listener);
+  }
+
+  stats(): WsStats {
+    const s = this.counters;
+    s.connections = this.clients.size;
+    s.subscriptions = this.subscriptionCount;
+    s.busTopics = this.fanout.size;
+    s.busMessages = this.fanout.counters.busMessages;
+    s.framesBuilt = this.fanout.counters.framesBuilt;
+    s.framesSent = this.fanout.counters.framesSent;
+    return { ...s };
+  }
+
+  /** Close every client (1001), stop listening to the bus; terminates stragglers after `graceMs`. */
+  async close(graceMs = 200): Promise<void> {
+    this.closing = true;
+    clearInterval(this.pingTimer);
+    const pending: Promise<void>[] = [];
+    for (const c of this.clients) {
+      pending.push(
+        new Promise<void>((resolve) => {
+          if (c.ws.readyState === WebSocket.CLOSED) resolve();
+          else c.ws.once('close', () => resolve());
+        }),
+      );
+      this.detach(c);
+      c.closed = true;
+      c.ws.close(1001, 'server shutting down');
+    }
+    this.fanout.close();
+    if (pending.length > 0) {
+      const timer = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+      await Promise.race([Promise.all(pending), timer]);
+      for (const c of this.clients) c.ws.terminate();
+    }
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private onConnection(ws: WebSocket): void {
+    const c = new Client(
+      ++this.nextId,
+      ws,
+      new TokenBucket(this.limits.messageRatePerSec, this.limits.messageBurst, this.now),
+    );
+    this.clients.add(c);
+    ws.on('message', (data, isBinary) => this.onMessage(c, data, isBinary));
+    ws.on('pong', () => {
+      c.alive = true;
+    });
+    ws.on('close', () => this.onClose(c));
+    ws.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.counters.oversized++;
+      this.log.debug({ conn: c.id, err }, 'ws client error');
+    });
+    this.log.debug({ conn: c.id }, 'ws client connected');
+  }
+
+  private onClose(c: Client): void {
+    this.detach(c);
+    c.closed = true;
+    this.clients.delete(c);
+    this.log.debug({ conn: c.id }, 'ws client closed');
+  }
+
+  private onMessage(c: Client, data: RawData, isBinary: boolean): void {
+    if (c.closed) return;
+    this.counters.controlMessages++;
+    if (!c.bucket.take()) {
+      this.counters.rateLimited++;
+      const l = this.limits;
+      this.violation(
+        c,
+        WsErrorCode.RateLimited,
+        `rate limited: at most ${l.messageRatePerSec} messages/s (burst ${l.messageBurst}); slow down and batch streams in one SUBSCRIBE`,
+      );
+      return;
+    }
+    const buf = toBuffer(data);
+    if (buf.length > this.limits.maxMessageBytes) {
+      this.counters.oversized++;
+      this.violation(
+        c,
+        WsErrorCode.MessageTooLarge,
+        `message of ${buf.length} bytes is over the limit of ${this.limits.maxMessageBytes}; split it into several requests`,
+      );
+      return;
+    }
+    if (isBinary) {
+      this.sendError(
+        c,
+        WsErrorCode.InvalidRequest,
+        'binary frames are not accepted; send JSON as text',
+        null,
+      );
+      return;
+    }
+    const parsed = parseControlMessage(buf.toString('utf8'), this.limits.maxSubscriptionsPerClient);
+    if (!parsed.ok) {
+      this.sendError(c, parsed.code, parsed.msg, parsed.id);
+      return;
+    }
+    this.handleRequest(c, parsed.request);
+  }
+
+  private handleRequest(c: Client, req: ControlRequest): void {
+    if (req.method === 'LIST_SUBSCRIPTIONS') {
+      this.sendControl(c, resultReply(Array.from(c.topics), req.id));
+      return;
+    }
+    const names: string[] = [];
+    for (let i = 0; i < req.params.length; i++) {
+      const r = parseStream(req.params[i]);
+      if (!r.ok) {
+        this.sendError(c, WsErrorCode.InvalidStream, `${r.error}; nothing was ${verb(req.method)}`, req.id);
+        return;
+      }
+      if (names.indexOf(r.name) === -1) names.push(r.name);
+    }
+    if (req.method === 'UNSUBSCRIBE') {
+      for (let i = 0; i < names.length; i++) this.unsubscribe(c, names[i]);
+      this.sendControl(c, resultReply(null, req.id));
+      return;
+    }
+    let added = 0;
+    for (let i = 0; i < names.length; i++) if (!c.topics.has(names[i])) added++;
+    const max = this.limits.maxSubscriptionsPerClient;
+    if (c.topics.size + added > max) {
+      this.sendError(
+        c,
+        WsErrorCode.TooManySubscriptions,
+        `too many subscriptions: ${c.topics.size} + ${added} new would exceed the limit of ${max} per connection; UNSUBSCRIBE from some streams first`,
+        req.id,
+      );
+      return;
+    }
+    const fresh: string[] = [];
+    for (let i = 0; i < names.length; i++) {
+      if (c.topics.has(names[i])) continue;
+      c.topics.add(names[i]);
+      this.subscriptionCount++;
+      this.fanout.add(names[i], c);
+      fresh.push(names[i]);
+    }
+    this.sendControl(c, resultReply(null, req.id));
+    for (let i = 0; i < fresh.length; i++) {
+      if (!isStatefulStream(fresh[i])) continue;
+      const latest = this.bus.getLatest(fresh[i]);
+      if (latest === undefined) continue;
+      if (c.closed) continue;
+      this.counters.latestSent++;
+      c.ws.send(this.fanout.frame(fresh[i], latest.json), SEND_TEXT);
+    }
+  }
+
+  private unsubscribe(c: Client, topic: string): void {
+    if (!c.topics.delete(topic)) return;
+    this.subscriptionCount--;
+    this.fanout.remove(topic, c);
+  }
+
+  /** Remove a client from all its topics. */
+  private detach(c: Client): void {
+    for (const topic of c.topics) this.fanout.remove(topic, c);
+    this.subscriptionCount -= c.topics.size;
+    c.topics.clear();
+  }
+
+  private dropSlow(c: Client): void {
+    if (c.closed) return;
+    this.counters.slowConsumersDropped++;
+    this.log.warn(
+      { conn: c.id, bufferedAmount: c.ws.bufferedAmount, limit: this.limits.maxBufferedBytes },
+      'dropping slow ws consumer',
+    );
+    this.shut(c, 1013, 'slow consumer: send backlog over limit');
+  }
+
+  private violation(c: Client, code: WsErrorCode, msg: string): void {
+    c.violations++;
+    if (c.violations <= this.limits.maxViolations) {
+      this.sendError(c, code, msg, null);
+      return;
+    }
+    this.counters.abusiveClosed++;
+    this.sendError(c, code, `${msg}; closing after ${this.limits.maxViolations} violations`, null);
+    this.shut(c, 1008, 'policy violation: rate or size limit');
+  }
+
+  /** Stop sending to a client, close it with `code`, terminate it if the close does not complete. */
+  private shut(c: Client, code: number, reason: string): void {
+    this.detach(c);
+    c.closed = true;
+    c.ws.close(code, reason);
+    const ws = c.ws;
+    setTimeout(() => ws.terminate(), this.limits.closeTimeoutMs).unref();
+  }
+
+  private sendError(c: Client, code: WsErrorCode, msg: string, id: RequestId): void {
+    this.counters.errorsSent++;
+    this.sendControl(c, errorReply(code, msg, id));
+  }
+
+  private sendControl(c: Client, text: string): void {
+    if (c.ws.readyState !== WebSocket.OPEN) return;
+    if (c.ws.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.dropSlow(c);
+      return;
+    }
+    c.ws.send(text);
+  }
+
+  private heartbeat(): void {
+    for (const c of this.clients) {
+      if (!c.alive) {
+        this.counters.deadPeersTerminated++;
+        this.log.debug({ conn: c.id }, 'terminating ws client that did not answer ping');
+        c.ws.terminate();
+        continue;
+      }
+      c.alive = false;
+      if (c.ws.readyState === WebSocket.OPEN) c.ws.ping();
+    }
+  }
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+function verb(method: 'SUBSCRIBE' | 'UNSUBSCRIBE'): string {
+  return method === 'SUBSCRIBE' ? 'subscribed' : 'unsubscribed';
+}
+
+function rejectUpgrade(socket: Duplex, msg: string): void {
+  const body = JSON.stringify({ error: { code: 'unavailable', msg } });
+  socket.once('error', noop);
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    'HTTP/1.1 503 Service Unavailable\r\n' +
+      'Connection: close\r\n' +
+      'Retry-After: 5\r\n' +
+      'Content-Type: application/json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
+      body,
+  );
+}
+
+const SEND_TEXT = Object.freeze({ binary: false });
+
+function noop(): void {}
