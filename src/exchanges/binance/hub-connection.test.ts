@@ -1,0 +1,136 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { T0, TestClient, sleep, startHub, tradeEvent, type Harness } from '../../test-support/binance-hub.js';
+
+let h: Harness | undefined;
+const clients: TestClient[] = [];
+
+async function client(path: string, opts = {}): Promise<TestClient> {
+  const c = await TestClient.open(`${(h as Harness).ws}${path}`, opts);
+  clients.push(c);
+  return c;
+}
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.ws.terminate();
+  await h?.close();
+  h = undefined;
+});
+
+/** Status and body of a refused upgrade. */
+function refused(url: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.on('open', () => reject(new Error(`upgrade to ${url} was accepted`)));
+    ws.on('error', () => undefined);
+    ws.on('unexpected-response', (_req, res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+    });
+  });
+}
+
+describe('Binance replay endpoint: connection rules', () => {
+  it('closes with 1008 "Too many requests" past 5 incoming messages per second', async () => {
+    let now = T0;
+    h = await startHub({ maxIncomingPerSecond: 5, now: () => now });
+    const c = await client('/binance/ws');
+    for (let i = 1; i <= 5; i++)
+      expect(await c.request({ method: 'LIST_SUBSCRIPTIONS', id: i })).toEqual({ result: [], id: i });
+    now += 1000; // a new second: 5 more are fine
+    for (let i = 6; i <= 10; i++) c.send({ method: 'LIST_SUBSCRIPTIONS', id: i });
+    await c.count(10);
+    c.send({ method: 'LIST_SUBSCRIPTIONS', id: 11 });
+    expect(await c.closed).toEqual({ code: 1008, reason: 'Too many requests' });
+    expect(c.messages).toHaveLength(10);
+    expect(h.venue.counters().rateLimitCloses).toBe(1);
+  });
+
+  it('counts client PINGs toward the message limit', async () => {
+    h = await startHub({ maxIncomingPerSecond: 5, now: () => T0 });
+    const c = await client('/binance/ws');
+    for (let i = 0; i < 6; i++) c.ws.ping();
+    expect((await c.closed).code).toBe(1008);
+  });
+
+  it('pings with a payload and cuts a consumer that does not pong in time', async () => {
+    h = await startHub({ pingIntervalMs: 40, pongTimeoutMs: 250 });
+    const alive = await client('/binance/ws');
+    const pings: Buffer[] = [];
+    alive.ws.on('ping', (data: Buffer) => pings.push(data));
+    const dead = await client('/binance/ws', { autoPong: false });
+    // Unsolicited pongs that do not echo a ping do not keep a connection alive.
+    const liar = await client('/binance/ws', { autoPong: false });
+    const lie = setInterval(() => liar.ws.pong('hello'), 20);
+    const started = Date.now();
+    const [deadClose, liarClose] = await Promise.all([dead.closed, liar.closed]);
+    clearInterval(lie);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(deadClose.code).toBe(1006);
+    expect(liarClose.code).toBe(1006);
+    expect(pings.length).toBeGreaterThanOrEqual(3);
+    expect(pings[0].length).toBeGreaterThan(0);
+    await sleep(300);
+    expect(alive.isOpen).toBe(true);
+    expect(h.venue.counters().pongTimeouts).toBe(2);
+  });
+
+  it('refuses unknown paths with 404 JSON and malformed stream names with 400 JSON', async () => {
+    h = await startHub();
+    expect(await refused(`${h.ws}/binance/wss`)).toEqual({
+      status: 404,
+      body: { error: 'no Binance stream endpoint at /binance/wss', path: '/binance/wss' },
+    });
+    expect(await refused(`${h.ws}/binance/ws/BTCUSDT`)).toMatchObject({
+      status: 400,
+      body: { error: 'invalid stream name BTCUSDT' },
+    });
+    expect(await refused(`${h.ws}/binance/stream?streams=btcusdt@trade/nope`)).toMatchObject({ status: 400 });
+    expect(await refused(`${h.ws}/kraken/v2`)).toEqual({
+      status: 404,
+      body: { error: 'no replay endpoint at /kraken/v2', path: '/kraken/v2', prefixes: ['/binance'] },
+    });
+    const plain = await fetch(`${h.http}/binance/ws`);
+    expect(plain.status).toBe(426);
+    expect(h.venue.counters().upgradesRejected).toBe(3);
+  });
+
+  it('accepts several streams in a raw path and kline names with +', async () => {
+    h = await startHub();
+    const c = await client('/binance/ws/btcusdt@trade/ethusdt@trade');
+    expect(await c.request({ method: 'LIST_SUBSCRIPTIONS', id: 1 })).toEqual({
+      result: ['btcusdt@trade', 'ethusdt@trade'],
+      id: 1,
+    });
+    const k = await client('/binance/stream?streams=btcusdt@kline_1m@+08:00');
+    expect(await k.request({ method: 'LIST_SUBSCRIPTIONS', id: 1 })).toEqual({
+      result: ['btcusdt@kline_1m@+08:00'],
+      id: 1,
+    });
+  });
+
+  it('sends serverShutdown then closes every consumer quickly on close()', async () => {
+    const harness = await startHub();
+    h = harness;
+    harness.hub.push(tradeEvent(T0, 1, '67000.00000000', '0.10000000'));
+    const raw = await client('/binance/ws');
+    const combined = await client('/binance/stream');
+    const started = Date.now();
+    await harness.close();
+    h = undefined;
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(await raw.closed).toEqual({ code: 1001, reason: 'Server shutting down' });
+    expect(await combined.closed).toEqual({ code: 1001, reason: 'Server shutting down' });
+    expect(raw.messages).toEqual([{ e: 'serverShutdown', E: T0 }]);
+    expect(combined.messages).toEqual([{ stream: '!serverShutdown', data: { e: 'serverShutdown', E: T0 } }]);
+  });
+
+  it('ends a connection at the end of its lifetime with serverShutdown', async () => {
+    h = await startHub({ maxLifetimeMs: 100, pongTimeoutMs: 400 });
+    const c = await client('/binance/ws');
+    expect(await c.closed).toEqual({ code: 1001, reason: 'Connection lifetime reached' });
+    expect(c.messages).toHaveLength(1);
+    expect(c.messages[0]).toMatchObject({ e: 'serverShutdown' });
+  });
+});
