@@ -22,4 +22,6 @@ export interface ReplayEvent {
 /** The receiving end of a publisher: the hub, in-process or over a link. */
 export interface ReplaySink {
   push(event: ReplayEvent): void;
+  /** Replay time moved on with no event (quiet market): emit whatever is due by `ts`. */
+  advanceTo?(ts: number): void;
 }

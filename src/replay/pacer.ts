@@ -45,6 +45,18 @@ export class Pacer {
     this.anchorReplay = NaN;
   }
 
+  /** Replay time now, by the wall clock (NaN before the first event and at max speed). */
+  replayNow(): number {
+    if (this.speed === 'max' || Number.isNaN(this.anchorReplay)) return NaN;
+    return this.anchorReplay + (this.clock.now() - this.anchorWall) * this.speed;
+  }
+
+  /** Wall ms until the event at replay time `ts` is due (0 when it is due now or pacing is off). */
+  delayUntil(ts: number): number {
+    if (this.speed === 'max' || Number.isNaN(this.anchorReplay)) return 0;
+    return Math.max(0, this.anchorWall + (ts - this.anchorReplay) / this.speed - this.clock.now());
+  }
+
   /** Resolves when the event at replay time `ts` is due. */
   async waitFor(ts: number, signal?: AbortSignal): Promise<void> {
     if (this.speed === 'max') {

@@ -1,7 +1,10 @@
 import type { Speed } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
 import type { ReplaySink } from './events.js';
-import { Pacer, type PacerClock } from './pacer.js';
+import { Pacer, systemClock, type PacerClock } from './pacer.js';
+
+/** Wall-time step at which a quiet replay clock still advances the hub. */
+const ADVANCE_STEP_MS = 100;
 import type { ReplaySource } from './source.js';
 
 export interface PublisherOptions {
@@ -44,6 +47,23 @@ export class ReplayPublisher {
     this.pacer.setSpeed(speed);
   }
 
+  /**
+   * Wait until `ts` is due. During a long quiet gap, keep the sink's replay clock moving in
+   * small steps so time-cadenced streams (1 s tickers, 100 ms partial books) keep flowing.
+   */
+  private async waitFor(ts: number, sink: ReplaySink, signal?: AbortSignal): Promise<void> {
+    const pacer = this.pacer;
+    if (sink.advanceTo !== undefined) {
+      const clock = this.opts.clock ?? systemClock;
+      while (pacer.delayUntil(ts) > ADVANCE_STEP_MS) {
+        await clock.sleep(ADVANCE_STEP_MS, signal);
+        const now = pacer.replayNow();
+        if (now < ts) sink.advanceTo(now);
+      }
+    }
+    await pacer.waitFor(ts, signal);
+  }
+
   /** Resolves when the recordings are exhausted (never with `loop`, unless aborted). */
   async run(sink: ReplaySink, signal?: AbortSignal): Promise<PublisherStats> {
     const { source, loop, logger } = this.opts;
@@ -58,7 +78,7 @@ export class ReplayPublisher {
         let events = 0;
         for await (const event of source.pass(index, timeShift)) {
           if (signal?.aborted) return { ...counters };
-          await this.pacer.waitFor(event.ts, signal);
+          await this.waitFor(event.ts, sink, signal);
           if (index === 0) {
             if (event.ts < first) first = event.ts;
             if (event.ts > last) last = event.ts;

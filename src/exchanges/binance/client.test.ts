@@ -1,0 +1,221 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../core/logger.js';
+import type { BookChange, BookSnapshot, NormalizedMessage, Status } from '../../core/types.js';
+import { combinedStreamFrames, depthSnapshots } from '../../test-support/binance-fixtures.js';
+import { FakeBinance, until } from '../../test-support/fake-binance.js';
+import { createBinanceFeed, type BinanceFeed, type BinanceFeedOptions } from './client.js';
+
+let server: FakeBinance;
+const feeds: BinanceFeed[] = [];
+beforeEach(async () => {
+  server = await FakeBinance.start();
+  const nkn = depthSnapshots().get('NKNUSDT')!;
+  server.depth = (symbol) =>
+    symbol === 'NKNUSDT'
+      ? { status: 200, body: nkn.body }
+      : { status: 400, body: '{"code":-1121,"msg":"Invalid symbol."}' };
+});
+afterEach(async () => {
+  for (const f of feeds.splice(0)) await f.close();
+  await server.close();
+});
+
+/** A feed against the fake exchange, with its messages collected by a running consumer. */
+function start(extra: Partial<BinanceFeedOptions> = {}): {
+  feed: BinanceFeed;
+  out: NormalizedMessage[];
+  done: Promise<void>;
+} {
+  const feed = createBinanceFeed({
+    wsBaseUrl: server.wsBaseUrl,
+    restBaseUrl: server.restBaseUrl,
+    symbols: ['NKN/USDT'],
+    logger: silentLogger(),
+    backoff: { random: () => 0 },
+    ...extra,
+  });
+  feeds.push(feed);
+  const out: NormalizedMessage[] = [];
+  const done = (async () => {
+    for await (const m of feed.messages()) out.push(m);
+  })();
+  return { feed, out, done };
+}
+
+const nknFrames = () => combinedStreamFrames().filter((f) => f.raw.includes('"stream":"nknusdt@'));
+const statuses = (out: NormalizedMessage[]) => out.filter((m): m is Status => m.type === 'status');
+const NKN_STREAMS = ['nknusdt@trade', 'nknusdt@depth@100ms', 'nknusdt@bookTicker', 'nknusdt@ticker'];
+
+describe('createBinanceFeed against a fake exchange (real sockets, real HTTP)', () => {
+  it('subscribes, syncs the book from REST and normalizes the real captured stream', async () => {
+    const { feed, out } = start();
+    await until(() => server.received.length === 1, 5000, 'SUBSCRIBE');
+    expect(server.controlRequests()).toEqual([{ conn: 1, method: 'SUBSCRIBE', params: NKN_STREAMS, id: 1 }]);
+    expect(feed.stats().state).toBe('connected');
+
+    for (const f of nknFrames()) server.send(f.raw);
+    await until(() => feed.book('NKN/USDT')?.stats.applied === 149, 5000, 'book applied');
+    await until(() => out.some((m) => m.type === 'trade'));
+
+    expect(server.restRequests.map((u) => u.pathname + u.search)).toEqual([
+      '/api/v3/depth?symbol=NKNUSDT&limit=1000',
+    ]);
+    const counts: Record<string, number> = {};
+    for (const m of out) counts[m.type] = (counts[m.type] ?? 0) + 1;
+    expect(counts).toEqual({ status: 2, book_change: 150, book_snapshot: 150, quote: 74, bar: 1, trade: 1 });
+    const snap = out.find((m): m is BookChange => m.type === 'book_change')!;
+    expect(snap).toMatchObject({ isSnapshot: true, sequence: 499869752, symbol: 'NKN/USDT' });
+    const lastTop = out.filter((m): m is BookSnapshot => m.type === 'book_snapshot').at(-1)!;
+    expect(lastTop.sequence).toBe(499870179);
+    expect(lastTop.bids).toHaveLength(20);
+    expect(lastTop.depth).toBe(20);
+
+    const stats = feed.stats();
+    expect(stats).toMatchObject({
+      exchange: 'binance',
+      state: 'connected',
+      reconnects: 0,
+      decodeErrors: 0,
+      gaps: 0,
+      resyncs: 0,
+      messages: out.length,
+      subscriptions: ['NKN/USDT'],
+    });
+    expect(stats.frames).toBe(nknFrames().length + 1); // + the SUBSCRIBE ack
+    expect(stats.latencyMs).toBeGreaterThan(0); // 2021 exchange times vs now
+    expect(stats.lastMessageAt).toBeGreaterThan(0);
+  });
+
+  it('counts a malformed frame and stays up', async () => {
+    const { feed, out } = start();
+    await until(() => feed.stats().state === 'connected');
+    server.send('{"stream":"nknusdt@trade","data":{"e":"trade",');
+    server.send('{"e":"mystery"}');
+    const agg = combinedStreamFrames().find((f) => f.raw.includes('nknusdt@aggTrade'))!;
+    server.send(agg.raw);
+    await until(() => out.some((m) => m.type === 'trade'));
+    expect(feed.stats()).toMatchObject({ decodeErrors: 2, state: 'connected', reconnects: 0 });
+    expect(server.connections).toBe(1);
+  });
+
+  it('reconnects after the server drops the socket: status items, SUBSCRIBE again, book resynced', async () => {
+    const { feed, out } = start();
+    await until(() => server.received.length === 1);
+    const frames = nknFrames().filter((f) => f.raw.includes('depth@100ms'));
+    for (const f of frames.slice(0, 10)) server.send(f.raw);
+    await until(() => feed.book('NKN/USDT')?.state === 'synced');
+
+    server.dropAll();
+    await until(() => server.received.length === 2, 5000, 'resubscribe');
+    expect(server.controlRequests().map((r) => [r.conn, r.method, r.params])).toEqual([
+      [1, 'SUBSCRIBE', NKN_STREAMS],
+      [2, 'SUBSCRIBE', NKN_STREAMS],
+    ]);
+    expect(statuses(out).map((s) => s.state)).toEqual([
+      'connecting',
+      'connected',
+      'disconnected',
+      'connecting',
+      'connected',
+    ]);
+    expect(statuses(out)[2].symbol).toBe('NKN/USDT');
+    expect(feed.book('NKN/USDT')?.state).toBe('idle'); // the old book is void after a hole in the stream
+
+    for (const f of frames) server.send(f.raw);
+    await until(
+      () => out.filter((m) => m.type === 'book_change' && m.isSnapshot).length === 2,
+      5000,
+      'resync',
+    );
+    expect(server.restRequests).toHaveLength(2);
+    expect(feed.stats()).toMatchObject({ reconnects: 1, state: 'connected' });
+  });
+
+  it('a sequence gap in the live stream resyncs from a fresh snapshot and is counted', async () => {
+    const { feed, out } = start();
+    await until(() => feed.stats().state === 'connected');
+    const frames = nknFrames().filter((f) => f.raw.includes('depth@100ms'));
+    // The fresh snapshot after the gap: synthetic, at the u of the first diff after the hole.
+    const resumeAt = (JSON.parse(frames[21].raw) as { data: { u: number } }).data.u;
+    const first = server.depth;
+    server.depth = (symbol, n) =>
+      n === 1
+        ? first(symbol, n)
+        : { status: 200, body: `{"lastUpdateId":${resumeAt},"bids":[["0.3","1"]],"asks":[["0.4","1"]]}` };
+    for (const f of frames.slice(0, 20)) server.send(f.raw);
+    for (const f of frames.slice(21)) server.send(f.raw); // frame 20 lost
+    await until(() => feed.stats().resyncs === 1 && server.restRequests.length === 2);
+    await until(() => feed.book('NKN/USDT')?.state === 'synced');
+    expect(statuses(out).at(-1)).toMatchObject({ state: 'resyncing', symbol: 'NKN/USDT' });
+    expect(feed.stats()).toMatchObject({ gaps: 1, resyncs: 1 });
+    const snapshots = out.filter((m): m is BookChange => m.type === 'book_change' && m.isSnapshot);
+    expect(snapshots.map((m) => m.sequence)).toEqual([499869752, resumeAt]);
+    // 19 applied before the hole (frame 0 predates the snapshot), then all after frame 21.
+    expect(feed.book('NKN/USDT')?.stats.applied).toBe(19 + frames.length - 22);
+  });
+
+  it('rate-limits SUBSCRIBE/UNSUBSCRIBE: never more than 5 per second at the server', async () => {
+    const { feed } = start();
+    await until(() => server.received.length === 1);
+    const symbols = [
+      'BTC/USDT',
+      'ETH/USDT',
+      'BNB/USDT',
+      'ETH/BTC',
+      'XRP/USDT',
+      'ADA/USDT',
+      'SOL/USDT',
+      'DOT/USDT',
+    ];
+    for (const s of symbols) feed.subscribe([s]);
+    feed.subscribe(['BTC/USDT']); // already subscribed: nothing sent
+    feed.unsubscribe(['ETH/BTC', 'LTC/USDT']); // only ETH/BTC was subscribed
+    await until(() => server.received.length === 10, 10_000, 'all control messages');
+    const requests = server.controlRequests();
+    expect(requests.slice(1, 9).map((r) => r.params[0])).toEqual(
+      symbols.map((s) => `${s.replace('/', '').toLowerCase()}@trade`),
+    );
+    expect(requests[9]).toMatchObject({
+      method: 'UNSUBSCRIBE',
+      params: ['ethbtc@trade', 'ethbtc@depth@100ms', 'ethbtc@bookTicker', 'ethbtc@ticker'],
+    });
+    const times = server.received.map((m) => m.at);
+    const worst = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length));
+    expect(worst).toBeLessThanOrEqual(5);
+    expect(feed.stats().subscriptions).toHaveLength(8);
+
+    // After a reconnect the whole current set goes out again.
+    server.dropAll();
+    await until(() => server.controlRequests().some((r) => r.conn === 2));
+    const again = server.controlRequests().filter((r) => r.conn === 2);
+    expect(again).toHaveLength(1);
+    expect(again[0].params).toHaveLength(8 * 4);
+    expect(again[0].params).not.toContain('ethbtc@trade');
+  });
+
+  it('close() ends messages() after a final status and stops reconnecting', async () => {
+    const { feed, out, done } = start();
+    await until(() => feed.stats().state === 'connected');
+    await feed.close();
+    await done;
+    expect(statuses(out).at(-1)).toMatchObject({ state: 'disconnected', reason: 'closed by client' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.connections).toBe(1);
+    expect(feed.stats().state).toBe('disconnected');
+  });
+
+  it('breaking out of the messages() loop closes the feed', async () => {
+    const feed = createBinanceFeed({
+      wsBaseUrl: server.wsBaseUrl,
+      restBaseUrl: server.restBaseUrl,
+      symbols: ['NKN/USDT'],
+      logger: silentLogger(),
+      backoff: { random: () => 0 },
+    });
+    feeds.push(feed);
+    for await (const m of feed.messages()) if (m.type === 'status' && m.state === 'connected') break;
+    await until(() => feed.stats().state === 'disconnected');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.connections).toBe(1);
+  });
+});
