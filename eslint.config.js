@@ -14,7 +14,19 @@ export default tseslint.config(
   },
   {
     files: ['public/**/*.js'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly', WebSocket: 'readonly', location: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', console: 'readonly', Date: 'readonly', performance: 'readonly' } },
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        WebSocket: 'readonly',
+        location: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        console: 'readonly',
+        Date: 'readonly',
+        performance: 'readonly',
+      },
+    },
   },
   {
     files: ['bin/**/*.js'],

@@ -24,7 +24,10 @@ export async function startGatewayStack(opts: {
     logger: opts.logger.child({ component: 'gateway' }),
     publicDir: PUBLIC_DIR,
     pricePairs: [...opts.symbols],
-    limits: { maxConnections: config.maxConnections, maxSubscriptionsPerClient: config.maxSubscriptionsPerClient },
+    limits: {
+      maxConnections: config.maxConnections,
+      maxSubscriptionsPerClient: config.maxSubscriptionsPerClient,
+    },
   });
   const { port } = await gateway.listen();
   opts.logger.info({ url: `http://${config.host}:${port}` }, 'gateway listening');

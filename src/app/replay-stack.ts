@@ -40,7 +40,10 @@ export async function startReplay(opts: ReplayStackOptions): Promise<ReplayStack
   const hub = new ReplayHub({ logger });
   hub.addVenue(createBinanceVenue({ logger: logger.child({ exchange: 'binance' }) }));
 
-  const source = await BinanceReplaySource.open(opts.root, logger.child({ component: 'replay', exchange: 'binance' }));
+  const source = await BinanceReplaySource.open(
+    opts.root,
+    logger.child({ component: 'replay', exchange: 'binance' }),
+  );
   if (source.symbols.length === 0) {
     throw new NotAvailableError(
       `No Binance recordings under ${opts.root}/binance (expected <root>/binance/api_v3_depth/<SYMBOL>/*.jsonl). ` +

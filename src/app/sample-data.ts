@@ -12,7 +12,10 @@ export const SAMPLE_START_MS = Date.UTC(2026, 0, 5, 14, 0, 0);
 export async function ensureSampleData(root: string, logger: Logger): Promise<void> {
   const existing = await listSymbols(root, 'binance', 'api_v3_depth');
   if (existing.length > 0) return;
-  logger.info({ root, minutes: SAMPLE_MINUTES, symbols: SAMPLE_SYMBOLS }, 'no recordings found: generating the sample');
+  logger.info(
+    { root, minutes: SAMPLE_MINUTES, symbols: SAMPLE_SYMBOLS },
+    'no recordings found: generating the sample',
+  );
   const summary = await generateBinanceDataset({
     root,
     seed: SAMPLE_SEED,

@@ -63,7 +63,11 @@ function run(job: ClientJob): void {
       // Latency probes carry the send time as `"sentAt":<ms>`.
       const at = text.indexOf('"sentAt":');
       if (at >= 0) latencies.push(now - Number.parseFloat(text.slice(at + 9)));
-      if (job.expectPerConnection > 0 && ++mine === job.expectPerConnection && ++completed === job.connections) {
+      if (
+        job.expectPerConnection > 0 &&
+        ++mine === job.expectPerConnection &&
+        ++completed === job.connections
+      ) {
         finish();
       }
     });

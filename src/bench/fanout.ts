@@ -7,7 +7,7 @@ import type { Trade } from '../core/types.js';
 import { createGateway } from '../gateway/server.js';
 import { PUBLIC_DIR } from '../app/paths.js';
 import { BenchClients } from './clients.js';
-import { figure, type BenchFigure } from './report.js';
+import { boundPort, figure, type BenchFigure } from './report.js';
 
 export interface FanoutOptions {
   clients: number;
@@ -47,7 +47,13 @@ function rate(report: { received: number; firstAt: number; lastAt: number }): nu
 
 async function measureGateway(opts: FanoutOptions): Promise<number> {
   const bus = new MemoryBus();
-  const gateway = createGateway({ bus, port: 0, host: '127.0.0.1', logger: opts.logger, publicDir: PUBLIC_DIR });
+  const gateway = createGateway({
+    bus,
+    port: 0,
+    host: '127.0.0.1',
+    logger: opts.logger,
+    publicDir: PUBLIC_DIR,
+  });
   const { port } = await gateway.listen();
   const clients = new BenchClients({
     url: `ws://127.0.0.1:${port}/ws`,
@@ -68,8 +74,7 @@ async function measureGateway(opts: FanoutOptions): Promise<number> {
 async function measureBaseline(opts: FanoutOptions): Promise<number> {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await once(wss, 'listening');
-  const address = wss.address();
-  const port = typeof address === 'object' ? address.port : 0;
+  const port = boundPort(wss.address());
   wss.on('connection', (ws) => ws.on('message', () => ws.send('{"result":null,"id":1}')));
   const clients = new BenchClients({
     url: `ws://127.0.0.1:${port}`,

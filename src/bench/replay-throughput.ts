@@ -11,7 +11,7 @@ import { generateBinanceDataset } from '../generate/binance.js';
 import { ReplayHub } from '../replay/hub.js';
 import { ReplayPublisher } from '../replay/publisher.js';
 import { BenchClients } from './clients.js';
-import { figure, type BenchFigure } from './report.js';
+import { boundPort, figure, type BenchFigure } from './report.js';
 
 export interface ReplayBenchOptions {
   minutes: number;
@@ -32,7 +32,10 @@ async function waitUntilStable(clients: BenchClients, quietMs: number): Promise<
   }
 }
 
-async function measureHub(root: string, logger: Logger): Promise<{ rate: number; frames: number; bytes: number }> {
+async function measureHub(
+  root: string,
+  logger: Logger,
+): Promise<{ rate: number; frames: number; bytes: number }> {
   const hub = new ReplayHub({ logger });
   hub.addVenue(createBinanceVenue({ logger }));
   const port = await hub.listen(0, '127.0.0.1');
@@ -59,8 +62,7 @@ async function measureHub(root: string, logger: Logger): Promise<{ rate: number;
 async function measureBaseline(frames: number, avgBytes: number): Promise<number> {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await once(wss, 'listening');
-  const address = wss.address();
-  const port = typeof address === 'object' ? address.port : 0;
+  const port = boundPort(wss.address());
   const payload = `{"stream":"btcusdt@trade","data":"${'x'.repeat(Math.max(avgBytes - 38, 1))}"}`;
   const connected = once(wss, 'connection');
   const clients = new BenchClients({

@@ -26,10 +26,22 @@ function fmt(n: number): string {
 /** JSON lines first (machine-readable), then a short table. */
 export function printReport(figures: readonly BenchFigure[], write: (s: string) => void): void {
   for (const f of figures) write(JSON.stringify(f) + '\n');
-  const rows = figures.map((f) => [f.name, `${fmt(f.value)} ${f.unit}`, `${fmt(f.baseline)} ${f.unit}`, f.ratio.toFixed(2)]);
+  const rows = figures.map((f) => [
+    f.name,
+    `${fmt(f.value)} ${f.unit}`,
+    `${fmt(f.baseline)} ${f.unit}`,
+    f.ratio.toFixed(2),
+  ]);
   const header = ['benchmark', 'tickstream', 'plain ws baseline', 'ratio'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ') + '\n';
   write('\n' + line(header) + line(widths.map((w) => '-'.repeat(w))));
   for (const r of rows) write(line(r));
+}
+
+/** The port a listening server is bound to. */
+export function boundPort(address: string | { port: number } | null): number {
+  if (address === null || typeof address === 'string')
+    throw new Error('server is not listening on a TCP port');
+  return address.port;
 }

@@ -12,7 +12,9 @@ export async function runGateway(flags: CommonFlags): Promise<number> {
   const config = await resolveConfig(flags, 'gatewayPort');
   const logger = loggerFor(config);
   if (config.bus !== 'memory') {
-    throw new NotAvailableError(`--bus ${config.bus} is not available yet: this build has the memory bus. Omit --bus.`);
+    throw new NotAvailableError(
+      `--bus ${config.bus} is not available yet: this build has the memory bus. Omit --bus.`,
+    );
   }
   const symbols = config.symbols ?? DEFAULT_SYMBOLS;
   const bus = new MemoryBus();

@@ -29,7 +29,8 @@ const OPTIONS = {
   loop: () => new Option('--loop', 'replay the data again when it ends, with rising times and ids'),
   noLoop: () => new Option('--no-loop', 'stop when the data ends'),
   bus: () => new Option('--bus <memory|redis://…>', 'message bus'),
-  upstream: () => new Option('--upstream <url>', 'replay hub base URL to ingest from instead of the exchanges'),
+  upstream: () =>
+    new Option('--upstream <url>', 'replay hub base URL to ingest from instead of the exchanges'),
   logLevel: () => new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent'),
   seed: () => new Option('--seed <seed>', 'generator seed'),
   minutes: () => new Option('--minutes <n>', 'minutes of market time to generate'),
@@ -51,8 +52,23 @@ export function buildProgram(setCode: (code: number) => void): Command {
   const run = (runner: Runner) => async (flags: CommonFlags) => setCode(await runner(flags));
 
   commonOptions(
-    program.command('start', { isDefault: true }).description('replay hub + ingest + gateway + dashboard on the sample data'),
-    ['config', 'data', 'state', 'port', 'hubPort', 'host', 'exchanges', 'speed', 'loop', 'noLoop', 'bus', 'logLevel'],
+    program
+      .command('start', { isDefault: true })
+      .description('replay hub + ingest + gateway + dashboard on the sample data'),
+    [
+      'config',
+      'data',
+      'state',
+      'port',
+      'hubPort',
+      'host',
+      'exchanges',
+      'speed',
+      'loop',
+      'noLoop',
+      'bus',
+      'logLevel',
+    ],
   ).action(run(runStart));
   commonOptions(program.command('replay').description('replay hub and publishers only'), [
     'config',
@@ -66,32 +82,27 @@ export function buildProgram(setCode: (code: number) => void): Command {
     'noLoop',
     'logLevel',
   ]).action(run(runReplay));
-  commonOptions(program.command('gateway').description('gateway, with ingest from the exchanges or --upstream'), [
-    'config',
-    'port',
-    'host',
-    'exchanges',
-    'bus',
-    'upstream',
-    'symbols',
-    'logLevel',
-  ]).action(run(runGateway));
-  commonOptions(program.command('generate').description('write a seeded synthetic dataset in the REST formats'), [
-    'config',
-    'data',
-    'seed',
-    'minutes',
-    'symbols',
-    'logLevel',
-  ]).action(run(runGenerate));
+  commonOptions(
+    program.command('gateway').description('gateway, with ingest from the exchanges or --upstream'),
+    ['config', 'port', 'host', 'exchanges', 'bus', 'upstream', 'symbols', 'logLevel'],
+  ).action(run(runGateway));
+  commonOptions(
+    program.command('generate').description('write a seeded synthetic dataset in the REST formats'),
+    ['config', 'data', 'seed', 'minutes', 'symbols', 'logLevel'],
+  ).action(run(runGenerate));
   program
     .command('record')
     .description('poll exchange REST endpoints into the storage layout')
     .allowUnknownOption()
-    .action(run(notAvailable('record', 'recording from the live exchanges comes in a later release; use `generate`.')));
-  commonOptions(program.command('bench').description('benchmark suite (figures beside a plain-ws baseline)'), [
-    'logLevel',
-  ]).action(run(runBench));
+    .action(
+      run(
+        notAvailable('record', 'recording from the live exchanges comes in a later release; use `generate`.'),
+      ),
+    );
+  commonOptions(
+    program.command('bench').description('benchmark suite (figures beside a plain-ws baseline)'),
+    ['logLevel'],
+  ).action(run(runBench));
   return program;
 }
 

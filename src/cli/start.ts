@@ -14,7 +14,9 @@ export async function runStart(flags: CommonFlags): Promise<number> {
   const config = await resolveConfig(flags, 'gatewayPort', { loop: true });
   const logger = loggerFor(config);
   if (config.bus !== 'memory') {
-    throw new NotAvailableError(`--bus ${config.bus} is not available yet: this build has the memory bus. Omit --bus.`);
+    throw new NotAvailableError(
+      `--bus ${config.bus} is not available yet: this build has the memory bus. Omit --bus.`,
+    );
   }
   const root = config.data ?? SAMPLE_DATA_DIR;
   if (!config.data) await ensureSampleData(root, logger);
@@ -41,7 +43,10 @@ export async function runStart(flags: CommonFlags): Promise<number> {
   });
   logger.info({ dashboard: `http://${displayHost(config.host)}:${gateway.port}/` }, 'tickstream is running');
 
-  await onShutdownSignal([() => ingest.close(), () => gateway.close(), () => replay.close(), () => bus.close()], logger);
+  await onShutdownSignal(
+    [() => ingest.close(), () => gateway.close(), () => replay.close(), () => bus.close()],
+    logger,
+  );
   return 0;
 }
 

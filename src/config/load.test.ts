@@ -41,13 +41,17 @@ describe('loadConfig', () => {
   });
 
   it('parses comma lists and booleans from strings', async () => {
-    const config = await loadConfig({ env: { TICKSTREAM_EXCHANGES: 'Binance, okx', TICKSTREAM_LOOP: 'yes' } });
+    const config = await loadConfig({
+      env: { TICKSTREAM_EXCHANGES: 'Binance, okx', TICKSTREAM_LOOP: 'yes' },
+    });
     expect(config.exchanges).toEqual(['binance', 'okx']);
     expect(config.loop).toBe(true);
   });
 
   it('names the key, its source and the fix for a bad value', async () => {
-    const err = await loadConfig({ flags: { speed: 'fast' }, flagNames: { speed: '--speed' } }).catch((e) => e);
+    const err = await loadConfig({ flags: { speed: 'fast' }, flagNames: { speed: '--speed' } }).catch(
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toContain('"speed" (from flag --speed)');
     expect(err.message).toContain('"max"');

@@ -59,9 +59,12 @@ async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new ConfigError(`Cannot read config file ${path}: ${(cause as Error).message}. Check the --config path.`, {
-      cause,
-    });
+    throw new ConfigError(
+      `Cannot read config file ${path}: ${(cause as Error).message}. Check the --config path.`,
+      {
+        cause,
+      },
+    );
   }
   let value: unknown;
   try {
@@ -75,7 +78,11 @@ async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   return value as Record<string, unknown>;
 }
 
-function describeIssues(error: z.ZodError, input: ConfigInput, origin: Partial<Record<string, string>>): string {
+function describeIssues(
+  error: z.ZodError,
+  input: ConfigInput,
+  origin: Partial<Record<string, string>>,
+): string {
   const lines = error.issues.map((issue) => {
     const key = String(issue.path[0] ?? '');
     if (issue.code === 'unrecognized_keys') {

@@ -27,19 +27,23 @@ const exchangeList = z.preprocess(
   z
     .array(
       z.enum(EXCHANGES, {
-        error: (issue) => `unknown exchange ${JSON.stringify(issue.input)}; use any of ${EXCHANGES.join(', ')}`,
+        error: (issue) =>
+          `unknown exchange ${JSON.stringify(issue.input)}; use any of ${EXCHANGES.join(', ')}`,
       }),
     )
     .min(1, `must name at least one of ${EXCHANGES.join(', ')}`),
 );
 
-const bool = z.preprocess((v) => {
-  if (typeof v !== 'string') return v;
-  const s = v.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(s)) return true;
-  if (['0', 'false', 'no', 'off'].includes(s)) return false;
-  return v;
-}, z.boolean({ error: 'must be true or false' }));
+const bool = z.preprocess(
+  (v) => {
+    if (typeof v !== 'string') return v;
+    const s = v.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+    if (['0', 'false', 'no', 'off'].includes(s)) return false;
+    return v;
+  },
+  z.boolean({ error: 'must be true or false' }),
+);
 
 const busSchema = z
   .string()
@@ -47,7 +51,10 @@ const busSchema = z
 
 const urlSchema = z
   .string()
-  .refine((v) => /^(https?|wss?):\/\/[^\s]+$/.test(v), 'must be an http(s):// or ws(s):// URL, e.g. http://127.0.0.1:3100');
+  .refine(
+    (v) => /^(https?|wss?):\/\/[^\s]+$/.test(v),
+    'must be an http(s):// or ws(s):// URL, e.g. http://127.0.0.1:3100',
+  );
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

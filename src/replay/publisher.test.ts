@@ -10,7 +10,8 @@ function sourceOf(times: number[]): ReplaySource {
   return {
     symbols: ['BTCUSDT'],
     async *pass(_index: number, timeShift: number): AsyncGenerator<ReplayEvent> {
-      for (const t of times) yield { exchange: 'binance', symbol: 'BTCUSDT', ts: t + timeShift, kind: 'trade', data: t };
+      for (const t of times)
+        yield { exchange: 'binance', symbol: 'BTCUSDT', ts: t + timeShift, kind: 'trade', data: t };
     },
     stats: () => ({}),
   };

@@ -24,7 +24,15 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
       symbols: ['BTCUSDT', 'ETHUSDT'],
     });
     port = await freePort();
-    cli = runCli(['start', '--data', dataDir, '--port', String(port), '--hub-port', String(await freePort())]);
+    cli = runCli([
+      'start',
+      '--data',
+      dataDir,
+      '--port',
+      String(port),
+      '--hub-port',
+      String(await freePort()),
+    ]);
     await cli.waitForLog((l) => l.msg === 'tickstream is running', 30_000);
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   });
@@ -44,16 +52,24 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`http://127.0.0.1:${port}/`);
     const price = page.locator('[data-pair="BTC/USDT"] .price');
-    await expect.poll(async () => Number((await price.textContent())?.replace(/[^0-9.]/g, '')), {
-      timeout: 10_000,
-      interval: 200,
-    }).toBeGreaterThan(1000);
+    await expect
+      .poll(async () => Number((await price.textContent())?.replace(/[^0-9.]/g, '')), {
+        timeout: 10_000,
+        interval: 200,
+      })
+      .toBeGreaterThan(1000);
     const first = await price.textContent();
     await expect.poll(async () => price.textContent(), { timeout: 15_000, interval: 200 }).not.toBe(first);
     await expect
-      .poll(async () => Number((await page.locator('[data-pair="ETH/USDT"] .price').textContent())?.replace(/[^0-9.]/g, '')), {
-        timeout: 10_000,
-      })
+      .poll(
+        async () =>
+          Number(
+            (await page.locator('[data-pair="ETH/USDT"] .price').textContent())?.replace(/[^0-9.]/g, ''),
+          ),
+        {
+          timeout: 10_000,
+        },
+      )
       .toBeGreaterThan(100);
     await page.screenshot({ path: join(dataDir, 'dashboard.png') });
     expect(errors).toEqual([]);

@@ -56,7 +56,8 @@ afterAll(async () => {
 async function recordedBooks(symbol: string): Promise<Map<number, BinanceRestDepth>> {
   const files = await listRecordingFiles(dataDir, 'binance', 'api_v3_depth', symbol);
   const books = new Map<number, BinanceRestDepth>();
-  for await (const { record } of readRecords<BinanceRestDepth>(files)) books.set(record.data.lastUpdateId, record.data);
+  for await (const { record } of readRecords<BinanceRestDepth>(files))
+    books.set(record.data.lastUpdateId, record.data);
   return books;
 }
 

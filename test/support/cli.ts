@@ -9,7 +9,10 @@ export interface CliProcess {
   readonly logs: Array<Record<string, unknown>>;
   readonly stderr: string[];
   /** Resolves with the first log line that `match` accepts. */
-  waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  waitForLog(
+    match: (line: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
   /** Resolves with the exit code (or signal name). */
   exited: Promise<number | string>;
 }
@@ -23,8 +26,10 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess 
   });
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
-  const waiters: Array<{ match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }> =
-    [];
+  const waiters: Array<{
+    match: (l: Record<string, unknown>) => boolean;
+    resolve: (l: Record<string, unknown>) => void;
+  }> = [];
   let buffered = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
     buffered += chunk;

@@ -10,7 +10,12 @@ import { listRecordingFiles } from '../../storage/layout.js';
 import { readRecords } from '../../storage/reader.js';
 import { applyDepthUpdate } from './depth-diff.js';
 import { BINANCE_DEPTH_ENDPOINT, BINANCE_TRADES_ENDPOINT, BinanceReplaySource } from './replay-source.js';
-import type { BinanceDepthUpdateEvent, BinanceRestDepth, BinanceRestTrade, BinanceTradeEvent } from './wire.js';
+import type {
+  BinanceDepthUpdateEvent,
+  BinanceRestDepth,
+  BinanceRestTrade,
+  BinanceTradeEvent,
+} from './wire.js';
 
 let root: string;
 
@@ -34,7 +39,9 @@ async function collectPass(source: BinanceReplaySource): Promise<ReplayEvent[]> 
 
 async function recorded<T>(endpoint: string, symbol: string): Promise<Array<{ ts: number; data: T }>> {
   const out: Array<{ ts: number; data: T }> = [];
-  for await (const { record } of readRecords<T>(await listRecordingFiles(root, 'binance', endpoint, symbol))) {
+  for await (const { record } of readRecords<T>(
+    await listRecordingFiles(root, 'binance', endpoint, symbol),
+  )) {
     out.push({ ts: record.ts, data: record.data });
   }
   return out;

@@ -74,7 +74,13 @@ export class BinanceReplaySource implements ReplaySource {
       missingIds += s.trades.stats.missingIds;
       staleSnapshots += s.depth.stats.stale;
     }
-    return { duplicates, tradeGaps: gaps, missingTradeIds: missingIds, staleSnapshots, badLines: this.badLines };
+    return {
+      duplicates,
+      tradeGaps: gaps,
+      missingTradeIds: missingIds,
+      staleSnapshots,
+      badLines: this.badLines,
+    };
   }
 
   private async *tradeEvents(
@@ -160,7 +166,11 @@ function isDepthBody(body: unknown): body is BinanceRestDepth {
   );
 }
 
-function shiftTrades(poll: readonly BinanceRestTrade[], idShift: number, timeShift: number): BinanceRestTrade[] {
+function shiftTrades(
+  poll: readonly BinanceRestTrade[],
+  idShift: number,
+  timeShift: number,
+): BinanceRestTrade[] {
   const out = new Array<BinanceRestTrade>(poll.length);
   for (let i = 0; i < poll.length; i++) {
     const t = poll[i];
