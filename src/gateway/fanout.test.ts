@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { MemoryBus } from '../bus/memory.js';
@@ -5,8 +6,8 @@ import { silentLogger } from '../core/logger.js';
 import type { Trade } from '../core/types.js';
 import { TopicFanout, type FanoutClient } from './fanout.js';
 
-/** Stands in for a ws socket: records what it is sent and reports a chosen backlog. */
-class FakeSocket {
+/** Stands in for a ws connection: records what it is sent and reports a chosen backlog. */
+class RecordingWs {
   readonly sent: Buffer[] = [];
   constructor(public bufferedAmount = 0) {}
   send(data: Buffer): void {
@@ -15,11 +16,12 @@ class FakeSocket {
 }
 
 class FakeClient implements FanoutClient {
-  readonly socket: FakeSocket;
+  readonly recorder: RecordingWs;
   readonly ws: WebSocket;
+  readonly socket = new PassThrough();
   constructor(buffered = 0) {
-    this.socket = new FakeSocket(buffered);
-    this.ws = this.socket as unknown as WebSocket;
+    this.recorder = new RecordingWs(buffered);
+    this.ws = this.recorder as unknown as WebSocket;
   }
 }
 
@@ -53,11 +55,11 @@ describe('TopicFanout', () => {
     bus.publish('trade@BTC/USDT', trade);
     bus.publish('trade@BTC/USDT', trade);
 
-    const fast = clients.filter((c) => c.socket.bufferedAmount === 0);
+    const fast = clients.filter((c) => c.recorder.bufferedAmount === 0);
     expect(slow).toHaveLength(2);
-    for (const c of fast) expect(c.socket.sent).toHaveLength(2);
-    for (const c of fast) expect(c.socket.sent[0]).toBe(fast[0].socket.sent[0]);
-    expect(fast[0].socket.sent[0].toString()).toBe(
+    for (const c of fast) expect(c.recorder.sent).toHaveLength(2);
+    for (const c of fast) expect(c.recorder.sent[0]).toBe(fast[0].recorder.sent[0]);
+    expect(fast[0].recorder.sent[0].toString()).toBe(
       '{"stream":"trade@BTC/USDT","data":' + JSON.stringify(trade) + '}',
     );
     expect(fanout.counters).toEqual({ busMessages: 2, framesBuilt: 2, framesSent: 8 });

@@ -1,10 +1,14 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
+import { WriteBatcher } from '../net/write-batcher.js';
 import type { Bus, BusHandler, BusMessage } from '../bus/bus.js';
 import type { Logger } from '../core/logger.js';
 
 /** What fan-out needs from a connection. */
 export interface FanoutClient {
   readonly ws: WebSocket;
+  /** The upgraded TCP socket under `ws`, corked while a burst of frames is written. */
+  readonly socket: Duplex;
 }
 
 /** Called when a topic gains its first or loses its last local interest. */
@@ -51,6 +55,7 @@ export class TopicFanout<C extends FanoutClient> {
   private readonly maxBufferedBytes: number;
   private readonly onSlow: (client: C) => void;
   private readonly topics = new Map<string, TopicEntry<C>>();
+  private readonly batcher = new WriteBatcher();
   private readonly listeners: DemandListener[] = [];
 
   constructor(opts: TopicFanoutOptions<C>) {
@@ -154,12 +159,18 @@ export class TopicFanout<C extends FanoutClient> {
     const frame = Buffer.from(entry.prefix + msg.json + '}');
     this.counters.framesBuilt++;
     const maxBuffered = this.maxBufferedBytes;
+    const batcher = this.batcher;
     // Backwards, so a client removed here (swap-remove) never makes us skip an unvisited one.
     for (let i = clients.length - 1; i >= 0; i--) {
       const c = clients[i];
-      if (c.ws.bufferedAmount > maxBuffered) {
-        this.onSlow(c);
-        continue;
+      const socket = c.socket;
+      // The backlog is judged at the first frame of a turn, before this turn's frames are queued.
+      if (!batcher.isHeld(socket)) {
+        if (c.ws.bufferedAmount > maxBuffered) {
+          this.onSlow(c);
+          continue;
+        }
+        batcher.hold(socket);
       }
       c.ws.send(frame, SEND_TEXT);
       this.counters.framesSent++;

@@ -89,6 +89,7 @@ class Client {
   constructor(
     readonly id: number,
     readonly ws: WebSocket,
+    readonly socket: Duplex,
     readonly bucket: TokenBucket,
   ) {}
 }
@@ -159,7 +160,7 @@ export class WsHub {
       rejectUpgrade(socket, msg);
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, socket));
   }
 
   /**
@@ -215,10 +216,11 @@ export class WsHub {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
-  private onConnection(ws: WebSocket): void {
+  private onConnection(ws: WebSocket, socket: Duplex): void {
     const c = new Client(
       ++this.nextId,
       ws,
+      socket,
       new TokenBucket(this.limits.messageRatePerSec, this.limits.messageBurst, this.now),
     );
     this.clients.add(c);

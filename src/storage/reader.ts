@@ -1,8 +1,8 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import { once } from 'node:events';
 import { basename, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { DecodeError } from '../core/errors.js';
+import { splitLines } from './lines.js';
 import type { RecordedResponse } from './record.js';
 
 export interface BadLineInfo {
@@ -79,11 +79,10 @@ async function* readFile<T>(
   firstLine: number,
   onBadLine: ReadRecordsOptions['onBadLine'],
 ): AsyncGenerator<ReadItem<T>, void, undefined> {
-  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 256 * 1024 });
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
   let lineNumber = 0;
   try {
-    for await (const line of lines) {
+    for await (const line of splitLines(stream)) {
       lineNumber++;
       if (lineNumber < firstLine || line.length === 0) continue;
       const parsed = parseRecordLine<T>(line);
@@ -91,7 +90,6 @@ async function* readFile<T>(
       else onBadLine?.({ file, lineNumber, error: parsed.error });
     }
   } finally {
-    lines.close();
     await closeStream(stream);
   }
 }

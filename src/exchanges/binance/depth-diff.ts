@@ -77,6 +77,13 @@ function diffSide(
     }
     const p = prev[i];
     const n = next[j];
+    if (p[0] === n[0]) {
+      // Same spelling, same level (the common case): no number parsing needed.
+      if (p[1] !== n[1]) out.push(n);
+      i++;
+      j++;
+      continue;
+    }
     const pp = +p[0];
     const np = +n[0];
     if (pp === np) {

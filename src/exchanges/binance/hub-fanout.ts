@@ -1,4 +1,6 @@
+import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
+import { WriteBatcher } from '../../net/write-batcher.js';
 
 /** ws send options for a text frame (a Buffer is sent as binary unless told otherwise). */
 const TEXT_FRAME = { binary: false, compress: false, fin: true } as const;
@@ -8,6 +10,8 @@ const COMBINED_SUFFIX = Buffer.from('}');
 export class BinanceConsumer {
   readonly id: number;
   readonly ws: WebSocket;
+  /** The upgraded TCP socket under `ws`, corked while a burst of frames is written. */
+  readonly socket: Duplex;
   /** Combined envelope (`{"stream","data"}`) or bare events; SET_PROPERTY switches it. */
   combined: boolean;
   /** Subscribed stream names in subscription order (LIST_SUBSCRIPTIONS). */
@@ -21,9 +25,10 @@ export class BinanceConsumer {
   /** Set once the hub has decided to close it: no more frames, no more requests. */
   closing: boolean;
 
-  constructor(id: number, ws: WebSocket, combined: boolean, now: number) {
+  constructor(id: number, ws: WebSocket, socket: Duplex, combined: boolean, now: number) {
     this.id = id;
     this.ws = ws;
+    this.socket = socket;
     this.combined = combined;
     this.connectedAt = now;
     this.lastPongAt = now;
@@ -126,6 +131,7 @@ export class BinanceFanout {
   private readonly onSlowConsumer: (c: BinanceConsumer) => void;
   /** Reused between publishes. */
   private readonly drops: BinanceConsumer[] = [];
+  private readonly batcher = new WriteBatcher();
 
   constructor(opts: FanoutOptions) {
     this.maxBuffered = opts.maxBufferedBytes;
@@ -206,15 +212,20 @@ export class BinanceFanout {
 
   private sendAll(list: readonly BinanceConsumer[], bytes: Buffer): void {
     const max = this.maxBuffered;
+    const batcher = this.batcher;
     let sent = 0;
     for (let i = 0; i < list.length; i++) {
       const c = list[i];
       const ws = c.ws;
       if (c.closing || ws.readyState !== WebSocket.OPEN) continue;
-      if (ws.bufferedAmount > max) {
-        c.closing = true;
-        this.drops.push(c);
-        continue;
+      // The backlog is judged at the first frame of a turn, before this turn's frames are queued.
+      if (!batcher.isHeld(c.socket)) {
+        if (ws.bufferedAmount > max) {
+          c.closing = true;
+          this.drops.push(c);
+          continue;
+        }
+        batcher.hold(c.socket);
       }
       ws.send(bytes, TEXT_FRAME);
       sent++;

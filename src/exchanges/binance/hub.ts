@@ -206,7 +206,7 @@ class BinanceVenueEndpoint implements BinanceVenue {
       return this.reject(socket, 400, { error: TOO_MANY_STREAMS, path });
     }
     const list = streams;
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(ws, combined, list));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(ws, socket, combined, list));
   }
 
   stats(): VenueStats {
@@ -263,8 +263,8 @@ class BinanceVenueEndpoint implements BinanceVenue {
     return this.feed.replayTime ?? this.now();
   }
 
-  private attach(ws: WebSocket, combined: boolean, streams: readonly string[]): void {
-    const c = new BinanceConsumer(++this.nextId, ws, combined, this.now());
+  private attach(ws: WebSocket, socket: Duplex, combined: boolean, streams: readonly string[]): void {
+    const c = new BinanceConsumer(++this.nextId, ws, socket, combined, this.now());
     this.own.connectionsOpened++;
     this.consumers.add(c);
     for (let i = 0; i < streams.length; i++) this.fanout.subscribe(c, streams[i]);
