@@ -61,7 +61,11 @@ export async function startReplay(opts: ReplayStackOptions): Promise<ReplayStack
   });
   const abort = new AbortController();
   const finished = publisher.run(hub, abort.signal).then(
-    (stats) => logger.info({ exchange: 'binance', ...stats }, 'replay finished'),
+    (stats) =>
+      logger.info(
+        { exchange: 'binance', ...stats },
+        abort.signal.aborted ? 'replay stopped' : 'replay finished',
+      ),
     (err: unknown) => logger.error({ err, exchange: 'binance' }, 'replay publisher failed'),
   );
 

@@ -18,7 +18,7 @@ export async function runGateway(flags: CommonFlags): Promise<number> {
   }
   const symbols = config.symbols ?? DEFAULT_SYMBOLS;
   const bus = new MemoryBus();
-  const gateway = await startGatewayStack({ bus, config, symbols, logger });
+  // Ingest first: it refuses unsupported exchanges before any port is opened.
   const ingest = startIngest({
     bus,
     exchanges: config.exchanges,
@@ -26,6 +26,10 @@ export async function runGateway(flags: CommonFlags): Promise<number> {
     upstream: config.upstream,
     bookDepth: config.bookDepth,
     logger,
+  });
+  const gateway = await startGatewayStack({ bus, config, symbols, logger }).catch(async (err: unknown) => {
+    await ingest.close();
+    throw err;
   });
   await onShutdownSignal([() => ingest.close(), () => gateway.close(), () => bus.close()], logger);
   return 0;

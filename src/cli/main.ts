@@ -119,6 +119,15 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`tickstream: ${err.message}\n`);
       return err.code === 'ERR_NOT_AVAILABLE' ? EXIT_NOT_AVAILABLE : 1;
     }
+    const sys = err as NodeJS.ErrnoException & { address?: string; port?: number };
+    if (sys.code === 'EADDRINUSE' || sys.code === 'EACCES') {
+      const what =
+        sys.code === 'EADDRINUSE' ? 'is already in use (is another tickstream running?)' : 'needs privileges';
+      process.stderr.write(
+        `tickstream: port ${sys.port} on ${sys.address} ${what}. Stop the other process or pick another port with --port / --hub-port.\n`,
+      );
+      return 1;
+    }
     throw err;
   }
 }

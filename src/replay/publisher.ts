@@ -66,37 +66,41 @@ export class ReplayPublisher {
 
   /** Resolves when the recordings are exhausted (never with `loop`, unless aborted). */
   async run(sink: ReplaySink, signal?: AbortSignal): Promise<PublisherStats> {
+    this.counters.running = true;
+    try {
+      await this.play(sink, signal);
+    } catch (err) {
+      if (!signal?.aborted) throw err;
+    } finally {
+      this.counters.running = false;
+    }
+    return { ...this.counters };
+  }
+
+  private async play(sink: ReplaySink, signal?: AbortSignal): Promise<void> {
     const { source, loop, logger } = this.opts;
     const gap = this.opts.loopGapMs ?? 1000;
     const counters = this.counters;
-    counters.running = true;
     let first = Infinity;
     let last = -Infinity;
-    try {
-      for (let index = 0; ; index++) {
-        const timeShift = index === 0 ? 0 : index * (last - first + gap);
-        let events = 0;
-        for await (const event of source.pass(index, timeShift)) {
-          if (signal?.aborted) return { ...counters };
-          await this.waitFor(event.ts, sink, signal);
-          if (index === 0) {
-            if (event.ts < first) first = event.ts;
-            if (event.ts > last) last = event.ts;
-          }
-          sink.push(event);
-          events++;
-          counters.published++;
-          counters.replayTime = event.ts;
+    for (let index = 0; ; index++) {
+      const timeShift = index === 0 ? 0 : index * (last - first + gap);
+      let events = 0;
+      for await (const event of source.pass(index, timeShift)) {
+        if (signal?.aborted) return;
+        await this.waitFor(event.ts, sink, signal);
+        if (index === 0) {
+          if (event.ts < first) first = event.ts;
+          if (event.ts > last) last = event.ts;
         }
-        counters.passes = index + 1;
-        logger.info({ pass: index + 1, events, ...source.stats() }, 'replay pass finished');
-        if (!loop || events === 0 || signal?.aborted) return { ...counters };
+        sink.push(event);
+        events++;
+        counters.published++;
+        counters.replayTime = event.ts;
       }
-    } catch (err) {
-      if (signal?.aborted) return { ...counters };
-      throw err;
-    } finally {
-      counters.running = false;
+      counters.passes = index + 1;
+      logger.info({ pass: index + 1, events, ...source.stats() }, 'replay pass finished');
+      if (!loop || events === 0 || signal?.aborted) return;
     }
   }
 }

@@ -1,7 +1,9 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { generateBinanceDataset } from '../../src/generate/binance.js';
 import { runCli } from '../support/cli.js';
 
 const dirs: string[] = [];
@@ -39,6 +41,26 @@ describe('tickstream CLI', () => {
     expect(await cli.exited).toBe(2);
     expect(cli.stderr.join('')).toContain('No Binance recordings under');
     expect(cli.stderr.join('')).toContain('tickstream generate');
+  });
+
+  it('says which port is taken instead of crashing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tickstream-port-'));
+    dirs.push(dir);
+    await generateBinanceDataset({
+      root: dir,
+      seed: 'port',
+      startMs: Date.UTC(2026, 0, 5),
+      minutes: 1,
+      symbols: ['BTCUSDT'],
+    });
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const taken = runCli(['replay', '--port', String(port), '--data', dir]);
+    expect(await taken.exited).toBe(1);
+    expect(taken.stderr.join('')).toContain(`port ${port} on 127.0.0.1 is already in use`);
+    server.close();
   });
 
   it('generates a dataset into --data', async () => {
