@@ -258,3 +258,42 @@ describe('BinanceBookSync on the real btcusdt@depth stream (it has 3 real sequen
     expect(sync.state).toBe('idle');
   });
 });
+
+describe('BinanceBookSync on the other real captures', () => {
+  it.each(['BLZETH', 'LRCBTC', 'RUNEEUR'])(
+    '%s: the recorded snapshot bridges the recorded diffs, which apply without a gap',
+    async (symbol) => {
+      const snapshot = depthSnapshots().get(symbol);
+      if (!snapshot) throw new Error(`fixture lacks the ${symbol} snapshot`);
+      server.depth = () => ok(snapshot.body);
+      const stream = symbol.toLowerCase();
+      const frames = combinedStreamFrames();
+      const diffs = frames
+        .filter((f) => f.raw.startsWith(`{"stream":"${stream}@depth@100ms"`))
+        .map((f) => decodeDepthUpdate(parseBinanceFrame(f.raw).data, f.localTimestamp));
+      expect(diffs.length).toBeGreaterThan(0);
+      const out: NormalizedMessage[] = [];
+      const sync = newSync(symbol, out);
+      sync.push(diffs[0]);
+      await until(() => sync.state === 'synced', 5000, 'snapshot');
+      for (let i = 1; i < diffs.length; i++) sync.push(diffs[i]);
+      expect(sync.stats).toMatchObject({ snapshots: 1, gaps: 0, resyncs: 0 });
+      expect(sync.stats.applied + sync.stats.skipped).toBe(diffs.length);
+      expect(sync.updateId).toBe(diffs[diffs.length - 1].change.sequence);
+      expect(sync.book.isCrossed()).toBe(false);
+
+      const tops = new Map<number, BookSnapshot>();
+      for (const m of out) if (m.type === 'book_snapshot') tops.set(m.sequence, m);
+      for (const f of frames) {
+        if (!f.raw.startsWith(`{"stream":"${stream}@bookTicker"`)) continue;
+        const top = tops.get((parseBinanceFrame(f.raw).data as { u: number }).u);
+        if (top === undefined) continue;
+        const [quote] = decodeBinanceFrame(f.raw, f.localTimestamp) as Quote[];
+        expect([top.bids[0], top.asks[0]]).toEqual([
+          [quote.bid, quote.bidSize],
+          [quote.ask, quote.askSize],
+        ]);
+      }
+    },
+  );
+});
