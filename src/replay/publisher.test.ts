@@ -17,12 +17,13 @@ function sourceOf(times: number[]): ReplaySource {
   };
 }
 
-function virtualClock(): PacerClock {
+/** Wall time moves only when the pacer sleeps, each sleep overshooting by `late` ms as real timers do. */
+function virtualClock(late = 0): PacerClock {
   let now = 0;
   return {
     now: () => now,
     sleep: async (ms) => {
-      now += ms;
+      now += ms + late;
     },
   };
 }
@@ -76,5 +77,19 @@ describe('ReplayPublisher', () => {
     await publisher.run({ push: (e) => pushed.push(e.ts), advanceTo: (ts) => advanced.push(ts) });
     expect(pushed).toEqual([0, 1000]);
     expect(advanced).toEqual([100, 200, 300, 400, 500, 600, 700, 800, 900]);
+  });
+
+  it('advances the hub clock in whole milliseconds even when timers run late', async () => {
+    const advanced: number[] = [];
+    const publisher = new ReplayPublisher({
+      source: sourceOf([0, 1000]),
+      speed: 1,
+      loop: false,
+      logger: silentLogger(),
+      clock: virtualClock(0.37),
+    });
+    await publisher.run({ push: () => {}, advanceTo: (ts) => advanced.push(ts) });
+    expect(advanced.length).toBeGreaterThan(5);
+    for (const ts of advanced) expect(Number.isInteger(ts)).toBe(true);
   });
 });

@@ -57,7 +57,7 @@ export class ReplayPublisher {
       const clock = this.opts.clock ?? systemClock;
       while (pacer.delayUntil(ts) > ADVANCE_STEP_MS) {
         await clock.sleep(ADVANCE_STEP_MS, signal);
-        const now = pacer.replayNow();
+        const now = Math.floor(pacer.replayNow());
         if (now < ts) sink.advanceTo(now);
       }
     }
