@@ -410,7 +410,8 @@ export class Connection {
 
   private setState(state: FeedState, reason: string): void {
     this.currentState = state;
-    if (state === 'disconnected') this.log.warn({ reason }, 'disconnected');
+    // Losing the link is worth a warning; closing it ourselves is not.
+    if (state === 'disconnected' && !this.closing) this.log.warn({ reason }, 'disconnected');
     else this.log.info({ reason }, state);
     this.handlers.onStatus(state, reason, this.now());
   }
