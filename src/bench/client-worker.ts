@@ -13,12 +13,28 @@ export interface ClientJob {
   dataPrefix: string;
   /** Data frames each connection waits for (0 = count until told to stop). */
   expectPerConnection: number;
+  /**
+   * Regex source whose first capture group is a message id (e.g. `"id":"([^"]+)"`). When set,
+   * every data frame it matches is reported as `[id, receivedAt]` in `deliveries`.
+   */
+  idPattern?: string;
 }
+
+/** A data frame's id and its receipt wall time (`performance.timeOrigin + performance.now()`, ms). */
+export type Delivery = [id: string, receivedAt: number];
 
 export type WorkerReport =
   | { type: 'ready' }
   | { type: 'progress'; received: number; bytes: number; firstAt: number; lastAt: number }
-  | { type: 'done'; received: number; bytes: number; firstAt: number; lastAt: number; latenciesMs: number[] }
+  | {
+      type: 'done';
+      received: number;
+      bytes: number;
+      firstAt: number;
+      lastAt: number;
+      latenciesMs: number[];
+      deliveries: Delivery[];
+    }
   | { type: 'error'; message: string };
 
 function send(report: WorkerReport): void {
@@ -34,12 +50,14 @@ function run(job: ClientJob): void {
   let firstAt = 0;
   let lastAt = 0;
   const latencies: number[] = [];
+  const deliveries: Delivery[] = [];
+  const idPattern = job.idPattern === undefined ? undefined : new RegExp(job.idPattern);
   const prefix = job.dataPrefix;
   const progress = setInterval(() => send({ type: 'progress', received, bytes, firstAt, lastAt }), 100);
 
   const finish = (): void => {
     clearInterval(progress);
-    send({ type: 'done', received, bytes, firstAt, lastAt, latenciesMs: latencies });
+    send({ type: 'done', received, bytes, firstAt, lastAt, latenciesMs: latencies, deliveries });
     for (const s of sockets) s.terminate();
     setTimeout(() => process.exit(0), 50);
   };
@@ -63,6 +81,10 @@ function run(job: ClientJob): void {
       // Latency probes carry the send time as `"sentAt":<ms>`.
       const at = text.indexOf('"sentAt":');
       if (at >= 0) latencies.push(now - Number.parseFloat(text.slice(at + 9)));
+      if (idPattern !== undefined) {
+        const id = idPattern.exec(text);
+        if (id !== null) deliveries.push([id[1], now]);
+      }
       if (
         job.expectPerConnection > 0 &&
         ++mine === job.expectPerConnection &&

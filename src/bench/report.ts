@@ -5,6 +5,8 @@ export interface BenchFigure {
   baseline: number;
   /** value / baseline: above 1 is better than plain ws for throughput; below 1 for latency and memory. */
   ratio: number;
+  /** Which direction of `value` (and so of `ratio`) is better. */
+  better: 'higher' | 'lower';
   details: Record<string, number | string>;
 }
 
@@ -14,8 +16,9 @@ export function figure(
   value: number,
   baseline: number,
   details: Record<string, number | string>,
+  better: 'higher' | 'lower' = 'higher',
 ): BenchFigure {
-  return { name, unit, value, baseline, ratio: baseline > 0 ? value / baseline : NaN, details };
+  return { name, unit, value, baseline, ratio: baseline > 0 ? value / baseline : NaN, better, details };
 }
 
 function fmt(n: number): string {
@@ -31,8 +34,9 @@ export function printReport(figures: readonly BenchFigure[], write: (s: string) 
     `${fmt(f.value)} ${f.unit}`,
     `${fmt(f.baseline)} ${f.unit}`,
     f.ratio.toFixed(2),
+    `${f.better} is better`,
   ]);
-  const header = ['benchmark', 'tickstream', 'plain ws baseline', 'ratio'];
+  const header = ['benchmark', 'tickstream', 'plain ws baseline', 'ratio', 'ratio direction'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ') + '\n';
   write('\n' + line(header) + line(widths.map((w) => '-'.repeat(w))));
