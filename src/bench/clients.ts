@@ -42,7 +42,8 @@ export class BenchClients {
   }
 
   stop(): Promise<DoneReport> {
-    this.child.send({ type: 'stop' });
+    // A child that already exited has rejected `done`; sending would only raise an 'error' event.
+    if (this.child.connected) this.child.send({ type: 'stop' });
     return this.done;
   }
 }

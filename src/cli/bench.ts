@@ -1,4 +1,6 @@
 import { benchFanout } from '../bench/fanout.js';
+import { benchLatency } from '../bench/latency.js';
+import { benchMemory } from '../bench/memory.js';
 import { benchReplay } from '../bench/replay-throughput.js';
 import { printReport, type BenchFigure } from '../bench/report.js';
 import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
@@ -11,6 +13,10 @@ export async function runBench(flags: CommonFlags): Promise<number> {
   figures.push(await benchReplay({ minutes: 20, logger }));
   process.stderr.write('bench: gateway fan-out…\n');
   figures.push(await benchFanout({ clients: 100, messages: 2000, logger }));
+  process.stderr.write('bench: end-to-end latency…\n');
+  figures.push(...(await benchLatency({ minutes: 5, speed: 30, clients: 20, logger })));
+  process.stderr.write('bench: memory per idle connection…\n');
+  figures.push(await benchMemory({ connections: 2000, logger }));
   printReport(figures, (s) => process.stdout.write(s));
   return 0;
 }
