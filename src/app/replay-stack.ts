@@ -1,4 +1,4 @@
-import type { Speed } from '../config/schema.js';
+import type { Config, Speed } from '../config/schema.js';
 import { NotAvailableError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
@@ -6,6 +6,8 @@ import { createBinanceVenue } from '../exchanges/binance/hub.js';
 import { BinanceReplaySource } from '../exchanges/binance/replay-source.js';
 import { ReplayHub } from '../replay/hub.js';
 import { ReplayPublisher } from '../replay/publisher.js';
+import { SAMPLE_DATA_DIR } from './paths.js';
+import { ensureSampleData } from './sample-data.js';
 
 export interface ReplayStackOptions {
   root: string;
@@ -81,4 +83,19 @@ export async function startReplay(opts: ReplayStackOptions): Promise<ReplayStack
       await hub.close();
     },
   };
+}
+
+/** The replay stack as configured: `--data`, or the bundled sample (generated on first use). */
+export async function startReplayFromConfig(config: Config, logger: Logger): Promise<ReplayStack> {
+  const root = config.data ?? SAMPLE_DATA_DIR;
+  if (config.data === undefined) await ensureSampleData(root, logger);
+  return startReplay({
+    root,
+    exchanges: config.exchanges,
+    speed: config.speed,
+    loop: config.loop,
+    host: config.host,
+    port: config.hubPort,
+    logger,
+  });
 }

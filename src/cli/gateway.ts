@@ -1,8 +1,7 @@
 import { startGatewayStack } from '../app/gateway-stack.js';
 import { startIngest } from '../app/ingest-stack.js';
 import { onShutdownSignal } from '../app/shutdown.js';
-import { MemoryBus } from '../bus/memory.js';
-import { NotAvailableError } from '../core/errors.js';
+import { createBus } from '../app/bus.js';
 import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
 
 const DEFAULT_SYMBOLS = ['BTC/USDT', 'ETH/USDT'];
@@ -11,13 +10,8 @@ const DEFAULT_SYMBOLS = ['BTC/USDT', 'ETH/USDT'];
 export async function runGateway(flags: CommonFlags): Promise<number> {
   const config = await resolveConfig(flags, 'gatewayPort');
   const logger = loggerFor(config);
-  if (config.bus !== 'memory') {
-    throw new NotAvailableError(
-      `--bus ${config.bus} is not available yet: this build has the memory bus. Omit --bus.`,
-    );
-  }
   const symbols = config.symbols ?? DEFAULT_SYMBOLS;
-  const bus = new MemoryBus();
+  const bus = createBus(config);
   // Ingest first: it refuses unsupported exchanges before any port is opened.
   const ingest = startIngest({
     bus,

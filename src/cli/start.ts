@@ -1,11 +1,8 @@
 import { startGatewayStack } from '../app/gateway-stack.js';
 import { startIngest } from '../app/ingest-stack.js';
-import { SAMPLE_DATA_DIR } from '../app/paths.js';
-import { startReplay } from '../app/replay-stack.js';
-import { ensureSampleData } from '../app/sample-data.js';
+import { createBus } from '../app/bus.js';
+import { startReplayFromConfig } from '../app/replay-stack.js';
 import { onShutdownSignal, type Closer } from '../app/shutdown.js';
-import { MemoryBus } from '../bus/memory.js';
-import { NotAvailableError } from '../core/errors.js';
 import { toCanonicalSymbol } from '../exchanges/binance/symbols.js';
 import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
 
@@ -13,31 +10,15 @@ import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
 export async function runStart(flags: CommonFlags): Promise<number> {
   const config = await resolveConfig(flags, 'gatewayPort', { loop: true });
   const logger = loggerFor(config);
-  if (config.bus !== 'memory') {
-    throw new NotAvailableError(
-      `--bus ${config.bus} is not available yet: this build has the memory bus. Omit --bus.`,
-    );
-  }
-  const root = config.data ?? SAMPLE_DATA_DIR;
-  if (!config.data) await ensureSampleData(root, logger);
-
-  const closers: Closer[] = [];
+  const bus = createBus(config);
+  // Closers in start order; they run in reverse (ingest, gateway, replay, bus).
+  const started: Closer[] = [() => bus.close()];
   try {
-    const replay = await startReplay({
-      root,
-      exchanges: config.exchanges,
-      speed: config.speed,
-      loop: config.loop,
-      host: config.host,
-      port: config.hubPort,
-      logger,
-    });
-    closers.unshift(() => replay.close());
+    const replay = await startReplayFromConfig(config, logger);
+    started.push(() => replay.close());
     const symbols = (replay.symbols.get('binance') ?? []).map(toCanonicalSymbol);
-    const bus = new MemoryBus();
-    closers.unshift(() => bus.close());
     const gateway = await startGatewayStack({ bus, config, symbols, logger });
-    closers.unshift(() => gateway.close());
+    started.push(() => gateway.close());
     const ingest = startIngest({
       bus,
       exchanges: config.exchanges,
@@ -46,18 +27,17 @@ export async function runStart(flags: CommonFlags): Promise<number> {
       bookDepth: config.bookDepth,
       logger,
     });
-    closers.unshift(() => ingest.close());
+    started.push(() => ingest.close());
     logger.info(
       { dashboard: `http://${displayHost(config.host)}:${gateway.port}/` },
       'tickstream is running',
     );
   } catch (err) {
     // Whatever started must stop, or the process would linger on its open sockets.
-    for (const close of closers) await close();
+    for (const close of started.reverse()) await close();
     throw err;
   }
-  // Stop order: ingest, gateway, bus, replay (the reverse of starting).
-  await onShutdownSignal(closers, logger);
+  await onShutdownSignal(started.reverse(), logger);
   return 0;
 }
 
