@@ -1,7 +1,9 @@
 /**
- * Test helpers for the Binance replay endpoint: a hub on an ephemeral port, a collecting
- * `ws` client, and hand-built replay events with real-shaped values. Test support only (excluded from the build).
+ * Test helpers for the Binance replay endpoint: a hub on an ephemeral port (`useHub` gives a test
+ * file one per test, cleaned up after each), a collecting `ws` client, and hand-built replay events
+ * with real-shaped values. Test support only (excluded from the build).
  */
+import { afterEach } from 'vitest';
 import { WebSocket, type ClientOptions, type RawData } from 'ws';
 import { silentLogger } from '../core/logger.js';
 import type { ReplayEvent } from '../replay/events.js';
@@ -28,6 +30,56 @@ export async function startHub(opts: Partial<BinanceVenueOptions> = {}): Promise
     http: `http://127.0.0.1:${port}`,
     ws: `ws://127.0.0.1:${port}`,
     close: () => hub.close(),
+  };
+}
+
+export interface HubScope {
+  /** Start this test's hub (`startHub`); the `afterEach` closes it. */
+  start(opts?: Partial<BinanceVenueOptions>): Promise<Harness>;
+  /** The running hub; throws when none was started. */
+  harness(): Harness;
+  /** Close the running hub now (the `afterEach` then has nothing to close). */
+  stop(): Promise<void>;
+  /** Open a `TestClient` on `path` of the running hub; the `afterEach` terminates it. */
+  client(path: string, opts?: ClientOptions): Promise<TestClient>;
+  /** Clients opened by `client` in this test, in order. */
+  readonly clients: TestClient[];
+}
+
+/**
+ * One hub per test, for a test file: call at module level. Registers an `afterEach` that
+ * terminates every client opened through `client`, then closes the hub.
+ */
+export function useHub(): HubScope {
+  let h: Harness | undefined;
+  const clients: TestClient[] = [];
+  const harness = (): Harness => {
+    if (h === undefined) throw new Error('no hub started: call start() first');
+    return h;
+  };
+
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.ws.terminate();
+    await h?.close();
+    h = undefined;
+  });
+
+  return {
+    async start(opts = {}) {
+      h = await startHub(opts);
+      return h;
+    },
+    harness,
+    async stop() {
+      await h?.close();
+      h = undefined;
+    },
+    async client(path, opts = {}) {
+      const c = await TestClient.open(`${harness().ws}${path}`, opts);
+      clients.push(c);
+      return c;
+    },
+    clients,
   };
 }
 

@@ -20,20 +20,25 @@ afterEach(async () => {
   await server.close();
 });
 
-/** A feed against the fake exchange, with its messages collected by a running consumer. */
-function start(extra: Partial<BinanceFeedOptions> = {}): {
-  feed: BinanceFeed;
-  out: NormalizedMessage[];
-  done: Promise<void>;
-} {
-  const feed = createBinanceFeed({
+/** Options for a NKN/USDT feed against the fake exchange, no backoff jitter. */
+function feedOptions(extra: Partial<BinanceFeedOptions> = {}): BinanceFeedOptions {
+  return {
     wsBaseUrl: server.wsBaseUrl,
     restBaseUrl: server.restBaseUrl,
     symbols: ['NKN/USDT'],
     logger: silentLogger(),
     backoff: { random: () => 0 },
     ...extra,
-  });
+  };
+}
+
+/** A feed against the fake exchange, with its messages collected by a running consumer. */
+function start(extra: Partial<BinanceFeedOptions> = {}): {
+  feed: BinanceFeed;
+  out: NormalizedMessage[];
+  done: Promise<void>;
+} {
+  const feed = createBinanceFeed(feedOptions(extra));
   feeds.push(feed);
   const out: NormalizedMessage[] = [];
   const done = (async () => {
@@ -205,13 +210,7 @@ describe('createBinanceFeed against a fake exchange (real sockets, real HTTP)', 
   });
 
   it('breaking out of the messages() loop closes the feed', async () => {
-    const feed = createBinanceFeed({
-      wsBaseUrl: server.wsBaseUrl,
-      restBaseUrl: server.restBaseUrl,
-      symbols: ['NKN/USDT'],
-      logger: silentLogger(),
-      backoff: { random: () => 0 },
-    });
+    const feed = createBinanceFeed(feedOptions());
     feeds.push(feed);
     for await (const m of feed.messages()) if (m.type === 'status' && m.state === 'connected') break;
     await until(() => feed.stats().state === 'disconnected');

@@ -1,21 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { T0, TestClient, sleep, startHub, tradeEvent, type Harness } from '../../test-support/binance-hub.js';
+import { T0, sleep, tradeEvent, useHub } from '../../test-support/binance-hub.js';
 
-let h: Harness | undefined;
-const clients: TestClient[] = [];
-
-async function client(path: string, opts = {}): Promise<TestClient> {
-  const c = await TestClient.open(`${(h as Harness).ws}${path}`, opts);
-  clients.push(c);
-  return c;
-}
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.ws.terminate();
-  await h?.close();
-  h = undefined;
-});
+const { start, stop, client } = useHub();
 
 /** Status and body of a refused upgrade. */
 function refused(url: string): Promise<{ status: number; body: unknown }> {
@@ -34,7 +21,7 @@ function refused(url: string): Promise<{ status: number; body: unknown }> {
 describe('Binance replay endpoint: connection rules', () => {
   it('closes with 1008 "Too many requests" past 5 incoming messages per second', async () => {
     let now = T0;
-    h = await startHub({ maxIncomingPerSecond: 5, now: () => now });
+    const h = await start({ maxIncomingPerSecond: 5, now: () => now });
     const c = await client('/binance/ws');
     for (let i = 1; i <= 5; i++)
       expect(await c.request({ method: 'LIST_SUBSCRIPTIONS', id: i })).toEqual({ result: [], id: i });
@@ -48,14 +35,14 @@ describe('Binance replay endpoint: connection rules', () => {
   });
 
   it('counts client PINGs toward the message limit', async () => {
-    h = await startHub({ maxIncomingPerSecond: 5, now: () => T0 });
+    await start({ maxIncomingPerSecond: 5, now: () => T0 });
     const c = await client('/binance/ws');
     for (let i = 0; i < 6; i++) c.ws.ping();
     expect((await c.closed).code).toBe(1008);
   });
 
   it('pings with a payload and cuts a consumer that does not pong in time', async () => {
-    h = await startHub({ pingIntervalMs: 40, pongTimeoutMs: 250 });
+    const h = await start({ pingIntervalMs: 40, pongTimeoutMs: 250 });
     const alive = await client('/binance/ws');
     const pings: Buffer[] = [];
     alive.ws.on('ping', (data: Buffer) => pings.push(data));
@@ -77,7 +64,7 @@ describe('Binance replay endpoint: connection rules', () => {
   });
 
   it('refuses unknown paths with 404 JSON and malformed stream names with 400 JSON', async () => {
-    h = await startHub();
+    const h = await start();
     expect(await refused(`${h.ws}/binance/wss`)).toEqual({
       status: 404,
       body: { error: 'no Binance stream endpoint at /binance/wss', path: '/binance/wss' },
@@ -97,7 +84,7 @@ describe('Binance replay endpoint: connection rules', () => {
   });
 
   it('accepts several streams in a raw path and kline names with +', async () => {
-    h = await startHub();
+    await start();
     const c = await client('/binance/ws/btcusdt@trade/ethusdt@trade');
     expect(await c.request({ method: 'LIST_SUBSCRIPTIONS', id: 1 })).toEqual({
       result: ['btcusdt@trade', 'ethusdt@trade'],
@@ -111,14 +98,12 @@ describe('Binance replay endpoint: connection rules', () => {
   });
 
   it('sends serverShutdown then closes every consumer quickly on close()', async () => {
-    const harness = await startHub();
-    h = harness;
+    const harness = await start();
     harness.hub.push(tradeEvent(T0, 1, '67000.00000000', '0.10000000'));
     const raw = await client('/binance/ws');
     const combined = await client('/binance/stream');
     const started = Date.now();
-    await harness.close();
-    h = undefined;
+    await stop();
     expect(Date.now() - started).toBeLessThan(1500);
     expect(await raw.closed).toEqual({ code: 1001, reason: 'Server shutting down' });
     expect(await combined.closed).toEqual({ code: 1001, reason: 'Server shutting down' });
@@ -127,7 +112,7 @@ describe('Binance replay endpoint: connection rules', () => {
   });
 
   it('ends a connection at the end of its lifetime with serverShutdown', async () => {
-    h = await startHub({ maxLifetimeMs: 100, pongTimeoutMs: 400 });
+    await start({ maxLifetimeMs: 100, pongTimeoutMs: 400 });
     const c = await client('/binance/ws');
     expect(await c.closed).toEqual({ code: 1001, reason: 'Connection lifetime reached' });
     expect(c.messages).toHaveLength(1);

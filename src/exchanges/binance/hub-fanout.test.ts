@@ -1,36 +1,21 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RawData } from 'ws';
 import {
   T0,
-  TestClient,
   baseBook,
   sleep,
   snapshotEvent,
-  startHub,
   tradeEvent,
   updateEvent,
-  type Harness,
+  useHub,
 } from '../../test-support/binance-hub.js';
 import type { BinanceLevel } from './wire.js';
 
-let h: Harness | undefined;
-const clients: TestClient[] = [];
-
-async function client(path: string, opts = {}): Promise<TestClient> {
-  const c = await TestClient.open(`${(h as Harness).ws}${path}`, opts);
-  clients.push(c);
-  return c;
-}
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.ws.terminate();
-  await h?.close();
-  h = undefined;
-});
+const { start, client, clients } = useHub();
 
 describe('Binance replay endpoint: fan-out', () => {
   it('builds each frame once per envelope, whatever the number of consumers', async () => {
-    h = await startHub();
+    const h = await start();
     const { hub, venue } = h;
     const raws = await Promise.all([1, 2, 3].map(() => client('/binance/ws/btcusdt@trade')));
     const combined = await Promise.all([1, 2].map(() => client('/binance/stream?streams=btcusdt@trade')));
@@ -66,7 +51,7 @@ describe('Binance replay endpoint: fan-out', () => {
   });
 
   it('drops a consumer that stops reading while a fast one gets everything', async () => {
-    h = await startHub({ maxBufferedBytes: 256 * 1024 });
+    const h = await start({ maxBufferedBytes: 256 * 1024 });
     const { hub, venue } = h;
     hub.push(snapshotEvent(T0, baseBook(1000)));
     const fast = await client('/binance/ws/btcusdt@depth@100ms');

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stepString } from './hub-rest.js';
 import {
   T0,
@@ -6,22 +6,17 @@ import {
   baseBook,
   randomDiff,
   snapshotEvent,
-  startHub,
   tradeEvent,
   updateEvent,
+  useHub,
   type Harness,
 } from '../../test-support/binance-hub.js';
 import type { BinanceDepthUpdateEvent, BinanceLevel, BinanceRestDepth } from './wire.js';
 
-let h: Harness | undefined;
-
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const { start, harness: current } = useHub();
 
 async function get(path: string): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${(h as Harness).http}${path}`);
+  const res = await fetch(`${current().http}${path}`);
   return { status: res.status, body: await res.json() };
 }
 
@@ -70,7 +65,7 @@ function pushDiffs(harness: Harness, from: number, to: number): BinanceDepthUpda
 
 describe('Binance replay endpoint: REST', () => {
   it('answers /api/v3/depth from the replay state, with limit', async () => {
-    h = await startHub();
+    const h = await start();
     h.hub.push(snapshotEvent(T0, baseBook(1000)));
     const diffs = pushDiffs(h, 1001, 1040);
     const expected = new LocalBook();
@@ -90,7 +85,7 @@ describe('Binance replay endpoint: REST', () => {
   });
 
   it('sends Binance error bodies for missing, malformed and unknown parameters', async () => {
-    h = await startHub();
+    const h = await start();
     h.hub.push(snapshotEvent(T0, baseBook(1000)));
     expect(await get('/binance/api/v3/depth')).toEqual({
       status: 400,
@@ -124,7 +119,7 @@ describe('Binance replay endpoint: REST', () => {
   });
 
   it('lists the replayed symbols in exchangeInfo and answers ticker, ping and time', async () => {
-    h = await startHub();
+    const h = await start();
     h.hub.push(snapshotEvent(T0, baseBook(1000)));
     h.hub.push(tradeEvent(T0 + 5, 1, '67000.50000000', '0.01200000'));
     h.hub.push(tradeEvent(T0 + 9, 7, '3500.12000000', '1.50000000', true, 'ETHUSDT'));
@@ -204,8 +199,7 @@ describe('Binance replay endpoint: REST', () => {
   });
 
   it('lets a client sync a local book the documented way and end with exactly the hub book', async () => {
-    const harness = await startHub();
-    h = harness;
+    const harness = await start();
     harness.hub.push(snapshotEvent(T0, baseBook(1000)));
     pushDiffs(harness, 1001, 1010);
 

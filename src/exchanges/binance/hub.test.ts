@@ -1,38 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tradeEventToAggTrade } from './trade-dedup.js';
 import {
   T0,
-  TestClient,
   baseBook,
   sleep,
   snapshotEvent,
-  startHub,
   tradeData,
   tradeEvent,
   updateEvent,
-  type Harness,
+  useHub,
 } from '../../test-support/binance-hub.js';
 import type { BinanceLevel } from './wire.js';
 
-let h: Harness | undefined;
-const clients: TestClient[] = [];
-
-async function hub(opts: Parameters<typeof startHub>[0] = {}): Promise<Harness> {
-  h = await startHub(opts);
-  return h;
-}
-
-async function client(path: string, opts = {}): Promise<TestClient> {
-  const c = await TestClient.open(`${(h as Harness).ws}${path}`, opts);
-  clients.push(c);
-  return c;
-}
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.ws.terminate();
-  await h?.close();
-  h = undefined;
-});
+const { start: hub, client } = useHub();
 
 describe('Binance replay endpoint: streams and envelopes', () => {
   it('sends bare events on /ws/<stream>, {stream,data} on /stream, and SUBSCRIBE adds streams on /ws', async () => {
