@@ -5,7 +5,8 @@ import { NotAvailableError } from '../core/errors.js';
 
 /** The bus named by `--bus`. */
 export function createBus(config: Config): Bus {
-  if (config.bus === 'memory') return new MemoryBus();
+  // No history ring yet: nothing reads it until stream recovery lands, so retaining it only costs memory.
+  if (config.bus === 'memory') return new MemoryBus({ historySize: 0 });
   throw new NotAvailableError(
     `--bus ${config.bus} is not available yet: this build has the memory bus. Omit --bus.`,
   );

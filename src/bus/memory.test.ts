@@ -135,3 +135,44 @@ describe('MemoryBus', () => {
     expect(bus.getLatest('t')).toBeUndefined();
   });
 });
+
+describe('MemoryBus bounds', () => {
+  it('forgets a topic that was subscribed and left without ever being published on', () => {
+    const bus = new MemoryBus();
+    for (let i = 0; i < 100; i++) bus.subscribe(`trade@FAKE${i}/USDT`, () => {})();
+    expect(bus.stats().knownTopics).toBe(0);
+    const off = bus.subscribe('trade@BTC/USDT', () => {});
+    bus.publish('trade@BTC/USDT', sampleTrade());
+    off();
+    // Published topics keep their offset, so positions never go back.
+    expect(bus.stats().knownTopics).toBe(1);
+    expect(bus.publish('trade@BTC/USDT', sampleTrade()).offset).toBe(2);
+  });
+
+  it('serializes a message published on two topics once, with identical JSON', () => {
+    const bus = new MemoryBus();
+    const seen: string[] = [];
+    bus.subscribe('trade@binance:BTC/USDT', (m) => seen.push(m.json));
+    bus.subscribe('trade@BTC/USDT', (m) => seen.push(m.json));
+    const t = sampleTrade();
+    bus.publish('trade@binance:BTC/USDT', t);
+    bus.publish('trade@BTC/USDT', t);
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toBe(seen[1]);
+    expect(JSON.parse(seen[0])).toEqual(t);
+  });
+});
+
+function sampleTrade(): Trade {
+  return {
+    type: 'trade',
+    exchange: 'binance',
+    symbol: 'BTC/USDT',
+    timestamp: 1,
+    localTimestamp: 2,
+    id: '7',
+    price: 67000.5,
+    amount: 0.01,
+    side: 'buy',
+  };
+}

@@ -28,7 +28,10 @@ export interface MemoryBusStats {
   readonly published: number;
   readonly delivered: number;
   readonly handlerErrors: number;
+  /** Topics with a local subscriber. */
   readonly topics: number;
+  /** Topics the bus holds state for (offsets, history). */
+  readonly knownTopics: number;
 }
 
 /** Per-topic state. Every field is assigned in the constructor so all topics share one shape. */
@@ -65,6 +68,9 @@ export class MemoryBus implements Bus {
   private published = 0;
   private delivered = 0;
   private handlerErrors = 0;
+  /** The last message serialized: the same object published on two topics is stringified once. */
+  private lastData: NormalizedMessage | undefined = undefined;
+  private lastJson = '';
 
   constructor(opts: MemoryBusOptions = {}) {
     const size = opts.historySize ?? 1000;
@@ -86,7 +92,11 @@ export class MemoryBus implements Bus {
     }
     const offset = ++state.offset;
     const position: StreamPosition = { offset, epoch: this.epoch };
-    const message: BusMessage = { topic, data, json: JSON.stringify(data), position };
+    if (data !== this.lastData) {
+      this.lastJson = JSON.stringify(data);
+      this.lastData = data;
+    }
+    const message: BusMessage = { topic, data, json: this.lastJson, position };
     this.published++;
 
     if (this.historySize > 0) {
@@ -126,6 +136,8 @@ export class MemoryBus implements Bus {
       const next = current.handlers.slice();
       next.splice(i, 1);
       current.handlers = next;
+      // A topic nobody listens to and nothing was published on leaves no trace.
+      if (next.length === 0 && current.offset === 0) this.topics.delete(topic);
     };
   }
 
@@ -191,6 +203,7 @@ export class MemoryBus implements Bus {
       delivered: this.delivered,
       handlerErrors: this.handlerErrors,
       topics: this.activeTopics().length,
+      knownTopics: this.topics.size,
     };
   }
 

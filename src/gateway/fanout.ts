@@ -164,14 +164,13 @@ export class TopicFanout<C extends FanoutClient> {
     for (let i = clients.length - 1; i >= 0; i--) {
       const c = clients[i];
       const socket = c.socket;
-      // The backlog is judged at the first frame of a turn, before this turn's frames are queued.
-      if (!batcher.isHeld(socket)) {
-        if (c.ws.bufferedAmount > maxBuffered) {
-          this.onSlow(c);
-          continue;
-        }
-        batcher.hold(socket);
+      // A held socket may still hold up to `flushBytes` of this turn's frames on top of its backlog.
+      const limit = batcher.isHeld(socket) ? maxBuffered + batcher.flushBytes : maxBuffered;
+      if (c.ws.bufferedAmount > limit) {
+        this.onSlow(c);
+        continue;
       }
+      batcher.hold(socket);
       c.ws.send(frame, SEND_TEXT);
       this.counters.framesSent++;
     }

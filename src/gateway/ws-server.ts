@@ -373,7 +373,8 @@ export class WsHub {
     c.closed = true;
     c.ws.close(code, reason);
     const ws = c.ws;
-    setTimeout(() => ws.terminate(), this.limits.closeTimeoutMs).unref();
+    const force = setTimeout(() => ws.terminate(), this.limits.closeTimeoutMs).unref();
+    ws.once('close', () => clearTimeout(force));
   }
 
   private sendError(c: Client, code: WsErrorCode, msg: string, id: RequestId): void {

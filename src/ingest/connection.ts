@@ -385,6 +385,11 @@ export class Connection {
     const queue = this.queue;
     while (this.queueHead < queue.length) {
       if (this.bucket !== undefined && !this.bucket.tryTake()) {
+        // Let go of what was already sent while we wait for a token.
+        if (this.queueHead >= 1024) {
+          queue.splice(0, this.queueHead);
+          this.queueHead = 0;
+        }
         this.sendTimer = setTimeout(() => {
           this.sendTimer = undefined;
           this.flush();

@@ -1,4 +1,4 @@
-import type { Bus } from '../bus/bus.js';
+import type { Bus, PublishOptions } from '../bus/bus.js';
 import type { Exchange, MessageType, NormalizedMessage } from '../core/types.js';
 
 /** Gateway stream type for each normalized message type (`book` carries top-N `book_snapshot`s). */
@@ -36,11 +36,13 @@ export class BusRouter {
   private readonly bus: Bus;
   private readonly opts: RouterOptions;
   private readonly topics = new Map<string, [exchangeTopic: string, aggregatedTopic: string]>();
+  private readonly statefulOpts: PublishOptions;
   routed = 0;
 
   constructor(bus: Bus, opts: RouterOptions) {
     this.bus = bus;
     this.opts = opts;
+    this.statefulOpts = { latestTtlMs: opts.latestTtlMs };
   }
 
   route(msg: NormalizedMessage): void {
@@ -51,7 +53,7 @@ export class BusRouter {
       pair = [`${type}@${msg.exchange}:${msg.symbol}`, `${type}@${msg.symbol}`];
       this.topics.set(key, pair);
     }
-    const publishOpts = STATEFUL.has(msg.type) ? { latestTtlMs: this.opts.latestTtlMs } : undefined;
+    const publishOpts = STATEFUL.has(msg.type) ? this.statefulOpts : undefined;
     this.bus.publish(pair[0], msg, publishOpts);
     if (this.opts.primaryFor(msg.symbol) === msg.exchange) this.bus.publish(pair[1], msg, publishOpts);
     this.routed++;

@@ -36,3 +36,33 @@ describe('WriteBatcher', () => {
     server.close();
   });
 });
+
+describe('WriteBatcher in a long turn', () => {
+  it('flushes a held socket each time flushBytes have piled up', async () => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const accepted = once(server, 'connection') as Promise<[Socket]>;
+    const client = connect(address.port, '127.0.0.1');
+    await once(client, 'connect');
+    const [peer] = await accepted;
+    peer.resume();
+
+    const batcher = new WriteBatcher(1024);
+    const chunk = 'x'.repeat(100);
+    let maxQueued = 0;
+    for (let i = 0; i < 1000; i++) {
+      batcher.hold(client);
+      client.write(chunk);
+      maxQueued = Math.max(maxQueued, client.writableLength);
+    }
+    // Without the flush, all 100 kB would sit corked until the turn ends.
+    expect(maxQueued).toBeLessThan(1024 + chunk.length + 1);
+    batcher.release();
+    client.destroy();
+    peer.destroy();
+    server.close();
+  });
+});

@@ -211,6 +211,8 @@ describe('BinanceBookSync on the real btcusdt@depth stream (it has 3 real sequen
     }
 
     expect(sync.stats).toMatchObject({ gaps: 3, resyncs: 3, snapshots: 4, skipped: 4, staleSnapshots: 0 });
+    // Every gap came within 50 clean diffs of the snapshot before it, so each resync waited on the backoff.
+    expect(sync.stats.pacedResyncs).toBe(3);
     expect(sync.stats.applied).toBe(diffs.length - 4);
     expect(server.restRequests).toHaveLength(4);
     const statuses = out.filter((m) => m.type === 'status');

@@ -52,7 +52,12 @@ export interface BookSyncStats {
   applied: number;
   /** Diffs already covered by the book (`u <= book id`). */
   skipped: number;
+  /** Resyncs that waited for the backoff because the previous snapshot had not proved stable. */
+  pacedResyncs: number;
 }
+
+/** Diffs that must apply cleanly after a snapshot before resyncs go back to being immediate. */
+const STABLE_AFTER_DIFFS = 50;
 
 export type BookSyncState = 'idle' | 'fetching' | 'synced';
 
@@ -67,6 +72,7 @@ export class BinanceBookSync {
     snapshotErrors: 0,
     applied: 0,
     skipped: 0,
+    pacedResyncs: 0,
   };
 
   private readonly log: Logger;
@@ -88,6 +94,8 @@ export class BinanceBookSync {
   private abort: AbortController | undefined = undefined;
   private retryTimer: NodeJS.Timeout | undefined = undefined;
   private closed = false;
+  /** Diffs applied since the last snapshot; below STABLE_AFTER_DIFFS a resync backs off. */
+  private cleanSinceSnapshot = STABLE_AFTER_DIFFS;
 
   constructor(options: BookSyncOptions) {
     this.symbol = options.symbol;
@@ -122,7 +130,11 @@ export class BinanceBookSync {
       this.buffer.push(diff);
       if (this.syncState === 'idle') {
         this.syncState = 'fetching';
-        this.fetchSnapshot();
+        // Gap after gap right after a snapshot: back off, or persistent gaps would burn the REST weight.
+        if (this.cleanSinceSnapshot < STABLE_AFTER_DIFFS) {
+          this.stats.pacedResyncs++;
+          this.retry(0);
+        } else this.fetchSnapshot();
       }
     }
   }
@@ -199,7 +211,7 @@ export class BinanceBookSync {
       this.retry(0);
       return;
     }
-    this.backoff.reset();
+    this.cleanSinceSnapshot = 0;
     this.stats.snapshots++;
     const book = this.book;
     book.clear();
@@ -245,6 +257,7 @@ export class BinanceBookSync {
     setLevels(this.book, 'ask', change.asks);
     this.bookId = u;
     this.stats.applied++;
+    if (++this.cleanSinceSnapshot === STABLE_AFTER_DIFFS) this.backoff.reset();
     this.emit(change);
     this.emit(this.top(change.timestamp, change.localTimestamp));
   }

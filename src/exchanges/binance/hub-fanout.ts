@@ -218,15 +218,14 @@ export class BinanceFanout {
       const c = list[i];
       const ws = c.ws;
       if (c.closing || ws.readyState !== WebSocket.OPEN) continue;
-      // The backlog is judged at the first frame of a turn, before this turn's frames are queued.
-      if (!batcher.isHeld(c.socket)) {
-        if (ws.bufferedAmount > max) {
-          c.closing = true;
-          this.drops.push(c);
-          continue;
-        }
-        batcher.hold(c.socket);
+      // A held socket may still hold up to `flushBytes` of this turn's frames on top of its backlog.
+      const limit = batcher.isHeld(c.socket) ? max + batcher.flushBytes : max;
+      if (ws.bufferedAmount > limit) {
+        c.closing = true;
+        this.drops.push(c);
+        continue;
       }
+      batcher.hold(c.socket);
       ws.send(bytes, TEXT_FRAME);
       sent++;
     }

@@ -155,14 +155,19 @@ export class BinanceFeed {
       return;
     }
     if (ts >= this.nextFast) {
-      if (ts >= this.nextSlow) {
-        const at = Math.floor(ts / SLOW_MS) * SLOW_MS;
-        this.emitSlow(at);
-        this.nextSlow = at + SLOW_MS;
+      try {
+        if (ts >= this.nextSlow) {
+          const at = Math.floor(ts / SLOW_MS) * SLOW_MS;
+          this.nextSlow = at + SLOW_MS;
+          this.emitSlow(at);
+        }
+        this.nextFast = Math.floor(ts / FAST_MS) * FAST_MS + FAST_MS;
+        this.emitFast();
+      } catch (err) {
+        // A derived stream that cannot be built must not stop the replay clock for everyone.
+        if (this.counters.badEvents++ === 0)
+          this.logger.warn({ err }, 'cadenced streams could not be emitted');
       }
-      const at = Math.floor(ts / FAST_MS) * FAST_MS;
-      this.emitFast();
-      this.nextFast = at + FAST_MS;
     }
     if (ts > this.time) this.time = ts;
   }

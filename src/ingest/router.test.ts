@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryBus } from '../bus/memory.js';
+import type { BookSnapshot, Trade } from '../core/types.js';
+import { BusRouter } from './router.js';
+
+const trade = (exchange: 'binance' | 'okx'): Trade => ({
+  type: 'trade',
+  exchange,
+  symbol: 'BTC/USDT',
+  timestamp: 1,
+  localTimestamp: 2,
+  id: '1',
+  price: 67000,
+  amount: 0.5,
+  side: 'sell',
+});
+
+const book: BookSnapshot = {
+  type: 'book_snapshot',
+  exchange: 'binance',
+  symbol: 'BTC/USDT',
+  timestamp: 1,
+  localTimestamp: 2,
+  depth: 20,
+  bids: [[66999, 1]],
+  asks: [[67001, 2]],
+  sequence: 42,
+};
+
+describe('BusRouter', () => {
+  it('publishes on the exchange stream, and on the aggregated stream only from the primary exchange', () => {
+    const bus = new MemoryBus();
+    const seen: string[] = [];
+    for (const topic of ['trade@binance:BTC/USDT', 'trade@okx:BTC/USDT', 'trade@BTC/USDT']) {
+      bus.subscribe(topic, (m) => seen.push(`${m.topic} ${m.data.exchange}`));
+    }
+    const router = new BusRouter(bus, { latestTtlMs: 1000, primaryFor: () => 'binance' });
+    router.route(trade('binance'));
+    router.route(trade('okx'));
+    expect(seen).toEqual([
+      'trade@binance:BTC/USDT binance',
+      'trade@BTC/USDT binance',
+      'trade@okx:BTC/USDT okx',
+    ]);
+    expect(router.routed).toBe(2);
+  });
+
+  it('sends book snapshots to `book@` and keeps them as the latest value; trades are not kept', () => {
+    const bus = new MemoryBus();
+    const router = new BusRouter(bus, { latestTtlMs: 60_000, primaryFor: () => 'binance' });
+    router.route(book);
+    router.route(trade('binance'));
+    expect(bus.getLatest('book@BTC/USDT')?.data).toEqual(book);
+    expect(bus.getLatest('book@binance:BTC/USDT')?.data).toEqual(book);
+    expect(bus.getLatest('trade@BTC/USDT')).toBeUndefined();
+  });
+});
