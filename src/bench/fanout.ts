@@ -1,13 +1,10 @@
-import { once } from 'node:events';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { WebSocketServer } from 'ws';
 import { MemoryBus } from '../bus/memory.js';
 import type { Logger } from '../core/logger.js';
 import type { Trade } from '../core/types.js';
-import { createGateway } from '../gateway/server.js';
-import { PUBLIC_DIR } from '../app/paths.js';
 import { BenchClients } from './clients.js';
-import { boundPort, figure, type BenchFigure } from './report.js';
+import { figure, type BenchFigure } from './report.js';
+import { closePlainWs, listenPlainWs, startBenchGateway } from './setup.js';
 
 export interface FanoutOptions {
   clients: number;
@@ -47,14 +44,7 @@ function rate(report: { received: number; firstAt: number; lastAt: number }): nu
 
 async function measureGateway(opts: FanoutOptions): Promise<number> {
   const bus = new MemoryBus();
-  const gateway = createGateway({
-    bus,
-    port: 0,
-    host: '127.0.0.1',
-    logger: opts.logger,
-    publicDir: PUBLIC_DIR,
-  });
-  const { port } = await gateway.listen();
+  const { gateway, port } = await startBenchGateway(bus, opts.logger);
   const clients = new BenchClients({
     url: `ws://127.0.0.1:${port}/ws`,
     connections: opts.clients,
@@ -72,9 +62,7 @@ async function measureGateway(opts: FanoutOptions): Promise<number> {
 
 /** The plain-ws way (ws README broadcast): stringify once, send to every client. */
 async function measureBaseline(opts: FanoutOptions): Promise<number> {
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-  await once(wss, 'listening');
-  const port = boundPort(wss.address());
+  const { wss, port } = await listenPlainWs();
   wss.on('connection', (ws) => ws.on('message', () => ws.send('{"result":null,"id":1}')));
   const clients = new BenchClients({
     url: `ws://127.0.0.1:${port}`,
@@ -89,8 +77,7 @@ async function measureBaseline(opts: FanoutOptions): Promise<number> {
     for (const client of wss.clients) client.send(data);
   });
   const report = await clients.done;
-  for (const c of wss.clients) c.terminate();
-  await new Promise((resolve) => wss.close(resolve));
+  await closePlainWs(wss);
   return rate(report);
 }
 

@@ -13,25 +13,20 @@
  * the same generated recordings.
  */
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import WebSocket, { WebSocketServer, type RawData } from 'ws';
+import WebSocket, { type RawData } from 'ws';
 import { startIngest } from '../app/ingest-stack.js';
-import { PUBLIC_DIR } from '../app/paths.js';
 import { MemoryBus } from '../bus/memory.js';
 import type { Logger } from '../core/logger.js';
 import type { Trade } from '../core/types.js';
-import { createBinanceVenue, type BinanceVenue } from '../exchanges/binance/hub.js';
+import type { BinanceVenue } from '../exchanges/binance/hub.js';
 import { BinanceReplaySource } from '../exchanges/binance/replay-source.js';
-import { createGateway } from '../gateway/server.js';
-import { generateBinanceDataset } from '../generate/binance.js';
 import type { ReplayEvent, ReplaySink } from '../replay/events.js';
 import { ReplayHub } from '../replay/hub.js';
 import { ReplayPublisher } from '../replay/publisher.js';
 import { BenchClients, type DoneReport } from './clients.js';
-import { boundPort, figure, type BenchFigure } from './report.js';
+import { figure, type BenchFigure } from './report.js';
+import { closePlainWs, listenPlainWs, startBenchGateway, startBenchHub, withDataset } from './setup.js';
 
 export interface LatencyBenchOptions {
   /** Market minutes of generated data replayed. */
@@ -82,20 +77,6 @@ class TimedSink implements ReplaySink {
   advanceTo(ts: number): void {
     this.hub.advanceTo(ts);
   }
-}
-
-interface Replay {
-  hub: ReplayHub;
-  venue: BinanceVenue;
-  port: number;
-}
-
-async function startHub(logger: Logger): Promise<Replay> {
-  const hub = new ReplayHub({ logger });
-  const venue = createBinanceVenue({ logger });
-  hub.addVenue(venue);
-  const port = await hub.listen(0, '127.0.0.1');
-  return { hub, venue, port };
 }
 
 /**
@@ -167,14 +148,9 @@ function clientJob(url: string, clients: number): ConstructorParameters<typeof B
 
 async function measureTickstream(root: string, opts: LatencyBenchOptions): Promise<Sample> {
   const { logger } = opts;
-  const replayHub = await startHub(logger);
+  const replayHub = await startBenchHub(logger);
   const bus = new MemoryBus();
-  const gateway = createGateway({
-    bus,
-    port: 0,
-    host: '127.0.0.1',
-    logger,
-    publicDir: PUBLIC_DIR,
+  const { gateway, port: gatewayPort } = await startBenchGateway(bus, logger, {
     pricePairs: ['BTC/USDT', 'ETH/USDT'],
   });
   const ingest = startIngest({
@@ -186,9 +162,8 @@ async function measureTickstream(root: string, opts: LatencyBenchOptions): Promi
     logger,
   });
   try {
-    const { port } = await gateway.listen();
     await waitForSubscriber(replayHub.venue, 1, 5000);
-    const clients = new BenchClients(clientJob(`ws://127.0.0.1:${port}/ws`, opts.clients));
+    const clients = new BenchClients(clientJob(`ws://127.0.0.1:${gatewayPort}/ws`, opts.clients));
     await clients.ready;
     const sink = new TimedSink(replayHub.hub);
     await replay(root, opts.speed, sink, logger);
@@ -210,8 +185,8 @@ interface BinanceTradeFrame {
 /** The hand-written plain-ws relay: hub → parse → normalize → stringify → every client. */
 async function measureBaseline(root: string, opts: LatencyBenchOptions): Promise<Sample> {
   const { logger } = opts;
-  const replayHub = await startHub(logger);
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
+  const replayHub = await startBenchHub(logger);
+  const { wss, port } = await listenPlainWs();
   wss.on('connection', (ws) => ws.on('message', () => ws.send('{"result":null,"id":1}')));
   const upstream = new WebSocket(
     `ws://127.0.0.1:${replayHub.port}/binance/stream?streams=${NATIVE.toLowerCase()}@trade`,
@@ -236,10 +211,8 @@ async function measureBaseline(root: string, opts: LatencyBenchOptions): Promise
   });
   upstream.on('error', (err) => logger.warn({ err }, 'baseline relay upstream error'));
   try {
-    await once(wss, 'listening');
     await once(upstream, 'open');
     await waitForSubscriber(replayHub.venue, 0, 5000);
-    const port = boundPort(wss.address());
     const clients = new BenchClients(clientJob(`ws://127.0.0.1:${port}`, opts.clients));
     await clients.ready;
     const sink = new TimedSink(replayHub.hub);
@@ -248,23 +221,14 @@ async function measureBaseline(root: string, opts: LatencyBenchOptions): Promise
     return collect(sink.pushedAt, await clients.stop(), opts.clients);
   } finally {
     upstream.terminate();
-    for (const c of wss.clients) c.terminate();
-    await new Promise((resolve) => wss.close(resolve));
+    await closePlainWs(wss);
     await replayHub.hub.close();
   }
 }
 
 /** Two figures, p50 and p99 of every (trade, client) delivery, from the same two runs. */
 export async function benchLatency(opts: LatencyBenchOptions): Promise<BenchFigure[]> {
-  const root = await mkdtemp(join(tmpdir(), 'tickstream-bench-'));
-  try {
-    await generateBinanceDataset({
-      root,
-      seed: 'bench-latency',
-      startMs: Date.UTC(2026, 0, 5, 14),
-      minutes: opts.minutes,
-      symbols: SYMBOLS,
-    });
+  return withDataset('bench-latency', opts.minutes, SYMBOLS, async (root) => {
     const baseline = await measureBaseline(root, opts);
     const value = await measureTickstream(root, opts);
     const details = {
@@ -294,7 +258,5 @@ export async function benchLatency(opts: LatencyBenchOptions): Promise<BenchFigu
         'lower',
       ),
     );
-  } finally {
-    await rm(root, { recursive: true, force: true });
-  }
+  });
 }

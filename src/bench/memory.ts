@@ -13,17 +13,14 @@
  * Not counted: native memory outside V8 (kernel socket buffers, libuv handles). RSS is not used:
  * freed heap pages are reused, so its growth is page-granular noise at this scale.
  */
-import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { WebSocketServer } from 'ws';
 import { MemoryBus } from '../bus/memory.js';
 import type { Logger } from '../core/logger.js';
-import { createGateway } from '../gateway/server.js';
-import { PUBLIC_DIR } from '../app/paths.js';
 import { BenchClients } from './clients.js';
-import { boundPort, figure, type BenchFigure } from './report.js';
+import { figure, type BenchFigure } from './report.js';
+import { closePlainWs, listenPlainWs, startBenchGateway } from './setup.js';
 
 export interface MemoryBenchOptions {
   /** Idle connections per fleet; two fleets are opened (bounded to 2500: a 2-core loopback box). */
@@ -142,16 +139,8 @@ async function growth(
 
 async function measureGateway(n: number, gc: (() => void) | undefined, logger: Logger): Promise<Growth> {
   const bus = new MemoryBus();
-  const gateway = createGateway({
-    bus,
-    port: 0,
-    host: '127.0.0.1',
-    logger,
-    publicDir: PUBLIC_DIR,
-    limits: { maxConnections: 2 * n + 100 },
-  });
+  const { gateway, port } = await startBenchGateway(bus, logger, { limits: { maxConnections: 2 * n + 100 } });
   try {
-    const { port } = await gateway.listen();
     return await growth(`ws://127.0.0.1:${port}/ws`, n, gc, () => gateway.stats().subscriptions);
   } finally {
     await gateway.close();
@@ -164,7 +153,7 @@ async function measureGateway(n: number, gc: (() => void) | undefined, logger: L
  * `ws` keeps (the bench counts replies in one number, so it adds nothing per connection either).
  */
 async function measureBaseline(n: number, gc: (() => void) | undefined): Promise<Growth> {
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
+  const { wss, port } = await listenPlainWs();
   let answered = 0;
   wss.on('connection', (ws) =>
     ws.on('message', () => {
@@ -173,11 +162,9 @@ async function measureBaseline(n: number, gc: (() => void) | undefined): Promise
     }),
   );
   try {
-    await once(wss, 'listening');
-    return await growth(`ws://127.0.0.1:${boundPort(wss.address())}`, n, gc, () => answered);
+    return await growth(`ws://127.0.0.1:${port}`, n, gc, () => answered);
   } finally {
-    for (const c of wss.clients) c.terminate();
-    await new Promise((resolve) => wss.close(resolve));
+    await closePlainWs(wss);
   }
 }
 

@@ -1,17 +1,11 @@
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
-import { WebSocketServer } from 'ws';
 import type { Logger } from '../core/logger.js';
-import { createBinanceVenue } from '../exchanges/binance/hub.js';
 import { BinanceReplaySource } from '../exchanges/binance/replay-source.js';
-import { generateBinanceDataset } from '../generate/binance.js';
-import { ReplayHub } from '../replay/hub.js';
 import { ReplayPublisher } from '../replay/publisher.js';
 import { BenchClients } from './clients.js';
-import { boundPort, figure, type BenchFigure } from './report.js';
+import { figure, type BenchFigure } from './report.js';
+import { closePlainWs, listenPlainWs, startBenchHub, withDataset } from './setup.js';
 
 export interface ReplayBenchOptions {
   minutes: number;
@@ -36,9 +30,7 @@ async function measureHub(
   root: string,
   logger: Logger,
 ): Promise<{ rate: number; frames: number; bytes: number }> {
-  const hub = new ReplayHub({ logger });
-  hub.addVenue(createBinanceVenue({ logger }));
-  const port = await hub.listen(0, '127.0.0.1');
+  const { hub, port } = await startBenchHub(logger);
   const clients = new BenchClients({
     url: `ws://127.0.0.1:${port}/binance/stream?streams=${STREAMS.join('/')}`,
     connections: 1,
@@ -60,9 +52,7 @@ async function measureHub(
 
 /** Plain ws pushing the same number of frames of the same average size, as fast as the consumer takes them. */
 async function measureBaseline(frames: number, avgBytes: number): Promise<number> {
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-  await once(wss, 'listening');
-  const port = boundPort(wss.address());
+  const { wss, port } = await listenPlainWs();
   const payload = `{"stream":"btcusdt@trade","data":"${'x'.repeat(Math.max(avgBytes - 38, 1))}"}`;
   const connected = once(wss, 'connection');
   const clients = new BenchClients({
@@ -80,21 +70,12 @@ async function measureBaseline(frames: number, avgBytes: number): Promise<number
     } else if (i % 256 === 255) await yieldToLoop();
   }
   const report = await clients.done;
-  ws.terminate();
-  await new Promise((resolve) => wss.close(resolve));
+  await closePlainWs(wss);
   return report.received / (Math.max(report.lastAt - report.firstAt, 1) / 1000);
 }
 
 export async function benchReplay(opts: ReplayBenchOptions): Promise<BenchFigure> {
-  const root = await mkdtemp(join(tmpdir(), 'tickstream-bench-'));
-  try {
-    await generateBinanceDataset({
-      root,
-      seed: 'bench',
-      startMs: Date.UTC(2026, 0, 5, 14),
-      minutes: opts.minutes,
-      symbols: SYMBOLS,
-    });
+  return withDataset('bench', opts.minutes, SYMBOLS, async (root) => {
     const hub = await measureHub(root, opts.logger);
     const baseline = await measureBaseline(hub.frames, Math.round(hub.bytes / Math.max(hub.frames, 1)));
     return figure('replay throughput (--speed max, 1 consumer)', 'msg/s', hub.rate, baseline, {
@@ -103,7 +84,5 @@ export async function benchReplay(opts: ReplayBenchOptions): Promise<BenchFigure
       marketMinutes: opts.minutes,
       streams: STREAMS.join('/'),
     });
-  } finally {
-    await rm(root, { recursive: true, force: true });
-  }
+  });
 }

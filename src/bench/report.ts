@@ -42,10 +42,3 @@ export function printReport(figures: readonly BenchFigure[], write: (s: string) 
   write('\n' + line(header) + line(widths.map((w) => '-'.repeat(w))));
   for (const r of rows) write(line(r));
 }
-
-/** The port a listening server is bound to. */
-export function boundPort(address: string | { port: number } | null): number {
-  if (address === null || typeof address === 'string')
-    throw new Error('server is not listening on a TCP port');
-  return address.port;
-}

@@ -35,7 +35,8 @@ export interface RouterOptions {
 export class BusRouter {
   private readonly bus: Bus;
   private readonly opts: RouterOptions;
-  private readonly topics = new Map<string, [exchangeTopic: string, aggregatedTopic: string]>();
+  /** exchange → symbol → message type → its two topics; lookups allocate nothing per message. */
+  private readonly topics = new Map<string, Map<string, Map<MessageType, TopicPair>>>();
   private readonly statefulOpts: PublishOptions;
   routed = 0;
 
@@ -46,16 +47,32 @@ export class BusRouter {
   }
 
   route(msg: NormalizedMessage): void {
-    const key = msg.type + '|' + msg.exchange + '|' + msg.symbol;
-    let pair = this.topics.get(key);
-    if (pair === undefined) {
-      const type = STREAM_TYPE_OF[msg.type];
-      pair = [`${type}@${msg.exchange}:${msg.symbol}`, `${type}@${msg.symbol}`];
-      this.topics.set(key, pair);
-    }
+    const pair = this.topicsOf(msg);
     const publishOpts = STATEFUL.has(msg.type) ? this.statefulOpts : undefined;
     this.bus.publish(pair[0], msg, publishOpts);
     if (this.opts.primaryFor(msg.symbol) === msg.exchange) this.bus.publish(pair[1], msg, publishOpts);
     this.routed++;
   }
+
+  private topicsOf(msg: NormalizedMessage): TopicPair {
+    let bySymbol = this.topics.get(msg.exchange);
+    if (bySymbol === undefined) {
+      bySymbol = new Map();
+      this.topics.set(msg.exchange, bySymbol);
+    }
+    let byType = bySymbol.get(msg.symbol);
+    if (byType === undefined) {
+      byType = new Map();
+      bySymbol.set(msg.symbol, byType);
+    }
+    let pair = byType.get(msg.type);
+    if (pair === undefined) {
+      const type = STREAM_TYPE_OF[msg.type];
+      pair = [`${type}@${msg.exchange}:${msg.symbol}`, `${type}@${msg.symbol}`];
+      byType.set(msg.type, pair);
+    }
+    return pair;
+  }
 }
+
+type TopicPair = readonly [exchangeTopic: string, aggregatedTopic: string];

@@ -1,19 +1,25 @@
 import { once } from 'node:events';
-import { createServer, connect, type Socket } from 'node:net';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { WriteBatcher } from './write-batcher.js';
 
+/** A real TCP connection on loopback: `client` writes, `peer` reads. */
+async function socketPair(): Promise<{ server: Server; client: Socket; peer: Socket }> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  const accepted = once(server, 'connection') as Promise<[Socket]>;
+  const client = connect(address.port, '127.0.0.1');
+  await once(client, 'connect');
+  const [peer] = await accepted;
+  return { server, client, peer };
+}
+
 describe('WriteBatcher', () => {
   it('sends the writes of one turn together, in order, and nothing is held past the turn', async () => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    const accepted = once(server, 'connection') as Promise<[Socket]>;
-    const client = connect(address.port, '127.0.0.1');
-    await once(client, 'connect');
-    const [peer] = await accepted;
+    const { server, client, peer } = await socketPair();
     const chunks: string[] = [];
     peer.setEncoding('utf8').on('data', (d: string) => chunks.push(d));
 
@@ -39,15 +45,7 @@ describe('WriteBatcher', () => {
 
 describe('WriteBatcher in a long turn', () => {
   it('flushes a held socket each time flushBytes have piled up', async () => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    const accepted = once(server, 'connection') as Promise<[Socket]>;
-    const client = connect(address.port, '127.0.0.1');
-    await once(client, 'connect');
-    const [peer] = await accepted;
+    const { server, client, peer } = await socketPair();
     peer.resume();
 
     const batcher = new WriteBatcher(1024);

@@ -1,0 +1,75 @@
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocketServer } from 'ws';
+import { PUBLIC_DIR } from '../app/paths.js';
+import type { Bus } from '../bus/bus.js';
+import type { Logger } from '../core/logger.js';
+import { createBinanceVenue, type BinanceVenue } from '../exchanges/binance/hub.js';
+import { generateBinanceDataset } from '../generate/binance.js';
+import { createGateway, type Gateway, type GatewayLimits } from '../gateway/server.js';
+import { ReplayHub } from '../replay/hub.js';
+
+const HOST = '127.0.0.1';
+
+/** The port a listening server is bound to. */
+export function boundPort(address: string | { port: number } | null): number {
+  if (address === null || typeof address === 'string')
+    throw new Error('server is not listening on a TCP port');
+  return address.port;
+}
+
+/** Run `fn` on a freshly generated Binance dataset in a temp dir, removed afterwards. */
+export async function withDataset<T>(
+  seed: string,
+  minutes: number,
+  symbols: string[],
+  fn: (root: string) => Promise<T>,
+): Promise<T> {
+  const root = await mkdtemp(join(tmpdir(), 'tickstream-bench-'));
+  try {
+    await generateBinanceDataset({ root, seed, startMs: Date.UTC(2026, 0, 5, 14), minutes, symbols });
+    return await fn(root);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+export interface BenchHub {
+  readonly hub: ReplayHub;
+  readonly venue: BinanceVenue;
+  readonly port: number;
+}
+
+/** A replay hub with the Binance venue on an ephemeral loopback port. */
+export async function startBenchHub(logger: Logger): Promise<BenchHub> {
+  const hub = new ReplayHub({ logger });
+  const venue = createBinanceVenue({ logger });
+  hub.addVenue(venue);
+  const port = await hub.listen(0, HOST);
+  return { hub, venue, port };
+}
+
+/** The gateway on an ephemeral loopback port. */
+export async function startBenchGateway(
+  bus: Bus,
+  logger: Logger,
+  extra: { pricePairs?: string[]; limits?: Partial<GatewayLimits> } = {},
+): Promise<{ gateway: Gateway; port: number }> {
+  const gateway = createGateway({ bus, port: 0, host: HOST, logger, publicDir: PUBLIC_DIR, ...extra });
+  const { port } = await gateway.listen();
+  return { gateway, port };
+}
+
+/** A plain `ws` server (the baselines) on an ephemeral loopback port. */
+export async function listenPlainWs(): Promise<{ wss: WebSocketServer; port: number }> {
+  const wss = new WebSocketServer({ port: 0, host: HOST, perMessageDeflate: false });
+  await once(wss, 'listening');
+  return { wss, port: boundPort(wss.address()) };
+}
+
+export async function closePlainWs(wss: WebSocketServer): Promise<void> {
+  for (const c of wss.clients) c.terminate();
+  await new Promise((resolve) => wss.close(resolve));
+}
