@@ -1,69 +1,15 @@
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket, WebSocketServer } from 'ws';
-import { ChannelFanout, type FanoutSubscriber } from './channel-fanout.js';
+import { startPeerServer, type Peer, type PeerServer, type ServerSide } from '../test-support/ws-peers.js';
+import { ChannelFanout } from './channel-fanout.js';
 
-interface Sub extends FanoutSubscriber {
-  readonly id: number;
-}
+type Sub = ServerSide;
 
-/** A real ws server on loopback; each test gets connected (server side, client side) pairs. */
-let server: Server;
-let wss: WebSocketServer;
-let port = 0;
-const accepted: Array<(s: Sub) => void> = [];
-let nextId = 0;
-
+let peers: PeerServer;
 beforeAll(async () => {
-  server = createServer();
-  wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
-  server.on('upgrade', (req, socket: Duplex, head) =>
-    wss.handleUpgrade(req, socket, head, (ws) => accepted.shift()?.({ id: ++nextId, ws, socket })),
-  );
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  port = (server.address() as AddressInfo).port;
+  peers = await startPeerServer();
 });
-
-afterAll(async () => {
-  for (const ws of wss.clients) ws.terminate();
-  wss.close();
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-});
-
-interface Peer {
-  readonly sub: Sub;
-  readonly client: WebSocket;
-  readonly received: string[];
-  /** Resolves once `n` messages have arrived in all. */
-  until(n: number): Promise<void>;
-}
-
-async function connectPeer(): Promise<Peer> {
-  const sub = new Promise<Sub>((resolve) => accepted.push(resolve));
-  const client = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false });
-  const received: string[] = [];
-  const waiters: Array<{ n: number; resolve: () => void }> = [];
-  client.on('message', (data, isBinary) => {
-    expect(isBinary).toBe(false);
-    received.push(String(data));
-    for (let i = waiters.length - 1; i >= 0; i--) {
-      if (received.length >= waiters[i].n) waiters.splice(i, 1)[0].resolve();
-    }
-  });
-  await once(client, 'open');
-  return {
-    sub: await sub,
-    client,
-    received,
-    until: (n) =>
-      received.length >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve })),
-  };
-}
+afterAll(() => peers.close());
+const connectPeer = (): Promise<Peer> => peers.connect();
 
 function closeAll(peers: readonly Peer[]): void {
   for (const p of peers) p.client.terminate();
@@ -150,7 +96,7 @@ describe('ChannelFanout', () => {
     });
     f.subscribe(slow.sub, 'x', false);
     f.subscribe(fast.sub, 'x', false);
-    (slow.client as unknown as { _socket: Duplex })._socket.pause();
+    slow.stopReading();
     const chunk = Buffer.from(JSON.stringify('z'.repeat(16 * 1024)));
     let sent = 0;
     // Bounded: the loopback buffers fill within a few MB; stop at 64 MB whatever happens.

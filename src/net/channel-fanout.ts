@@ -66,6 +66,7 @@ function removeFrom<S>(list: S[], s: S): boolean {
 }
 
 const DEFAULT_FLUSH_BYTES = 64 * 1024;
+const SEND_TEXT = Object.freeze({ binary: false });
 
 /**
  * Channel name → subscribers, shared by the hub's venues and the gateway. Payloads published on
@@ -154,10 +155,19 @@ export class ChannelFanout<S extends FanoutSubscriber> {
     return true;
   }
 
-  /** Send one frame to one subscriber now (a reply, a latest value): ahead of anything queued. */
-  send(s: S, data: Buffer | string): void {
-    if (s.ws.readyState !== WebSocket.OPEN) return;
-    s.ws.send(data, { binary: false });
+  /**
+   * Send one frame to one subscriber now (a reply, a latest value), ahead of anything queued.
+   * A subscriber already over its byte budget is handed to `onSlow` instead; returns whether it was sent.
+   */
+  send(s: S, data: Buffer | string): boolean {
+    if (s.ws.readyState !== WebSocket.OPEN) return false;
+    if (s.socket.writableLength > this.maxBuffered) {
+      this.counters.slowDropped++;
+      this.onSlow(s);
+      return false;
+    }
+    s.ws.send(data, SEND_TEXT);
+    return true;
   }
 
   /** Frame and write everything queued. Runs by itself after the turn or the write delay. */
