@@ -7,7 +7,7 @@ import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
 
 /** `tickstream bench`: each figure beside a plain-ws baseline measured in the same run. */
 export async function runBench(flags: CommonFlags): Promise<number> {
-  const logger = loggerFor(await resolveConfig(flags, 'gatewayPort', { logLevel: 'warn' }));
+  const logger = loggerFor(await resolveConfig(flags, 'bench'));
   const figures: BenchFigure[] = [];
   process.stderr.write('bench: replay throughput…\n');
   figures.push(await benchReplay({ minutes: 20, logger }));

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
-import { envVarName, loadConfig, type ConfigInput } from '../config/load.js';
-import type { Config, ConfigKey } from '../config/schema.js';
+import { SAMPLE_SEED } from '../app/sample-data.js';
+import { loadConfig, type ConfigInput, type PortKey } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import { createLogger, type Logger } from '../core/logger.js';
 
 /** Raw commander options shared by the commands. */
@@ -22,15 +23,32 @@ export interface CommonFlags {
   symbols?: string;
 }
 
-/**
- * Resolve config from file, environment and flags. `--port` means the command's main port.
- * `defaults` are command-specific defaults that apply when neither a flag nor the environment sets the key.
- */
+export type ConfiguredCommand = 'start' | 'replay' | 'gateway' | 'generate' | 'bench';
+
+interface CommandSettings {
+  /** The key `--port` sets. */
+  readonly portKey?: PortKey;
+  /** Ports the command listens on at once; they must differ. */
+  readonly listens: readonly PortKey[];
+  /** The command's own defaults; the file, the environment and flags all outrank them. */
+  readonly defaults: ConfigInput;
+}
+
+export const COMMAND_SETTINGS: Readonly<Record<ConfiguredCommand, CommandSettings>> = {
+  start: { portKey: 'gatewayPort', listens: ['gatewayPort', 'hubPort'], defaults: { loop: true } },
+  replay: { portKey: 'hubPort', listens: ['hubPort'], defaults: {} },
+  gateway: { portKey: 'gatewayPort', listens: ['gatewayPort'], defaults: {} },
+  generate: { listens: [], defaults: { seed: SAMPLE_SEED } },
+  bench: { listens: [], defaults: { logLevel: 'warn' } },
+};
+
+/** Resolve `command`'s config from its defaults, the file, the environment and flags. */
 export async function resolveConfig(
   flags: CommonFlags,
-  portKey: 'gatewayPort' | 'hubPort',
-  defaults: ConfigInput = {},
+  command: ConfiguredCommand,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<Config> {
+  const { portKey, listens, defaults } = COMMAND_SETTINGS[command];
   const mapped: ConfigInput = {
     data: flags.data,
     state: flags.state,
@@ -45,14 +63,17 @@ export async function resolveConfig(
     minutes: flags.minutes,
     symbols: flags.symbols,
     hubPort: flags.hubPort,
-    [portKey]: flags.port,
+    ...(portKey && { [portKey]: flags.port }),
   };
-  const flagNames: Partial<Record<ConfigKey, string>> = { [portKey]: '--port', hubPort: '--hub-port' };
-  for (const [key, value] of Object.entries(defaults)) {
-    const k = key as ConfigKey;
-    if (mapped[k] === undefined && process.env[envVarName(k)] === undefined) mapped[k] = value;
-  }
-  const config = await loadConfig({ file: flags.config, env: process.env, flags: mapped, flagNames });
+  const config = await loadConfig({
+    defaults,
+    file: flags.config,
+    env,
+    flags: mapped,
+    flagNames: portKey && { [portKey]: '--port' },
+    distinctPorts: listens,
+    warn: (message) => process.stderr.write(`tickstream: warning: ${message}\n`),
+  });
   return config.data ? { ...config, data: resolve(config.data) } : config;
 }
 

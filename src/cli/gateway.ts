@@ -4,13 +4,11 @@ import { onShutdownSignal } from '../app/shutdown.js';
 import { createBus } from '../app/bus.js';
 import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
 
-const DEFAULT_SYMBOLS = ['BTC/USDT', 'ETH/USDT'];
-
 /** `tickstream gateway`: the gateway with ingest from the exchanges (or a replay hub via --upstream). */
 export async function runGateway(flags: CommonFlags): Promise<number> {
-  const config = await resolveConfig(flags, 'gatewayPort');
+  const config = await resolveConfig(flags, 'gateway');
   const logger = loggerFor(config);
-  const symbols = config.symbols ?? DEFAULT_SYMBOLS;
+  const { symbols } = config;
   const bus = createBus(config);
   // Ingest first: it refuses unsupported exchanges before any port is opened.
   const ingest = startIngest({

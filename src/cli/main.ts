@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { TickstreamError } from '../core/errors.js';
+import { nearest } from '../core/nearest.js';
 import { runBench } from './bench.js';
 import type { CommonFlags } from './commands.js';
 import { runGateway } from './gateway.js';
@@ -110,6 +111,11 @@ export function buildProgram(setCode: (code: number) => void): Command {
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const program = buildProgram((c) => (code = c));
+  const unknown = unknownCommand(program, argv[2]);
+  if (unknown) {
+    process.stderr.write(`tickstream: ${unknown}\n`);
+    return 1;
+  }
   try {
     await program.parseAsync(argv);
     return code;
@@ -119,15 +125,44 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`tickstream: ${err.message}\n`);
       return err.code === 'ERR_NOT_AVAILABLE' ? EXIT_NOT_AVAILABLE : 1;
     }
-    const sys = err as NodeJS.ErrnoException & { address?: string; port?: number };
-    if (sys.code === 'EADDRINUSE' || sys.code === 'EACCES') {
-      const what =
-        sys.code === 'EADDRINUSE' ? 'is already in use (is another tickstream running?)' : 'needs privileges';
-      process.stderr.write(
-        `tickstream: port ${sys.port} on ${sys.address} ${what}. Stop the other process or pick another port with --port / --hub-port.\n`,
-      );
+    const listenError = describeListenError(err);
+    if (listenError) {
+      process.stderr.write(`tickstream: ${listenError}\n`);
       return 1;
     }
     throw err;
+  }
+}
+
+/**
+ * Commander hands an unknown first word to the default command, which then complains of
+ * "too many arguments for 'start'"; name the word and the commands instead.
+ */
+function unknownCommand(program: Command, word: string | undefined): string | undefined {
+  if (word === undefined || word.startsWith('-') || word === 'help') return undefined;
+  const names = program.commands.map((c) => c.name());
+  if (names.includes(word)) return undefined;
+  const guess = nearest(word, names, Math.max(1, Math.floor(word.length * 0.4)));
+  const hint = guess ? `; did you mean "${guess}"?` : '.';
+  return `unknown command "${word}"${hint} Commands: ${names.join(', ')} (run with --help for usage).`;
+}
+
+/** A listen failure as one line naming the address and what to change, or undefined for any other error. */
+function describeListenError(err: unknown): string | undefined {
+  const sys = err as NodeJS.ErrnoException & { address?: string; port?: number; hostname?: string };
+  switch (sys.code) {
+    case 'EADDRINUSE':
+    case 'EACCES': {
+      const what =
+        sys.code === 'EADDRINUSE' ? 'is already in use (is another tickstream running?)' : 'needs privileges';
+      return `port ${sys.port} on ${sys.address} ${what}. Stop the other process or pick another port with --port / --hub-port.`;
+    }
+    case 'EADDRNOTAVAIL':
+      return `cannot listen on ${sys.address}: no network interface of this machine has that address. Use --host 127.0.0.1, 0.0.0.0, :: or one of this machine's addresses.`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot listen on host ${sys.hostname}: the name does not resolve. Use --host 127.0.0.1, 0.0.0.0, :: or a name this machine resolves.`;
+    default:
+      return undefined;
   }
 }

@@ -8,7 +8,7 @@ import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
 
 /** `tickstream start`: replay hub + publishers, ingest pointed at the hub, memory bus, gateway + dashboard. */
 export async function runStart(flags: CommonFlags): Promise<number> {
-  const config = await resolveConfig(flags, 'gatewayPort', { loop: true });
+  const config = await resolveConfig(flags, 'start');
   const logger = loggerFor(config);
   const bus = createBus(config);
   // Closers in start order; they run in reverse (ingest, gateway, replay, bus).

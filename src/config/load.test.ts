@@ -2,8 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { COMMAND_SETTINGS } from '../cli/commands.js';
 import { ConfigError } from '../core/errors.js';
 import { envVarName, loadConfig } from './load.js';
+import type { ConfigKey } from './schema.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -75,4 +77,139 @@ describe('loadConfig', () => {
       'Cannot read config file',
     );
   });
+
+  it('names a flag as it is typed, in one line for one problem', async () => {
+    const err = await loadConfig({ flags: { logLevel: 'loud' } }).catch((e) => e);
+    expect(err.message).toBe(
+      'Invalid configuration: "logLevel" (from flag --log-level) must be one of fatal, error, warn, info, debug, trace, silent; got "loud"',
+    );
+  });
+
+  it('names the config file and its key', async () => {
+    const file = await configFile(JSON.stringify({ hubPort: '1e3' }));
+    const err = await loadConfig({ file }).catch((e) => e);
+    expect(err.message).toContain(
+      `"hubPort" (from config file ${file}) must be a decimal port number 0-65535`,
+    );
+    expect(err.message).toContain('got "1e3"');
+  });
+});
+
+describe('ports', () => {
+  it.each(['0', '80', '3000', '65535', ' 4000 '])('accepts the decimal integer %j', async (text) => {
+    expect((await loadConfig({ flags: { gatewayPort: text } })).gatewayPort).toBe(Number(text));
+  });
+
+  it.each(['0x10', '1e3', '0b1', '0o17', '-1', '+80', '3.5', '65536', 'http', ''])(
+    'rejects %j, saying that decimal 0-65535 is allowed',
+    async (text) => {
+      const err = await loadConfig({ flags: { hubPort: text } }).catch((e) => e);
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(err.message).toContain('"hubPort" (from flag --hub-port) must be a decimal port number 0-65535');
+    },
+  );
+
+  it('refuses two listeners on one port, naming both sources and the port', async () => {
+    const flagNames = { gatewayPort: '--port' };
+    const distinctPorts = ['gatewayPort', 'hubPort'] as const;
+    const both = await loadConfig({
+      flags: { gatewayPort: '4105', hubPort: '4105' },
+      flagNames,
+      distinctPorts,
+    }).catch((e) => e);
+    expect(both).toBeInstanceOf(ConfigError);
+    expect(both.message).toBe(
+      'Invalid configuration: "gatewayPort" (from flag --port) and "hubPort" (from flag --hub-port) are both port 4105; ' +
+        'each needs its own port: pick two different ones (0 = any free port)',
+    );
+
+    const onDefault = await loadConfig({ flags: { gatewayPort: '3100' }, flagNames, distinctPorts }).catch(
+      (e) => e,
+    );
+    expect(onDefault.message).toContain(
+      '"gatewayPort" (from flag --port) and "hubPort" (default) are both port 3100',
+    );
+
+    const anyFree = await loadConfig({ flags: { gatewayPort: '0', hubPort: '0' }, distinctPorts });
+    expect([anyFree.gatewayPort, anyFree.hubPort]).toEqual([0, 0]);
+    // Only the ports a command listens on count: `replay --port 3000` beside the default gateway port.
+    expect((await loadConfig({ flags: { hubPort: '3000' }, distinctPorts: ['hubPort'] })).hubPort).toBe(3000);
+  });
+});
+
+describe('host', () => {
+  it.each(['127.0.0.1', '0.0.0.0', '::', '::1', 'fe80::1', 'localhost', 'my-host.example.com', 'h1'])(
+    'accepts %j',
+    async (host) => {
+      expect((await loadConfig({ flags: { host } })).host).toBe(host);
+    },
+  );
+
+  it.each(['999.1.1.1', '1.2.3', '256.0.0.1', '[::1]', '-bad', 'a..b', 'bad_name', 'two words', ''])(
+    'rejects %j, naming what is allowed',
+    async (host) => {
+      const err = await loadConfig({ flags: { host } }).catch((e) => e);
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(err.message).toContain(
+        `"host" (from flag --host) must be an IPv4 or IPv6 address or a host name, e.g. 127.0.0.1, 0.0.0.0, :: or localhost; got ${JSON.stringify(host)}`,
+      );
+    },
+  );
+});
+
+describe('unknown TICKSTREAM_* environment variables', () => {
+  it('warns once per variable, naming the nearest known one, and loads the rest', async () => {
+    const warnings: string[] = [];
+    const config = await loadConfig({
+      env: { TICKSTREAM_GATWAY_PORT: '4000', tickstream_hub_prot: '1', TICKSTREAM_SPEED: '5', HOME: '/x' },
+      warn: (message) => warnings.push(message),
+    });
+    expect(warnings).toEqual([
+      'environment variable TICKSTREAM_GATWAY_PORT names no setting and is ignored; did you mean TICKSTREAM_GATEWAY_PORT?',
+      'environment variable tickstream_hub_prot names no setting and is ignored; did you mean TICKSTREAM_HUB_PORT?',
+    ]);
+    expect(config.gatewayPort).toBe(3000);
+    expect(config.speed).toBe(5);
+  });
+});
+
+/** A valid value other than each command default, to set from the file, the environment or a flag. */
+const OTHER_VALUE: Partial<Record<ConfigKey, { value: unknown; text: string }>> = {
+  loop: { value: false, text: 'false' },
+  seed: { value: 'another-seed', text: 'another-seed' },
+  logLevel: { value: 'debug', text: 'debug' },
+};
+
+const commandDefaults = Object.entries(COMMAND_SETTINGS).flatMap(([command, { defaults }]) =>
+  Object.entries(defaults).map(([key, value]) => ({ command, defaults, key: key as ConfigKey, value })),
+);
+
+describe('command defaults rank below the file, the environment and flags', () => {
+  it('has another value for every command default', () => {
+    expect(commandDefaults.length).toBeGreaterThan(0);
+    for (const { key, value } of commandDefaults) {
+      expect(OTHER_VALUE[key], key).toBeDefined();
+      expect(OTHER_VALUE[key]?.value).not.toEqual(value);
+    }
+  });
+
+  it.each(commandDefaults)(
+    '$command: $key = $value applies when nothing else sets it',
+    async ({ defaults, key, value }) => {
+      expect((await loadConfig({ defaults, env: {} }))[key]).toEqual(value);
+    },
+  );
+
+  it.each(commandDefaults)(
+    '$command: the file, the environment and a flag each outrank $key = $value',
+    async ({ defaults, key }) => {
+      const other = OTHER_VALUE[key] as { value: unknown; text: string };
+      const file = await configFile(JSON.stringify({ [key]: other.value }));
+      expect((await loadConfig({ defaults, file }))[key]).toEqual(other.value);
+      expect((await loadConfig({ defaults, env: { [envVarName(key)]: other.text } }))[key]).toEqual(
+        other.value,
+      );
+      expect((await loadConfig({ defaults, flags: { [key]: other.value } }))[key]).toEqual(other.value);
+    },
+  );
 });

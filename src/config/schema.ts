@@ -1,11 +1,27 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { EXCHANGES } from '../core/types.js';
 
-const port = z.coerce
-  .number({ error: 'must be a port number (0-65535)' })
-  .int('must be a whole port number')
-  .min(0, 'must be a port number (0-65535)')
-  .max(65535, 'must be a port number (0-65535)');
+const PORT_HINT = 'must be a decimal port number 0-65535 (0 = any free port)';
+
+/** Decimal digits only: `Number()` would also take `0x10` and `1e3`. */
+const port = z.preprocess(
+  (v) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
+  z.number({ error: PORT_HINT }).int(PORT_HINT).min(0, PORT_HINT).max(65535, PORT_HINT),
+);
+
+const HOST_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+/** An RFC 1123 host name; its last label is not all digits, so a malformed IPv4 such as 999.1.1.1 is none. */
+function isHostName(v: string): boolean {
+  const labels = v.split('.');
+  return (
+    v.length <= 253 && labels.every((l) => HOST_LABEL.test(l)) && !/^\d+$/.test(labels[labels.length - 1])
+  );
+}
+
+const HOST_HINT = 'must be an IPv4 or IPv6 address or a host name, e.g. 127.0.0.1, 0.0.0.0, :: or localhost';
+const hostSchema = z.string({ error: HOST_HINT }).refine((v) => isIP(v) !== 0 || isHostName(v), HOST_HINT);
 
 const SPEED_HINT = 'must be 1 (historical), a positive number N (N times faster) or "max"';
 
@@ -65,7 +81,7 @@ export const configSchema = z
     data: z.string().min(1).optional(),
     /** Directory for replay offsets. */
     state: z.string().min(1).default('.state'),
-    host: z.string().min(1).default('127.0.0.1'),
+    host: hostSchema.default('127.0.0.1'),
     gatewayPort: port.default(3000),
     hubPort: port.default(3100),
     exchanges: exchangeList.default(['binance']),
@@ -88,7 +104,7 @@ export const configSchema = z
             : v,
         z.array(z.string().regex(/^[A-Za-z0-9]+\/[A-Za-z0-9]+$/, 'must be BASE/QUOTE pairs, e.g. BTC/USDT')),
       )
-      .optional(),
+      .default(['BTC/USDT', 'ETH/USDT']),
     /** Book depth of the gateway's `book@` streams. */
     bookDepth: z.coerce.number().int().min(1).max(1000).default(20),
     maxConnections: z.coerce.number().int().min(1).default(10_000),
