@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EXCHANGES } from '../core/types.js';
+import { DEFAULT_GATEWAY_LIMITS } from '../gateway/limits.js';
 
 const port = z.coerce
   .number({ error: 'must be a port number (0-65535)' })
@@ -93,6 +94,9 @@ export const configSchema = z
     bookDepth: z.coerce.number().int().min(1).max(1000).default(20),
     maxConnections: z.coerce.number().int().min(1).default(10_000),
     maxSubscriptionsPerClient: z.coerce.number().int().min(1).default(200),
+    /** Gateway soft and hard message limits (error and keep the connection / close 1009). */
+    maxMessageBytes: z.coerce.number().int().min(1).default(DEFAULT_GATEWAY_LIMITS.maxMessageBytes),
+    maxPayloadBytes: z.coerce.number().int().min(1).default(DEFAULT_GATEWAY_LIMITS.maxPayloadBytes),
   })
   .strict();
 
