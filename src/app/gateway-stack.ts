@@ -27,6 +27,8 @@ export async function startGatewayStack(opts: {
     limits: {
       maxConnections: config.maxConnections,
       maxSubscriptionsPerClient: config.maxSubscriptionsPerClient,
+      maxMessageBytes: config.maxMessageBytes,
+      maxPayloadBytes: config.maxPayloadBytes,
     },
   });
   const { port } = await gateway.listen();

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { EXCHANGES } from '../core/types.js';
+import { DEFAULT_GATEWAY_LIMITS } from '../gateway/limits.js';
 
 const PORT_HINT = 'must be a decimal port number 0-65535 (0 = any free port)';
 
@@ -109,6 +110,9 @@ export const configSchema = z
     bookDepth: z.coerce.number().int().min(1).max(1000).default(20),
     maxConnections: z.coerce.number().int().min(1).default(10_000),
     maxSubscriptionsPerClient: z.coerce.number().int().min(1).default(200),
+    /** Gateway soft and hard message limits (error and keep the connection / close 1009). */
+    maxMessageBytes: z.coerce.number().int().min(1).default(DEFAULT_GATEWAY_LIMITS.maxMessageBytes),
+    maxPayloadBytes: z.coerce.number().int().min(1).default(DEFAULT_GATEWAY_LIMITS.maxPayloadBytes),
   })
   .strict();
 

@@ -3,18 +3,15 @@ import type { AddressInfo } from 'node:net';
 import type { Bus } from '../bus/bus.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { answerClientError } from '../net/client-error.js';
 import { createHttpHandler } from './http.js';
 import { PriceCache } from './prices.js';
 import { parseSymbol } from './streams.js';
-import {
-  DEFAULT_GATEWAY_LIMITS,
-  WsHub,
-  type DemandListener,
-  type GatewayLimits,
-  type WsStats,
-} from './ws-server.js';
+import { resolveLimits, type GatewayLimits } from './limits.js';
+import { WsHub, type DemandListener, type WsStats } from './ws-server.js';
 
-export { DEFAULT_GATEWAY_LIMITS, type DemandListener, type GatewayLimits } from './ws-server.js';
+export { DEFAULT_GATEWAY_LIMITS, type GatewayLimits } from './limits.js';
+export type { DemandListener } from './ws-server.js';
 
 export interface GatewayOptions {
   readonly bus: Bus;
@@ -76,10 +73,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       `HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
   });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
+  server.on('clientError', answerClientError);
 
   const unwatch: (() => void)[] = [];
   for (let i = 0; i < pairs.length; i++) {
@@ -125,17 +119,6 @@ export function createGateway(opts: GatewayOptions): Gateway {
       return hub.onDemandChange(listener);
     },
   };
-}
-
-function resolveLimits(partial: Partial<GatewayLimits> | undefined): GatewayLimits {
-  const limits: GatewayLimits = { ...DEFAULT_GATEWAY_LIMITS, ...partial };
-  for (const key of Object.keys(limits) as (keyof GatewayLimits)[]) {
-    const v = limits[key];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-      throw new ConfigError(`gateway limit '${key}' must be a positive number, got ${String(v)}`);
-    }
-  }
-  return limits;
 }
 
 function resolvePairs(input: readonly string[]): string[] {

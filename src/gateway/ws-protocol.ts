@@ -33,9 +33,14 @@ export interface ControlRequest {
   readonly id: RequestId;
 }
 
-export type ControlParseResult =
-  | { readonly ok: true; readonly request: ControlRequest }
-  | { readonly ok: false; readonly code: WsErrorCode; readonly msg: string; readonly id: RequestId };
+export interface ControlError {
+  readonly ok: false;
+  readonly code: WsErrorCode;
+  readonly msg: string;
+  readonly id: RequestId;
+}
+
+export type ControlParseResult = { readonly ok: true; readonly request: ControlRequest } | ControlError;
 
 const EXAMPLE = `send e.g. {"method":"SUBSCRIBE","params":["trade@BTC/USDT"],"id":1}`;
 const MAX_ID_LENGTH = 64;
@@ -107,11 +112,32 @@ export function parseControlMessage(text: string, maxParams: number): ControlPar
     return {
       ok: false,
       code: WsErrorCode.TooManySubscriptions,
-      msg: `${method} lists ${params.length} streams, over the limit of ${maxParams} per connection`,
+      msg: `too many subscriptions: ${method} lists ${params.length} streams, over the limit of ${maxParams} per connection`,
       id,
     };
   }
   return { ok: true, request: { method, params, id } };
+}
+
+/**
+ * The error for a message over the soft size limit, which is never executed: one that is big
+ * because it lists more streams than a connection may hold gets that error (code 4), any other
+ * code 6; both carry the request's id when it can be read.
+ */
+export function oversizedMessageError(
+  text: string,
+  bytes: number,
+  maxBytes: number,
+  maxParams: number,
+): ControlError {
+  const parsed = parseControlMessage(text, maxParams);
+  if (!parsed.ok && parsed.code === WsErrorCode.TooManySubscriptions) return parsed;
+  return {
+    ok: false,
+    code: WsErrorCode.MessageTooLarge,
+    msg: `message of ${bytes} bytes is over the limit of ${maxBytes}; split it into several requests`,
+    id: parsed.ok ? parsed.request.id : parsed.id,
+  };
 }
 
 /** `{"result":…,"id":…}`. */

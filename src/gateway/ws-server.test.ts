@@ -6,6 +6,7 @@ import { WebSocket } from 'ws';
 import { MemoryBus } from '../bus/memory.js';
 import { silentLogger } from '../core/logger.js';
 import type { Ticker, Trade } from '../core/types.js';
+import { exchangeRaw } from '../test-support/raw-tcp.js';
 import { createGateway, type Gateway, type GatewayLimits } from './server.js';
 import { WsErrorCode } from './ws-protocol.js';
 
@@ -47,14 +48,16 @@ class Client {
   readonly raw: string[] = [];
   readonly frames: Frame[] = [];
   closeCode: number | undefined;
+  closeReason = '';
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
       const text = (data as Buffer).toString('utf8');
       this.raw.push(text);
       this.frames.push(JSON.parse(text) as Frame);
     });
-    ws.on('close', (code) => {
+    ws.on('close', (code, reason) => {
       this.closeCode = code;
+      this.closeReason = reason.toString();
     });
   }
 
@@ -306,17 +309,62 @@ describe('gateway /ws', () => {
     expect(gw.stats()).toMatchObject({ rateLimited: 3, abusiveClosed: 1 });
   });
 
-  it('answers an oversized message with error 6, and ws closes frames over maxPayload with 1009', async () => {
+  it('answers a message over maxMessageBytes with error 6 and its id, and keeps the connection', async () => {
     const { url } = await start({ maxMessageBytes: 64, maxPayloadBytes: 1024 });
     const c = await Client.open(url);
     c.send({ method: 'SUBSCRIBE', params: ['trade@BTC/USDT'.padEnd(80, ' ')], id: 1 });
     const r = await c.waitFrame((f) => f.error !== undefined);
     expect(errorOf(r).code).toBe(WsErrorCode.MessageTooLarge);
     expect(errorOf(r).msg).toMatch(/over the limit of 64/);
+    expect(r.id).toBe(1);
     expect(c.ws.readyState).toBe(WebSocket.OPEN);
+    expect(await c.request('LIST_SUBSCRIPTIONS', undefined, 2)).toEqual({ result: [], id: 2 });
+  });
+
+  it('closes with 1009 and a reason naming the limit for a message over maxPayloadBytes', async () => {
+    const { url, gw } = await start({ maxMessageBytes: 64, maxPayloadBytes: 1024 });
+    const c = await Client.open(url);
     c.send('x'.repeat(2000));
     await waitFor(() => c.closeCode !== undefined);
     expect(c.closeCode).toBe(1009);
+    expect(c.closeReason).toBe('message over 1024 bytes; send smaller requests');
+    expect(gw.stats().oversized).toBe(1);
+  });
+
+  it('answers a 10,000-stream SUBSCRIBE with "too many subscriptions" and keeps the connection', async () => {
+    const { bus, url } = await start();
+    const c = await Client.open(url);
+    const names = Array.from({ length: 10_000 }, (_, i) => `trade@binance:C${i}/USDT`);
+    const r = await c.request('SUBSCRIBE', names, 1);
+    expect(errorOf(r).code).toBe(WsErrorCode.TooManySubscriptions);
+    expect(errorOf(r).msg).toMatch(
+      /^too many subscriptions: SUBSCRIBE lists 10000 streams, over the limit of 100/,
+    );
+    expect(c.ws.readyState).toBe(WebSocket.OPEN);
+    expect(await c.request('SUBSCRIBE', ['trade@BTC/USDT'], 2)).toEqual({ result: null, id: 2 });
+    bus.publish('trade@BTC/USDT', trade(1));
+    await waitFor(() => c.data('trade@BTC/USDT').length === 1);
+  });
+
+  it('refuses a soft message limit above the hard one before it starts', () => {
+    expect(() =>
+      createGateway({
+        bus: new MemoryBus(),
+        port: 0,
+        logger: silentLogger(),
+        publicDir: PUBLIC_DIR,
+        limits: { maxMessageBytes: 2048, maxPayloadBytes: 1024 },
+      }),
+    ).toThrow(/'maxMessageBytes' \(2048\) must not exceed 'maxPayloadBytes' \(1024\)/);
+  });
+
+  it('answers malformed HTTP with 400 Bad Request and closes', async () => {
+    const { port } = await start();
+    const reply = await exchangeRaw(port, 'GARBAGE \x01\x02 not http\r\n\r\n');
+    expect(reply).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(reply).toMatch(
+      /\r\n\r\n\{"error":"malformed HTTP request \(HPE_\w+\); send a valid HTTP\/1\.1 request"\}$/,
+    );
   });
 
   it('rejects upgrades beyond maxConnections with HTTP 503, and non-/ws upgrades with 404', async () => {

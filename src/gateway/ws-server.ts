@@ -4,52 +4,18 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Bus, BusHandler } from '../bus/bus.js';
 import type { Logger } from '../core/logger.js';
 import { TopicFanout, type DemandListener } from './fanout.js';
+import type { GatewayLimits } from './limits.js';
 import { isStatefulStream, parseStream } from './streams.js';
 import {
   TokenBucket,
   WsErrorCode,
   errorReply,
+  oversizedMessageError,
   parseControlMessage,
   resultReply,
   type ControlRequest,
   type RequestId,
 } from './ws-protocol.js';
-
-export interface GatewayLimits {
-  /** Open WebSocket connections; an upgrade beyond this is answered with HTTP 503. */
-  readonly maxConnections: number;
-  /** Streams one connection may subscribe to. */
-  readonly maxSubscriptionsPerClient: number;
-  /** Largest control message answered normally; larger ones get error 6 and count as a violation. */
-  readonly maxMessageBytes: number;
-  /** Hard frame limit (ws `maxPayload`); beyond it ws closes the connection with 1009. */
-  readonly maxPayloadBytes: number;
-  /** Inbound control messages per second per connection (token bucket refill). */
-  readonly messageRatePerSec: number;
-  /** Inbound burst allowance (token bucket size). */
-  readonly messageBurst: number;
-  /** Rate/size violations tolerated per connection; one more closes it with 1008. */
-  readonly maxViolations: number;
-  /** Send backlog (`ws.bufferedAmount`) above which a slow client is closed with 1013. */
-  readonly maxBufferedBytes: number;
-  /** Ping period; a client that has not ponged since the previous ping is terminated. */
-  readonly pingIntervalMs: number;
-  /** How long a closed client gets to finish the closing handshake before it is terminated. */
-  readonly closeTimeoutMs: number;
-}
-
-export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = Object.freeze({
-  maxConnections: 10_000,
-  maxSubscriptionsPerClient: 100,
-  maxMessageBytes: 4096,
-  maxPayloadBytes: 65_536,
-  messageRatePerSec: 10,
-  messageBurst: 20,
-  maxViolations: 10,
-  maxBufferedBytes: 1_048_576,
-  pingIntervalMs: 30_000,
-  closeTimeoutMs: 1000,
-});
 
 export interface WsStats {
   connections: number;
@@ -128,6 +94,9 @@ export class WsHub {
     });
     this.wss = new WebSocketServer({
       noServer: true,
+      WebSocket: closing1009WithReason(
+        `message over ${this.limits.maxPayloadBytes} bytes; send smaller requests`,
+      ),
       maxPayload: this.limits.maxPayloadBytes,
       perMessageDeflate: false,
       clientTracking: false,
@@ -252,24 +221,23 @@ export class WsHub {
   private onMessage(c: Client, data: RawData, isBinary: boolean): void {
     if (c.closed) return;
     this.counters.controlMessages++;
+    const l = this.limits;
     if (!c.bucket.take()) {
       this.counters.rateLimited++;
-      const l = this.limits;
       this.violation(
         c,
         WsErrorCode.RateLimited,
         `rate limited: at most ${l.messageRatePerSec} messages/s (burst ${l.messageBurst}); slow down and batch streams in one SUBSCRIBE`,
+        null,
       );
       return;
     }
     const buf = toBuffer(data);
-    if (buf.length > this.limits.maxMessageBytes) {
+    if (buf.length > l.maxMessageBytes) {
       this.counters.oversized++;
-      this.violation(
-        c,
-        WsErrorCode.MessageTooLarge,
-        `message of ${buf.length} bytes is over the limit of ${this.limits.maxMessageBytes}; split it into several requests`,
-      );
+      const text = isBinary ? '' : buf.toString('utf8');
+      const e = oversizedMessageError(text, buf.length, l.maxMessageBytes, l.maxSubscriptionsPerClient);
+      this.violation(c, e.code, e.msg, e.id);
       return;
     }
     if (isBinary) {
@@ -362,14 +330,14 @@ export class WsHub {
     this.shut(c, 1013, 'slow consumer: send backlog over limit');
   }
 
-  private violation(c: Client, code: WsErrorCode, msg: string): void {
+  private violation(c: Client, code: WsErrorCode, msg: string, id: RequestId): void {
     c.violations++;
     if (c.violations <= this.limits.maxViolations) {
-      this.sendError(c, code, msg, null);
+      this.sendError(c, code, msg, id);
       return;
     }
     this.counters.abusiveClosed++;
-    this.sendError(c, code, `${msg}; closing after ${this.limits.maxViolations} violations`, null);
+    this.sendError(c, code, `${msg}; closing after ${this.limits.maxViolations} violations`, id);
     this.shut(c, 1008, 'policy violation: rate or size limit');
   }
 
@@ -415,6 +383,18 @@ function toBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return Buffer.concat(data);
   return Buffer.from(data);
+}
+
+/**
+ * ws closes a connection whose message passes `maxPayload` with a bare 1009; this WebSocket
+ * class gives that close a reason the client can read.
+ */
+function closing1009WithReason(reason: string): typeof WebSocket {
+  return class extends WebSocket {
+    override close(code?: number, data?: string | Buffer): void {
+      super.close(code, code === 1009 && data === undefined ? reason : data);
+    }
+  };
 }
 
 function verb(method: 'SUBSCRIBE' | 'UNSUBSCRIBE'): string {

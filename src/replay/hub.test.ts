@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { silentLogger } from '../core/logger.js';
+import { exchangeRaw } from '../test-support/raw-tcp.js';
 import type { ReplayEvent } from './events.js';
 import { sendJson } from './http.js';
 import { ReplayHub, type VenueEndpoint, type VenueStats } from './hub.js';
@@ -108,6 +109,21 @@ describe('ReplayHub', () => {
       bad.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
     });
     expect(status).toBe(404);
+  });
+
+  it('answers malformed HTTP with 400 (431 for oversized headers) and closes', async () => {
+    const { base } = await start();
+    const port = Number(base.split(':')[1]);
+    const garbage = await exchangeRaw(port, 'GARBAGE \x01\x02 not http\r\n\r\n');
+    expect(garbage).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(garbage).toContain('Connection: close');
+    expect(JSON.parse(garbage.slice(garbage.indexOf('\r\n\r\n') + 4))).toEqual({
+      error: expect.stringMatching(/^malformed HTTP request \(HPE_\w+\); send a valid HTTP\/1\.1 request$/),
+    });
+    const huge = await exchangeRaw(port, `GET /health HTTP/1.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(huge).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    // The server still serves well-formed requests.
+    expect((await fetch(`http://${base}/health`)).status).toBe(200);
   });
 
   it('routes pushed events by exchange and counts the unroutable', async () => {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Exchange } from '../core/types.js';
 import type { Logger } from '../core/logger.js';
+import { answerClientError } from '../net/client-error.js';
 import type { ReplayEvent, ReplaySink } from './events.js';
 import { rejectUpgrade, sendJson, splitTarget } from './http.js';
 
@@ -110,7 +111,7 @@ export class ReplayHub implements ReplaySink {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.onUpgrade(req, socket, head),
     );
-    server.on('clientError', (_err, socket) => socket.destroy());
+    server.on('clientError', answerClientError);
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);

@@ -91,12 +91,16 @@ export interface CloseInfo {
 /** A `ws` client that parses and keeps every text frame it receives. */
 export class TestClient {
   readonly messages: unknown[] = [];
+  /** The same frames as sent, for checks a double cannot make (64-bit ids). */
+  readonly texts: string[] = [];
   readonly closed: Promise<CloseInfo>;
   private waiters: (() => void)[] = [];
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data: RawData) => {
-      this.messages.push(JSON.parse(String(data)));
+      const text = String(data);
+      this.texts.push(text);
+      this.messages.push(JSON.parse(text));
       const w = this.waiters;
       this.waiters = [];
       for (const f of w) f();

@@ -69,9 +69,9 @@ describe('Binance replay endpoint: connection rules', () => {
       status: 404,
       body: { error: 'no Binance stream endpoint at /binance/wss', path: '/binance/wss' },
     });
-    expect(await refused(`${h.ws}/binance/ws/BTCUSDT`)).toMatchObject({
+    expect(await refused(`${h.ws}/binance/ws/btcusdt@trades`)).toMatchObject({
       status: 400,
-      body: { error: 'invalid stream name BTCUSDT' },
+      body: { error: 'invalid stream name btcusdt@trades' },
     });
     expect(await refused(`${h.ws}/binance/stream?streams=btcusdt@trade/nope`)).toMatchObject({ status: 400 });
     expect(await refused(`${h.ws}/kraken/v2`)).toEqual({
@@ -81,6 +81,25 @@ describe('Binance replay endpoint: connection rules', () => {
     const plain = await fetch(`${h.http}/binance/ws`);
     expect(plain.status).toBe(426);
     expect(h.venue.counters().upgradesRejected).toBe(3);
+  });
+
+  it('opens /ws/<segment that is not a stream name> with no stream, then SUBSCRIBE works', async () => {
+    const { hub } = await start();
+    const c = await client('/binance/ws/0');
+    const listenKey = await client('/binance/ws/pqia91ma19a5s61cv6a81va65sdf19v8a65a1a5s61cv6a81va6');
+    const mixed = await client('/binance/ws/1/btcusdt@trade/%zz');
+    expect(await c.request({ method: 'LIST_SUBSCRIPTIONS', id: 1 })).toEqual({ result: [], id: 1 });
+    expect(await listenKey.request({ method: 'LIST_SUBSCRIPTIONS', id: 1 })).toEqual({ result: [], id: 1 });
+    expect(await mixed.request({ method: 'LIST_SUBSCRIPTIONS', id: 1 })).toEqual({
+      result: ['btcusdt@trade'],
+      id: 1,
+    });
+    expect(await c.request({ method: 'SUBSCRIBE', params: ['btcusdt@trade'], id: 2 })).toEqual({
+      result: null,
+      id: 2,
+    });
+    hub.push(tradeEvent(T0, 7, '67000.00000000', '0.50000000'));
+    expect((await c.count(3))[2]).toMatchObject({ e: 'trade', s: 'BTCUSDT', t: 7 });
   });
 
   it('accepts several streams in a raw path and kline names with +', async () => {

@@ -2,7 +2,8 @@
  * Binance's stream servers parse control requests with Rust's serde_json and report its
  * errors verbatim, with a 1-based line and a column counted in bytes
  * (`Invalid JSON: expected value at line 1 column 1`). `JSON.parse` stays the fast path; this
- * scanner runs only on the error path, to find what serde would have said and where.
+ * scanner runs on the error path, to find what serde would have said and where, and to read
+ * an integer `id` as the digits sent (a double cannot hold every 64-bit integer).
  */
 
 /** A position in serde's terms: `line` 1-based, `column` = bytes since the line start. */
@@ -22,11 +23,15 @@ export interface JsonLayout {
   readonly methodValueEnd: number;
   /** Offset just past the top-level object's closing `}`; -1 when not an object. */
   readonly objectEnd: number;
+  /** Offsets of the top-level `"id"` value (the last one when repeated, as `JSON.parse` keeps); -1 when absent. */
+  readonly idValueStart: number;
+  readonly idValueEnd: number;
 }
 
 /** serde_json's recursion limit. */
 const MAX_DEPTH = 128;
 const METHOD_KEY = Buffer.from('method');
+const ID_KEY = Buffer.from('id');
 
 class ScanError {
   constructor(
@@ -40,6 +45,8 @@ class Scanner {
   i = 0;
   methodValueEnd = -1;
   objectEnd = -1;
+  idValueStart = -1;
+  idValueEnd = -1;
   constructor(private readonly b: Buffer) {}
 
   run(): void {
@@ -146,6 +153,12 @@ class Scanner {
     }
   }
 
+  /** Whether the key just scanned (content from `keyStart` to the closing quote) is `key`. */
+  private keyIs(keyStart: number, key: Buffer): boolean {
+    const len = this.i - 1 - keyStart;
+    return len === key.length && this.b.compare(key, 0, len, keyStart, keyStart + len) === 0;
+  }
+
   private object(depth: number): void {
     if (depth > MAX_DEPTH) throw this.peekError('recursion limit exceeded');
     const b = this.b;
@@ -160,16 +173,20 @@ class Scanner {
     while (true) {
       if (b[this.i] !== 0x22) throw this.peekError('key must be a string');
       const keyStart = this.string();
-      const isMethod =
-        depth === 1 &&
-        this.i - 1 - keyStart === METHOD_KEY.length &&
-        b.compare(METHOD_KEY, 0, 6, keyStart, keyStart + 6) === 0;
+      const isMethod = depth === 1 && this.keyIs(keyStart, METHOD_KEY);
+      const isId = depth === 1 && this.keyIs(keyStart, ID_KEY);
       this.ws();
       if (this.i >= b.length) throw this.eof('EOF while parsing an object');
       if (b[this.i] !== 0x3a /* : */) throw this.peekError('expected `:`');
       this.i++;
+      this.ws();
+      const valueStart = this.i;
       this.value(depth);
       if (isMethod) this.methodValueEnd = this.i;
+      if (isId) {
+        this.idValueStart = valueStart;
+        this.idValueEnd = this.i;
+      }
       this.ws();
       if (this.i >= b.length) throw this.eof('EOF while parsing an object');
       const c = b[this.i];
@@ -244,7 +261,7 @@ export function findJsonError(b: Buffer): JsonSyntaxError | undefined {
   }
 }
 
-/** Byte offsets of the top-level `method` value end and object end of valid JSON `b`. */
+/** Byte offsets of the top-level `method` value end, `id` value and object end of valid JSON `b`. */
 export function layoutOf(b: Buffer): JsonLayout {
   const s = new Scanner(b);
   try {
@@ -252,5 +269,16 @@ export function layoutOf(b: Buffer): JsonLayout {
   } catch (err) {
     if (!(err instanceof ScanError)) throw err;
   }
-  return { methodValueEnd: s.methodValueEnd, objectEnd: s.objectEnd };
+  return {
+    methodValueEnd: s.methodValueEnd,
+    objectEnd: s.objectEnd,
+    idValueStart: s.idValueStart,
+    idValueEnd: s.idValueEnd,
+  };
+}
+
+/** The top-level `id` value of valid JSON `b` as the text sent (`9007199254740993`, `1.0`); undefined when absent. */
+export function rawIdOf(b: Buffer): string | undefined {
+  const { idValueStart, idValueEnd } = layoutOf(b);
+  return idValueStart < 0 ? undefined : b.toString('latin1', idValueStart, idValueEnd);
 }

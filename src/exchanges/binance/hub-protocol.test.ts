@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findJsonError } from './hub-json.js';
-import { isWellFormedStreamName, parseControl } from './hub-protocol.js';
+import { errorReply, isWellFormedStreamName, parseControl, resultReply } from './hub-protocol.js';
 import { TestClient, startHub, type Harness } from '../../test-support/binance-hub.js';
 
 const EXPECTED = '`SUBSCRIBE`, `UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`, `SET_PROPERTY`, `GET_PROPERTY`';
@@ -46,6 +46,13 @@ const ERROR_CASES: [string, unknown][] = [
   ],
   ['{"method":"LIST_SUBSCRIPTIONS"}', BAD_ID],
   ['{"method":"LIST_SUBSCRIPTIONS","id":1.5}', BAD_ID],
+  // serde reads these as floats, and i64 refuses them.
+  ['{"method":"LIST_SUBSCRIPTIONS","id":1.0}', BAD_ID],
+  ['{"method":"LIST_SUBSCRIPTIONS","id":1e3}', BAD_ID],
+  ['{"method":"LIST_SUBSCRIPTIONS","id":-0}', BAD_ID],
+  // One past either end of the signed 64-bit range.
+  ['{"method":"LIST_SUBSCRIPTIONS","id":9223372036854775808}', BAD_ID],
+  ['{"method":"LIST_SUBSCRIPTIONS","id":-9223372036854775809}', BAD_ID],
   ['{"method":"LIST_SUBSCRIPTIONS","id":true}', BAD_ID],
   ['{"method":"LIST_SUBSCRIPTIONS","id":"not alphanumeric!"}', BAD_ID],
   ['{"method":"LIST_SUBSCRIPTIONS","id":"0123456789012345678901234567890123456"}', BAD_ID],
@@ -110,20 +117,32 @@ describe('Binance control protocol (parse)', () => {
     };
     expect(ok('{"method":"SUBSCRIBE","params":["btcusdt@aggTrade","btcusdt@depth"],"id":1}')).toEqual({
       method: 'SUBSCRIBE',
-      id: 1,
+      id: '1',
       streams: ['btcusdt@aggTrade', 'btcusdt@depth'],
     });
-    expect(ok('{"method":"UNSUBSCRIBE","params":["btcusdt@depth"],"id":312}')).toMatchObject({ id: 312 });
-    expect(ok('{"method":"LIST_SUBSCRIPTIONS","id":-3}')).toEqual({ method: 'LIST_SUBSCRIPTIONS', id: -3 });
+    expect(ok('{"method":"UNSUBSCRIBE","params":["btcusdt@depth"],"id":312}')).toMatchObject({ id: '312' });
+    expect(ok('{"method":"LIST_SUBSCRIPTIONS","id":-3}')).toEqual({ method: 'LIST_SUBSCRIPTIONS', id: '-3' });
     expect(ok('{"method":"SET_PROPERTY","params":["combined",true],"id":null}')).toMatchObject({
       value: true,
-      id: null,
+      id: 'null',
     });
     expect(
       ok('{"method":"GET_PROPERTY","params":["combined"],"id":"e3b0c442-98fc-1c14-9afb-f4c8996fb924"}'),
     ).toMatchObject({
       property: 'combined',
+      id: '"e3b0c442-98fc-1c14-9afb-f4c8996fb924"',
     });
+  });
+
+  it('echoes signed 64-bit ids with the digits sent', () => {
+    for (const id of ['9007199254740993', '-9223372036854775808', '9223372036854775807', '-1', '0']) {
+      const r = parseControl(Buffer.from(`{ "id" : ${id} , "method":"LIST_SUBSCRIPTIONS"}`));
+      if (!r.ok) throw new Error(r.reply);
+      expect(resultReply([], r.request.id)).toBe(`{"result":[],"id":${id}}`);
+      expect(errorReply(0, 'Unknown property', r.request.id)).toBe(
+        `{"error":{"code":0,"msg":"Unknown property"},"id":${id}}`,
+      );
+    }
   });
 
   it('knows the documented stream names', () => {
@@ -227,6 +246,15 @@ describe('Binance control protocol (over a socket)', () => {
       result: ['btcusdt@aggTrade', 'nosuchcoin@trade'],
       id: 4,
     });
+  });
+
+  it('echoes 2^53 + 1 and -2^63 exactly, and accepts negative ids', async () => {
+    const d = await TestClient.open(`${h.ws}/binance/ws`);
+    for (const id of ['9007199254740993', '-9223372036854775808', '-42']) {
+      await d.request(`{"method":"LIST_SUBSCRIPTIONS","id":${id}}`);
+      expect(d.texts[d.texts.length - 1]).toBe(`{"result":[],"id":${id}}`);
+    }
+    d.ws.terminate();
   });
 
   it('sends every documented error reply and keeps the connection open', async () => {

@@ -13,11 +13,19 @@
  * - a stream name that is not `<symbol>@<documented type>` (or a documented `!…@arr` stream)
  *   is refused: `Invalid request: invalid stream name \`x\`` (with `id`); a well-formed name
  *   for a symbol the replay does not have is accepted and stays silent, as on Binance;
- * - ids: a signed 64-bit integer, null, or a string of ≤ 36 letters, digits and `-` (UUIDs).
+ * - ids: a signed 64-bit integer, null, or a string of ≤ 36 letters, digits and `-` (UUIDs);
+ *   integers are echoed with the digits sent (`-9223372036854775808`, not a rounded double).
+ *   The docs list "64-bit signed integer" among the accepted ids, yet name the reply to a bad
+ *   or missing id "request ID must be an unsigned integer": negative ids are accepted and that
+ *   message is kept word for word for every refused id, as the exchange sends it.
  */
-import { findJsonError, layoutOf, positionOf } from './hub-json.js';
+import { findJsonError, layoutOf, positionOf, rawIdOf } from './hub-json.js';
 
-export type ControlId = number | string | null;
+/**
+ * A request id as JSON text, ready to echo: an integer exactly as sent (`9007199254740993`),
+ * a string re-serialized (`"a1"`), or `null`.
+ */
+export type ControlId = string & { readonly __controlId: never };
 
 export type ControlRequest =
   | {
@@ -53,9 +61,14 @@ export const MAX_STREAMS_PER_CONNECTION = 1024;
 const METHODS = ['SUBSCRIBE', 'UNSUBSCRIBE', 'LIST_SUBSCRIPTIONS', 'SET_PROPERTY', 'GET_PROPERTY'] as const;
 type Method = (typeof METHODS)[number];
 const EXPECTED_METHODS = METHODS.map((m) => `\`${m}\``).join(', ');
+const BAD_ID = 'request ID must be an unsigned integer';
 
 const ID_STRING = /^[A-Za-z0-9-]{0,36}$/;
-const INT64_LIMIT = 2 ** 63;
+/** A JSON integer literal; `-0` is excluded because serde_json reads it as a float. */
+const ID_INTEGER = /^(?:0|-?[1-9][0-9]*)$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const NULL_ID = 'null' as ControlId;
 
 const SYMBOL_STREAM =
   /^[A-Za-z0-9]+@(?:trade|aggTrade|bookTicker|ticker|miniTicker|avgPrice|referencePrice|blockTrade|depth(?:5|10|20)?(?:@(?:100|1000)ms)?|kline_(?:1s|1m|3m|5m|15m|30m|1h|2h|4h|6h|8h|12h|1d|3d|1w|1M)(?:@\+08:00)?|ticker_(?:1h|4h|1d))$/;
@@ -69,14 +82,13 @@ export function isWellFormedStreamName(name: string): boolean {
 // ---- replies
 
 export function resultReply(result: unknown, id: ControlId): string {
-  return JSON.stringify({ result, id });
+  return `{"result":${JSON.stringify(result)},"id":${id}}`;
 }
 
 /** `{"error":{"code":…,"msg":…},"id":…}`; without `id` when the request was not understood. */
 export function errorReply(code: ControlErrorCode, msg: string, id?: ControlId): string {
-  return id === undefined
-    ? JSON.stringify({ error: { code, msg } })
-    : JSON.stringify({ error: { code, msg }, id });
+  const error = JSON.stringify({ code, msg });
+  return id === undefined ? `{"error":${error}}` : `{"error":${error},"id":${id}}`;
 }
 
 function invalid(msg: string, id?: ControlId): ControlParse {
@@ -93,10 +105,16 @@ function describe(v: unknown): string {
   return 'map';
 }
 
-function isValidId(v: unknown): v is ControlId {
-  if (v === null) return true;
-  if (typeof v === 'number') return Number.isInteger(v) && v >= -INT64_LIMIT && v < INT64_LIMIT;
-  return typeof v === 'string' && ID_STRING.test(v);
+/** The id to echo, or undefined when Binance refuses it. `raw` is the whole request, for an integer's digits. */
+function idOf(raw: Buffer, v: unknown): ControlId | undefined {
+  if (v === null) return NULL_ID;
+  if (typeof v === 'string') return ID_STRING.test(v) ? (JSON.stringify(v) as ControlId) : undefined;
+  if (typeof v !== 'number') return undefined;
+  // A key spelled with escapes (`"\u0069d"`) is not found by the scanner; its value is exact if safe.
+  const text = rawIdOf(raw) ?? (Number.isSafeInteger(v) ? String(v) : '');
+  if (!ID_INTEGER.test(text)) return undefined;
+  const n = BigInt(text);
+  return n >= INT64_MIN && n <= INT64_MAX ? (text as ControlId) : undefined;
 }
 
 function unknownVariant(raw: Buffer, method: unknown): ControlParse {
@@ -131,23 +149,22 @@ export function parseControl(raw: Buffer): ControlParse {
 
   // Struct fields in the order they appear, as serde visits them.
   let method: Method | undefined;
-  let hasId = false;
+  let id: ControlId | undefined;
   for (const key in obj) {
     if (key === 'method') {
       const m = obj.method;
       if (typeof m !== 'string' || !(METHODS as readonly string[]).includes(m)) return unknownVariant(raw, m);
       method = m as Method;
     } else if (key === 'id') {
-      if (!isValidId(obj.id)) return invalid('request ID must be an unsigned integer');
-      hasId = true;
+      id = idOf(raw, obj.id);
+      if (id === undefined) return invalid(BAD_ID);
     }
   }
   if (method === undefined) {
     const { line, column } = positionOf(raw, layoutOf(raw).objectEnd);
     return invalid(`missing field method at line ${line} column ${column}`);
   }
-  if (!hasId) return invalid('request ID must be an unsigned integer');
-  const id = obj.id as ControlId;
+  if (id === undefined) return invalid(BAD_ID);
 
   const rawParams = obj.params;
   if (rawParams !== undefined && rawParams !== null && !Array.isArray(rawParams)) {

@@ -4,11 +4,15 @@
  * 5 incoming messages per second, 1024 streams, 24 h lifetime), plus the REST calls clients
  * sync with — all under `/binance`, fed by replay events.
  *
+ * A `/ws/…` path segment that is not a stream name (no `@`, not a `!…` stream: `/ws/0`, as client
+ * libraries open before they SUBSCRIBE) is accepted and subscribes nothing, as on Binance.
+ *
  * Hub choices where Binance documents nothing: a path that is not a stream endpoint is refused
- * with HTTP 404 JSON, and a malformed stream name in the URL with HTTP 400 JSON; a consumer that
- * misses the pong deadline is cut (TCP closed, like a dead peer); a consumer whose send buffer
- * passes `maxBufferedBytes` is closed with 1013 "Slow consumer"; on shutdown and at the end of
- * the connection lifetime consumers get Binance's `serverShutdown` event, then close 1001.
+ * with HTTP 404 JSON, and a segment that names a stream but is malformed (`btcusdt@trades`) with
+ * HTTP 400 JSON; a consumer that misses the pong deadline is cut (TCP closed, like a dead peer);
+ * a consumer whose send buffer passes `maxBufferedBytes` is closed with 1013 "Slow consumer"; on
+ * shutdown and at the end of the connection lifetime consumers get Binance's `serverShutdown`
+ * event, then close 1001.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -79,16 +83,41 @@ function toBuffer(data: RawData): Buffer {
   return Buffer.from(data);
 }
 
-/** `/ws/a/b` → `['a','b']`; undefined when a segment is not valid percent-encoding. */
-function pathStreams(rest: string): string[] | undefined {
+/** A percent-decoded path segment; undefined when it is not valid percent-encoding. */
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A `streams=a/b` list → `['a','b']`; undefined when a name is not valid percent-encoding. */
+function splitStreams(list: string): string[] | undefined {
   const out: string[] = [];
-  for (const seg of rest.split('/')) {
-    if (seg === '') continue;
-    try {
-      out.push(decodeURIComponent(seg));
-    } catch {
-      return undefined;
-    }
+  for (const segment of list.split('/')) {
+    if (segment === '') continue;
+    const name = decodeSegment(segment);
+    if (name === undefined) return undefined;
+    out.push(name);
+  }
+  return out;
+}
+
+/** Stream names hold `@` (`btcusdt@trade`) or start with `!` (`!bookTicker`). */
+function namesAStream(segment: string): boolean {
+  return segment.includes('@') || segment.startsWith('!');
+}
+
+/**
+ * The streams of a raw path (`/ws/a/b` → `['a','b']`). Segments that are not stream names
+ * (`/ws/0`, an undecodable `%zz`) are skipped: the connection opens without them.
+ */
+function rawPathStreams(rest: string): string[] {
+  const out: string[] = [];
+  for (const segment of rest.split('/')) {
+    const name = decodeSegment(segment);
+    if (name !== undefined && namesAStream(name)) out.push(name);
   }
   return out;
 }
@@ -189,11 +218,11 @@ class BinanceVenueEndpoint implements BinanceVenue {
     let streams: string[] | undefined;
     if (subPath === '/ws' || subPath.startsWith('/ws/')) {
       combined = false;
-      streams = pathStreams(subPath.slice(3));
+      streams = rawPathStreams(subPath.slice(3));
     } else if (subPath === '/stream' || subPath === '/stream/') {
       combined = true;
       // URLSearchParams reads `+` as a space; stream names never hold spaces (`@+08:00` does hold `+`).
-      streams = pathStreams((query.get('streams') ?? '').replace(/ /g, '+'));
+      streams = splitStreams((query.get('streams') ?? '').replace(/ /g, '+'));
     } else {
       return this.reject(socket, 404, { error: `no Binance stream endpoint at ${path}`, path });
     }
