@@ -17,8 +17,12 @@ export interface FeedStats {
   readonly decodeErrors: number;
   /** Book sequence gaps seen. */
   readonly gaps: number;
-  /** Book resyncs from a fresh snapshot after a gap. */
+  /** Book resyncs from a fresh snapshot after a gap or a crossed book. */
   readonly resyncs: number;
+  /** Local book states refused because best bid >= best ask (never published; each resyncs). */
+  readonly crossedBooks: number;
+  /** Tickers dropped because their bid >= ask. */
+  readonly crossedTickers: number;
   /** Local receipt time of the last frame, ms. */
   readonly lastMessageAt: number | undefined;
   /** Smoothed local receipt time minus exchange time, ms. */

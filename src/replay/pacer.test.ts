@@ -47,4 +47,12 @@ describe('Pacer', () => {
     await pacer.waitFor(3000);
     expect(clock.slept).toEqual([1000, 250]);
   });
+
+  it('started at a replay time, plays earlier events at once and paces from there', async () => {
+    const clock = virtualClock();
+    const pacer = new Pacer(2, clock);
+    pacer.startAt(5000);
+    for (const ts of [3000, 4000, 4999, 5000, 5500, 6500]) await pacer.waitFor(ts);
+    expect(clock.slept).toEqual([250, 500]);
+  });
 });

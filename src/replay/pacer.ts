@@ -40,6 +40,12 @@ export class Pacer {
     this.anchorReplay = NaN;
   }
 
+  /** Replay time `ts` is now: events timed before it are due at once, later ones at their time. */
+  startAt(ts: number): void {
+    this.anchorReplay = ts;
+    this.anchorWall = this.clock.now();
+  }
+
   /** Forget the anchor: the next event plays at once and timing continues from it (resume, seek). */
   reanchor(): void {
     this.anchorReplay = NaN;

@@ -5,16 +5,44 @@ import type { PacerClock } from './pacer.js';
 import { ReplayPublisher } from './publisher.js';
 import type { ReplaySource } from './source.js';
 
-/** A source over fixed event times; each pass shifts them by `timeShift`. */
-function sourceOf(times: number[]): ReplaySource {
+/**
+ * A source over fixed event times (pass `i` plays `times(i)`); each pass shifts them by
+ * `timeShift`. The recordings start at `start` (default: the first pass's first time).
+ */
+function sourceOf(times: number[] | ((index: number) => number[]), start?: number): ReplaySource {
+  const timesOf = typeof times === 'function' ? times : () => times;
   return {
     symbols: ['BTCUSDT'],
-    async *pass(_index: number, timeShift: number): AsyncGenerator<ReplayEvent> {
-      for (const t of times)
+    async *pass(index: number, timeShift: number): AsyncGenerator<ReplayEvent> {
+      for (const t of timesOf(index))
         yield { exchange: 'binance', symbol: 'BTCUSDT', ts: t + timeShift, kind: 'trade', data: t };
     },
+    recordingStart: () => Promise.resolve(start ?? timesOf(0)[0]),
     stats: () => ({}),
   };
+}
+
+/** Loop `source` at max speed until `count` events were pushed; their times. */
+async function loopTimes(source: ReplaySource, count: number, loopGapMs: number): Promise<number[]> {
+  const pushed: number[] = [];
+  const abort = new AbortController();
+  const publisher = new ReplayPublisher({
+    source,
+    speed: 'max',
+    loop: true,
+    loopGapMs,
+    logger: silentLogger(),
+  });
+  await publisher.run(
+    {
+      push: (e) => {
+        pushed.push(e.ts);
+        if (pushed.length === count) abort.abort();
+      },
+    },
+    abort.signal,
+  );
+  return pushed;
 }
 
 /** Wall time moves only when the pacer sleeps, each sleep overshooting by `late` ms as real timers do. */
@@ -43,25 +71,49 @@ describe('ReplayPublisher', () => {
   });
 
   it('loops with time shifted past the previous pass', async () => {
-    const pushed: number[] = [];
+    const pushed = await loopTimes(sourceOf([1000, 1500, 3000]), 7, 1000);
+    expect(pushed).toEqual([1000, 1500, 3000, 4000, 4500, 6000, 7000]);
+  });
+
+  it("starts every pass the loop gap after the previous pass's last event, whatever that pass's span", async () => {
+    // The recordings grew after the first pass (a recorder still appending): later passes are longer.
+    const source = sourceOf((index) => (index === 0 ? [1000, 3000] : [1000, 3000, 5000]));
+    const pushed = await loopTimes(source, 8, 500);
+    expect(pushed).toEqual([1000, 3000, 3500, 5500, 7500, 8000, 10_000, 12_000]);
+  });
+
+  it("plays what predates the recordings' start at once on the first pass, and at its own times after a seam", async () => {
+    // Trades a first poll returned from before the capture began (400 and 700), then the capture from 1000 on.
+    const clock = virtualClock();
+    const wallAt: Array<[number, number]> = [];
     const abort = new AbortController();
     const publisher = new ReplayPublisher({
-      source: sourceOf([1000, 1500, 3000]),
-      speed: 'max',
+      source: sourceOf([400, 700, 1000, 1500], 1000),
+      speed: 1,
       loop: true,
-      loopGapMs: 1000,
+      loopGapMs: 100,
       logger: silentLogger(),
+      clock,
     });
     await publisher.run(
       {
         push: (e) => {
-          pushed.push(e.ts);
-          if (pushed.length === 7) abort.abort();
+          wallAt.push([e.ts, clock.now()]);
+          if (wallAt.length === 8) abort.abort();
         },
       },
       abort.signal,
     );
-    expect(pushed).toEqual([1000, 1500, 3000, 4000, 4500, 6000, 7000]);
+    expect(wallAt).toEqual([
+      [400, 0],
+      [700, 0],
+      [1000, 0],
+      [1500, 500],
+      [1600, 600],
+      [1900, 900],
+      [2200, 1200],
+      [2700, 1700],
+    ]);
   });
 
   it('keeps the hub clock moving through quiet gaps at historical speed', async () => {

@@ -2,10 +2,10 @@ import type { Speed } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
 import type { ReplaySink } from './events.js';
 import { Pacer, systemClock, type PacerClock } from './pacer.js';
+import { SpanTracker, type ReplaySource } from './source.js';
 
 /** Wall-time step at which a quiet replay clock still advances the hub. */
 const ADVANCE_STEP_MS = 100;
-import type { ReplaySource } from './source.js';
 
 export interface PublisherOptions {
   source: ReplaySource;
@@ -13,7 +13,7 @@ export interface PublisherOptions {
   loop: boolean;
   logger: Logger;
   clock?: PacerClock;
-  /** Gap between the end of one pass and the start of the next, replay ms. */
+  /** Gap between the last event of one pass and the first of the next, replay ms. Default 1000. */
   loopGapMs?: number;
 }
 
@@ -81,18 +81,17 @@ export class ReplayPublisher {
     const { source, loop, logger } = this.opts;
     const gap = this.opts.loopGapMs ?? 1000;
     const counters = this.counters;
-    let first = Infinity;
-    let last = -Infinity;
+    const start = await source.recordingStart();
+    if (start !== undefined) this.pacer.startAt(start);
+    // Measured over every event published, so each pass starts `gap` after the previous one's true end.
+    const times = new SpanTracker();
     for (let index = 0; ; index++) {
-      const timeShift = index === 0 ? 0 : index * (last - first + gap);
+      const timeShift = times.shiftPast(gap);
       let events = 0;
       for await (const event of source.pass(index, timeShift)) {
         if (signal?.aborted) return;
         await this.waitFor(event.ts, sink, signal);
-        if (index === 0) {
-          if (event.ts < first) first = event.ts;
-          if (event.ts > last) last = event.ts;
-        }
+        times.see(event.ts);
         sink.push(event);
         events++;
         counters.published++;

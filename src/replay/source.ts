@@ -2,30 +2,45 @@ import type { ReplayEvent } from './events.js';
 
 /**
  * One exchange's recordings as a replay timeline. A pass reads the recordings once, in time
- * order; `--loop` runs pass after pass with times shifted by `timeShift` and every id
- * (trade ids, book update ids) shifted past the previous pass, so nothing ever goes backwards.
+ * order, every event at its own recorded time — also what the recordings date from before they
+ * began (trades a first poll returned). `--loop` runs pass after pass: times shifted by
+ * `timeShift` (which puts the pass past the previous pass's last event) and every id (trade
+ * ids, book update ids) shifted past the highest one emitted, so nothing ever goes backwards.
  */
 export interface ReplaySource {
   /** Native symbols this source replays. */
   readonly symbols: readonly string[];
   pass(index: number, timeShift: number): AsyncGenerator<ReplayEvent>;
+  /**
+   * Capture time of the earliest recorded response (undefined with none): the replay clock
+   * starts there, so the first pass's events dated earlier are the opening history, played at
+   * once. Later passes play them at their own times, like everything else.
+   */
+  recordingStart(): Promise<number | undefined>;
   /** Counters worth reporting (duplicates dropped, gaps, bad lines, …). */
   stats(): Record<string, number>;
 }
 
-/** Tracks the span of values seen in a pass, to shift the next pass past it. */
+/**
+ * The span of values (times, ids) a run has emitted, pass after pass, and the shift that puts
+ * the next pass after all of them. The lowest value is where the first pass began; the highest
+ * is the true end so far, whatever each pass's own span was.
+ */
 export class SpanTracker {
-  min = Infinity;
-  max = -Infinity;
+  private min = Infinity;
+  private max = -Infinity;
 
+  /** Note a value as emitted (already shifted). */
   see(value: number): void {
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
   }
 
-  /** Shift for pass `index`: each pass moves past the whole span of the first. */
-  shiftFor(index: number): number {
-    if (index === 0 || this.max < this.min) return 0;
-    return index * (this.max - this.min + 1);
+  /**
+   * The shift that moves the first pass's values to start `step` after the highest value seen
+   * (1 for ids, the loop gap for times); 0 before anything was seen.
+   */
+  shiftPast(step: number): number {
+    return this.max < this.min ? 0 : this.max + step - this.min;
   }
 }

@@ -20,7 +20,7 @@ export interface Harness {
 }
 
 export async function startHub(opts: Partial<BinanceVenueOptions> = {}): Promise<Harness> {
-  const logger = silentLogger();
+  const logger = opts.logger ?? silentLogger();
   const venue = createBinanceVenue({ maxIncomingPerSecond: 10_000, ...opts, logger });
   const hub = new ReplayHub({ logger, venues: [venue] });
   const port = await hub.listen(0, '127.0.0.1');

@@ -182,10 +182,11 @@ describe('BinanceBookSync on the real btcusdt@depth stream (it has 3 real sequen
 
     // Each snapshot's lastUpdateId is the u of the event that started its sync (the first event, then
     // each gap event), so that event is dropped and the next bridges. (A snapshot at U-1 would be
-    // refetched: 1.5 step 3 refetches whenever lastUpdateId < first buffered U.)
+    // refetched: 1.5 step 3 refetches whenever lastUpdateId < first buffered U.) The made-up levels
+    // sit clear of the real prices (bids 115162-119074, asks 117972-148851), so no book crosses.
     const base: Level[][] = [
-      [[119000, 1], [118990, 2], [118000, 3]], // prettier-ignore
-      [[119100, 4], [119050, 5], [120000, 6]], // prettier-ignore
+      [[100000, 1], [99990, 2], [99000, 3]], // prettier-ignore
+      [[150100, 4], [150050, 5], [151000, 6]], // prettier-ignore
     ];
     const snapshotIds = [0, ...gapAt].map((i) => diffs[i].change.sequence);
     const snapshotBody = (k: number) => ({

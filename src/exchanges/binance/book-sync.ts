@@ -6,14 +6,20 @@
  * 3. Drop buffered events with `u <= lastUpdateId`; the first applied must satisfy
  *    `U <= lastUpdateId + 1 <= u`, every later one `U === prev u + 1`.
  * 4. On a gap: log, count, emit a `resyncing` status and start again from a fresh snapshot.
+ * 5. A crossed book (best bid >= best ask), from a snapshot or after a diff, is never published:
+ *    it is counted, the symbol is flagged (one warning and one `resyncing` status per episode)
+ *    and the book is rebuilt from a fresh snapshot, fetched with the same pacing as after a gap.
  *
  * Emits a `book_change` (isSnapshot true) for each snapshot, the `book_change` of each applied
- * diff, and after each of those a top-N `book_snapshot` (sequence = book update id).
+ * diff, and after each of those a top-N `book_snapshot` (sequence = book update id) and, when the
+ * top of book changed, a `quote`. Every `timestamp` is exchange time: a diff's `E`, and for a
+ * snapshot (REST depth carries no time) the `E` of the newest buffered diff it reaches into.
  */
 import { ConnectionError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { BookSnapshot, Level, NormalizedMessage } from '../../core/types.js';
 import { NumericOrderBook } from '../../book/order-book.js';
+import { TopOfBookQuotes } from '../../book/top-quote.js';
 import { Backoff, type BackoffOptions } from '../../ingest/backoff.js';
 import { decodeRestDepth, type BinanceDepthDiff, type DecodedRestDepth } from './codec.js';
 import { toBinanceSymbol } from './symbols.js';
@@ -54,6 +60,8 @@ export interface BookSyncStats {
   skipped: number;
   /** Resyncs that waited for the backoff because the previous snapshot had not proved stable. */
   pacedResyncs: number;
+  /** Book states refused as crossed (best bid >= best ask): snapshots, and books after a diff. */
+  crossed: number;
 }
 
 /** Diffs that must apply cleanly after a snapshot before resyncs go back to being immediate. */
@@ -73,6 +81,7 @@ export class BinanceBookSync {
     applied: 0,
     skipped: 0,
     pacedResyncs: 0,
+    crossed: 0,
   };
 
   private readonly log: Logger;
@@ -84,6 +93,7 @@ export class BinanceBookSync {
   private readonly backoff: Backoff;
   private readonly maxBuffered: number;
   private readonly fetchTimeoutMs: number;
+  private readonly quotes: TopOfBookQuotes;
 
   private syncState: BookSyncState = 'idle';
   private buffer: BinanceDepthDiff[] = [];
@@ -96,6 +106,8 @@ export class BinanceBookSync {
   private closed = false;
   /** Diffs applied since the last snapshot; below STABLE_AFTER_DIFFS a resync backs off. */
   private cleanSinceSnapshot = STABLE_AFTER_DIFFS;
+  /** A crossed book was refused and no book has been published since. */
+  private crossedEpisode = false;
 
   constructor(options: BookSyncOptions) {
     this.symbol = options.symbol;
@@ -107,12 +119,18 @@ export class BinanceBookSync {
     this.backoff = new Backoff(options.backoff ?? { baseMs: 500, maxMs: 30_000 });
     this.maxBuffered = options.maxBuffered ?? 10_000;
     this.fetchTimeoutMs = options.fetchTimeoutMs ?? 10_000;
+    this.quotes = new TopOfBookQuotes('binance', options.symbol);
     const base = options.restBaseUrl.replace(/\/+$/, '');
     this.url = `${base}/api/v3/depth?symbol=${toBinanceSymbol(options.symbol)}&limit=${options.snapshotLimit ?? 1000}`;
   }
 
   get state(): BookSyncState {
     return this.syncState;
+  }
+
+  /** True from refusing a crossed book until the next book is published. */
+  get crossed(): boolean {
+    return this.crossedEpisode;
   }
 
   /** The book's update id (`lastUpdateId`, then the last applied `u`); undefined until synced. */
@@ -212,27 +230,37 @@ export class BinanceBookSync {
       return;
     }
     this.cleanSinceSnapshot = 0;
-    this.stats.snapshots++;
     const book = this.book;
     book.clear();
     setLevels(book, 'bid', snap.bids);
     setLevels(book, 'ask', snap.asks);
+    const exchangeTime = this.snapshotTime(snap.lastUpdateId);
+    if (book.isCrossed()) {
+      // Keep the buffer and state 'fetching': a later snapshot can still bridge it.
+      this.refuseCrossed(`snapshot lastUpdateId=${snap.lastUpdateId}`, exchangeTime);
+      book.clear();
+      this.retry(0);
+      return;
+    }
+    this.stats.snapshots++;
     this.bookId = snap.lastUpdateId;
     this.firstPending = true;
     this.syncState = 'synced';
-    const t = this.now();
+    this.crossedEpisode = false;
+    this.quotes.reset();
+    const localTime = this.now();
     this.emit({
       type: 'book_change',
       exchange: 'binance',
       symbol: this.symbol,
-      timestamp: t,
-      localTimestamp: t,
+      timestamp: exchangeTime,
+      localTimestamp: localTime,
       bids: snap.bids,
       asks: snap.asks,
       sequence: snap.lastUpdateId,
       isSnapshot: true,
     });
-    this.emit(this.top(t, t));
+    this.publishTop(exchangeTime, localTime);
     const buffered = this.buffer;
     this.buffer = [];
     // push() routes each one: applied while synced, buffered again if a gap restarted the sync.
@@ -256,10 +284,63 @@ export class BinanceBookSync {
     setLevels(this.book, 'bid', change.bids);
     setLevels(this.book, 'ask', change.asks);
     this.bookId = u;
+    if (this.book.isCrossed()) {
+      this.onCrossedDiff(diff);
+      return;
+    }
     this.stats.applied++;
     if (++this.cleanSinceSnapshot === STABLE_AFTER_DIFFS) this.backoff.reset();
     this.emit(change);
-    this.emit(this.top(change.timestamp, change.localTimestamp));
+    this.publishTop(change.timestamp, change.localTimestamp);
+  }
+
+  /** The top-N `book_snapshot` of the (validated) book, then a `quote` if the top changed. */
+  private publishTop(timestamp: number, localTimestamp: number): void {
+    this.emit(this.top(timestamp, localTimestamp));
+    const quote = this.quotes.next(this.book, timestamp, localTimestamp);
+    if (quote !== undefined) this.emit(quote);
+  }
+
+  /**
+   * Exchange time of a snapshot: the `E` of the newest buffered diff whose updates start at or
+   * before `lastUpdateId` (the diff it ends in, or the last one it fully covers). The first
+   * buffered diff always qualifies, or the snapshot would have been refetched as stale.
+   */
+  private snapshotTime(lastUpdateId: number): number {
+    const buffer = this.buffer;
+    let i = 0;
+    while (i + 1 < buffer.length && buffer[i + 1].firstUpdateId <= lastUpdateId) i++;
+    return buffer[i].change.timestamp;
+  }
+
+  /** The diff crossed the book: drop the book and resync, the diff buffered as after a gap. */
+  private onCrossedDiff(diff: BinanceDepthDiff): void {
+    this.stats.resyncs++;
+    this.refuseCrossed(`diff U=${diff.firstUpdateId} u=${diff.change.sequence}`, diff.change.timestamp);
+    this.reset();
+    this.push(diff);
+  }
+
+  /** Count a refused crossed book; warn and emit a `resyncing` status once per episode. */
+  private refuseCrossed(source: string, exchangeTime: number): void {
+    this.stats.crossed++;
+    const bid = this.book.bids.bestPrice();
+    const ask = this.book.asks.bestPrice();
+    if (this.crossedEpisode) {
+      this.log.debug({ bid, ask, source, crossed: this.stats.crossed }, 'book still crossed');
+      return;
+    }
+    this.crossedEpisode = true;
+    this.log.warn({ bid, ask, source }, 'crossed book refused (best bid >= best ask); resyncing');
+    this.emit({
+      type: 'status',
+      exchange: 'binance',
+      symbol: this.symbol,
+      timestamp: exchangeTime,
+      localTimestamp: this.now(),
+      state: 'resyncing',
+      reason: `crossed book: best bid ${bid} >= best ask ${ask} (${source})`,
+    });
   }
 
   private onGap(diff: BinanceDepthDiff, expected: number): void {
@@ -268,13 +349,12 @@ export class BinanceBookSync {
     const U = diff.firstUpdateId;
     const u = diff.change.sequence;
     this.log.warn({ expected, U, u }, 'depth sequence gap; resyncing from a fresh snapshot');
-    const t = this.now();
     this.emit({
       type: 'status',
       exchange: 'binance',
       symbol: this.symbol,
-      timestamp: t,
-      localTimestamp: t,
+      timestamp: diff.change.timestamp,
+      localTimestamp: this.now(),
       state: 'resyncing',
       reason: `depth gap: expected U=${expected}, got U=${U} u=${u}`,
     });

@@ -49,7 +49,7 @@ function start(extra: Partial<BinanceFeedOptions> = {}): {
 
 const nknFrames = () => combinedStreamFrames().filter((f) => f.raw.includes('"stream":"nknusdt@'));
 const statuses = (out: NormalizedMessage[]) => out.filter((m): m is Status => m.type === 'status');
-const NKN_STREAMS = ['nknusdt@trade', 'nknusdt@depth@100ms', 'nknusdt@bookTicker', 'nknusdt@ticker'];
+const NKN_STREAMS = ['nknusdt@trade', 'nknusdt@depth@100ms', 'nknusdt@ticker'];
 
 describe('createBinanceFeed against a fake exchange (real sockets, real HTTP)', () => {
   it('subscribes, syncs the book from REST and normalizes the real captured stream', async () => {
@@ -67,7 +67,16 @@ describe('createBinanceFeed against a fake exchange (real sockets, real HTTP)', 
     ]);
     const counts: Record<string, number> = {};
     for (const m of out) counts[m.type] = (counts[m.type] ?? 0) + 1;
-    expect(counts).toEqual({ status: 2, book_change: 150, book_snapshot: 150, quote: 74, bar: 1, trade: 1 });
+    // Quotes come from the validated book (38 of its 150 states moved the top), not from bookTicker.
+    expect(counts).toEqual({ status: 2, book_change: 150, book_snapshot: 150, quote: 38, bar: 1, trade: 1 });
+    for (let i = 1; i < out.length; i++) {
+      const quote = out[i];
+      if (quote.type !== 'quote') continue;
+      const top = out[i - 1] as BookSnapshot;
+      expect(top.type).toBe('book_snapshot');
+      expect(quote).toMatchObject({ timestamp: top.timestamp, bid: top.bids[0][0], ask: top.asks[0][0] });
+      expect(quote.timestamp).toBeLessThan(1_700_000_000_000); // the 2021 capture's exchange time
+    }
     const snap = out.find((m): m is BookChange => m.type === 'book_change')!;
     expect(snap).toMatchObject({ isSnapshot: true, sequence: 499869752, symbol: 'NKN/USDT' });
     const lastTop = out.filter((m): m is BookSnapshot => m.type === 'book_snapshot').at(-1)!;
@@ -159,6 +168,35 @@ describe('createBinanceFeed against a fake exchange (real sockets, real HTTP)', 
     expect(feed.book('NKN/USDT')?.stats.applied).toBe(19 + frames.length - 22);
   });
 
+  it('drops a crossed ticker (counted) and never passes a wire bookTicker or partial depth through', async () => {
+    const { feed, out } = start();
+    await until(() => feed.stats().state === 'connected');
+    // prettier-ignore
+    const ticker = (E: number, b: string, a: string) =>
+      JSON.stringify({
+        stream: 'nknusdt@ticker',
+        data: {
+          e: '24hrTicker', E, s: 'NKNUSDT', p: '0.00100000', P: '0.285', w: '0.35200000', x: '0.35100000',
+          c: '0.35200000', Q: '10.00000000', b, B: '100.00000000', a, A: '200.00000000', o: '0.35100000',
+          h: '0.35300000', l: '0.35000000', v: '1000.00000000', q: '352.00000000', O: E - 86_400_000, C: E,
+          F: 1, L: 9, n: 9,
+        },
+      });
+    server.send(ticker(1633998523000, '0.35300000', '0.35200000')); // bid above ask
+    server.send(
+      '{"stream":"nknusdt@bookTicker","data":{"u":1,"s":"NKNUSDT","b":"0.36","B":"1","a":"0.35","A":"1"}}',
+    );
+    server.send(
+      '{"stream":"nknusdt@depth5@100ms","data":{"lastUpdateId":1,"bids":[["0.36","1"]],"asks":[["0.35","1"]]}}',
+    );
+    server.send(ticker(1633998524000, '0.35100000', '0.35200000'));
+    await until(() => out.some((m) => m.type === 'ticker'));
+    const tickers = out.filter((m) => m.type === 'ticker');
+    expect(tickers).toEqual([expect.objectContaining({ timestamp: 1633998524000, bid: 0.351, ask: 0.352 })]);
+    expect(out.filter((m) => m.type === 'quote' || m.type === 'book_snapshot')).toEqual([]);
+    expect(feed.stats()).toMatchObject({ crossedTickers: 1, crossedBooks: 0, decodeErrors: 0 });
+  });
+
   it('rate-limits SUBSCRIBE/UNSUBSCRIBE: never more than 5 per second at the server', async () => {
     const { feed } = start();
     await until(() => server.received.length === 1);
@@ -182,7 +220,7 @@ describe('createBinanceFeed against a fake exchange (real sockets, real HTTP)', 
     );
     expect(requests[9]).toMatchObject({
       method: 'UNSUBSCRIBE',
-      params: ['ethbtc@trade', 'ethbtc@depth@100ms', 'ethbtc@bookTicker', 'ethbtc@ticker'],
+      params: ['ethbtc@trade', 'ethbtc@depth@100ms', 'ethbtc@ticker'],
     });
     const times = server.received.map((m) => m.at);
     const worst = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length));
@@ -194,7 +232,7 @@ describe('createBinanceFeed against a fake exchange (real sockets, real HTTP)', 
     await until(() => server.controlRequests().some((r) => r.conn === 2));
     const again = server.controlRequests().filter((r) => r.conn === 2);
     expect(again).toHaveLength(1);
-    expect(again[0].params).toHaveLength(8 * 4);
+    expect(again[0].params).toHaveLength(8 * 3);
     expect(again[0].params).not.toContain('ethbtc@trade');
   });
 

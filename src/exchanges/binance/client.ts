@@ -1,11 +1,15 @@
 /**
  * Binance Spot ingest client: one combined-stream connection (`<wsBase>/stream`) driven by a
- * `ConnectionSpec`, SUBSCRIBE per symbol for trade, depth@100ms, bookTicker and ticker, and a
+ * `ConnectionSpec`, SUBSCRIBE per symbol for trade, depth@100ms and ticker, and a
  * `BinanceBookSync` per symbol that turns the diff stream into a validated local book.
+ *
+ * `book_snapshot` and `quote` come only from that validated book, never from the wire: so they
+ * are never crossed, and they carry the diff's exchange time `E` (bookTicker has no event time).
+ * A ticker whose bid/ask is crossed is dropped and counted.
  */
 import { DecodeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { NormalizedMessage } from '../../core/types.js';
+import type { NormalizedMessage, Ticker } from '../../core/types.js';
 import type { BackoffOptions } from '../../ingest/backoff.js';
 import {
   Connection,
@@ -29,13 +33,8 @@ import {
 } from './codec.js';
 import { toBinanceSymbol, toCanonicalSymbol } from './symbols.js';
 
-/** Streams subscribed per symbol. */
-export const BINANCE_FEED_STREAMS: readonly BinanceStreamKind[] = [
-  'trade',
-  'depth@100ms',
-  'bookTicker',
-  'ticker',
-];
+/** Streams subscribed per symbol (quotes are derived from the local book, not `bookTicker`). */
+export const BINANCE_FEED_STREAMS: readonly BinanceStreamKind[] = ['trade', 'depth@100ms', 'ticker'];
 
 /**
  * 5 incoming messages/s per connection (EXCHANGES.md 1.2), and `ws`'s automatic pongs count
@@ -78,6 +77,8 @@ export interface BinanceBookView {
   readonly symbol: string;
   readonly state: BookSyncState;
   readonly updateId: number | undefined;
+  /** Flagged: a crossed book was refused and the book is being rebuilt. */
+  readonly crossed: boolean;
   readonly stats: Readonly<BookSyncStats>;
   readonly book: NumericOrderBook;
 }
@@ -109,9 +110,11 @@ class BinanceFeedImpl implements BinanceFeed {
   private nextId = 1;
   private messageCount = 0;
   private decodeErrors = 0;
-  /** Gap/resync counts of books already closed (unsubscribed). */
+  private crossedTickers = 0;
+  /** Gap/resync/crossed counts of books already closed (unsubscribed). */
   private retiredGaps = 0;
   private retiredResyncs = 0;
+  private retiredCrossed = 0;
   private closed = false;
 
   constructor(opts: BinanceFeedOptions) {
@@ -188,9 +191,11 @@ class BinanceFeedImpl implements BinanceFeed {
     const c = this.conn.stats();
     let gaps = this.retiredGaps;
     let resyncs = this.retiredResyncs;
+    let crossedBooks = this.retiredCrossed;
     for (const book of this.books.values()) {
       gaps += book.stats.gaps;
       resyncs += book.stats.resyncs;
+      crossedBooks += book.stats.crossed;
     }
     return {
       exchange: 'binance',
@@ -201,6 +206,8 @@ class BinanceFeedImpl implements BinanceFeed {
       decodeErrors: this.decodeErrors,
       gaps,
       resyncs,
+      crossedBooks,
+      crossedTickers: this.crossedTickers,
       lastMessageAt: c.lastFrameAt,
       latencyMs: c.latencyMs,
       dropped: this.queue.dropped,
@@ -240,6 +247,7 @@ class BinanceFeedImpl implements BinanceFeed {
     book.close();
     this.retiredGaps += book.stats.gaps;
     this.retiredResyncs += book.stats.resyncs;
+    this.retiredCrossed += book.stats.crossed;
     this.books.delete(symbol);
   }
 
@@ -285,8 +293,13 @@ class BinanceFeedImpl implements BinanceFeed {
       normalizeBinanceEvent(data, env.stream, ts, out);
       for (let i = 0; i < out.length; i++) {
         const msg = out[i];
-        // bookTicker and partial depth carry no exchange time (timestamp = receipt time).
-        if (msg.type !== 'quote' && msg.type !== 'book_snapshot') this.conn.observeLatency(msg.timestamp, ts);
+        // Only the validated local book publishes these; a stray bookTicker or partial depth is unchecked.
+        if (msg.type === 'quote' || msg.type === 'book_snapshot') continue;
+        if (msg.type === 'ticker' && msg.bid >= msg.ask && msg.ask > 0) {
+          this.onCrossedTicker(msg);
+          continue;
+        }
+        this.conn.observeLatency(msg.timestamp, ts);
         this.emit(msg);
       }
     } catch (err) {
@@ -299,6 +312,19 @@ class BinanceFeedImpl implements BinanceFeed {
         this.log.debug({ err }, 'undecodable frame skipped');
       }
     }
+  }
+
+  /** A ticker showing a crossed book is dropped; one warning per 1000, like undecodable frames. */
+  private onCrossedTicker(ticker: Ticker): void {
+    this.crossedTickers++;
+    const fields = {
+      symbol: ticker.symbol,
+      bid: ticker.bid,
+      ask: ticker.ask,
+      crossedTickers: this.crossedTickers,
+    };
+    if (this.crossedTickers % 1000 === 1) this.log.warn(fields, 'crossed ticker dropped (bid >= ask)');
+    else this.log.debug(fields, 'crossed ticker dropped (bid >= ask)');
   }
 
   private onControlReply(reply: BinanceControlReply): void {

@@ -49,6 +49,8 @@ export class SymbolFeed {
   bidQty = '';
   askPx = '';
   askQty = '';
+  /** In a crossed-book episode (best bid >= best ask), already logged. */
+  crossed = false;
 
   constructor(symbol: string) {
     this.state = new BinanceMarketState(symbol);
@@ -62,6 +64,10 @@ export interface FeedCounters {
   bookUpdates: number;
   /** Updates refused because they did not continue the book (not forwarded). */
   bookGaps: number;
+  /** Episodes of a crossed recorded book (best bid >= best ask): each logged once, replayed as is. */
+  crossedBooks: number;
+  /** Book events (snapshots, updates) that left the book crossed. */
+  crossedBookEvents: number;
   trades: number;
   /** Events that could not be applied (malformed data); dropped. */
   badEvents: number;
@@ -84,6 +90,8 @@ export class BinanceFeed {
     bookSnapshots: 0,
     bookUpdates: 0,
     bookGaps: 0,
+    crossedBooks: 0,
+    crossedBookEvents: 0,
     trades: 0,
     badEvents: 0,
     boundaries: 0,
@@ -136,6 +144,7 @@ export class BinanceFeed {
         case 'book_snapshot':
           this.counters.bookSnapshots++;
           feed.state.applySnapshot(event.data as BinanceRestDepth);
+          this.noteCrossed(feed);
           this.bookTicker(feed);
           break;
       }
@@ -191,10 +200,38 @@ export class BinanceFeed {
       return;
     }
     this.counters.bookUpdates++;
+    this.noteCrossed(feed);
     const diff = feed.names.diff;
     const frame = this.frame.reset(update);
     for (let i = 0; i < diff.length; i++) this.fanout.publish(diff[i], frame);
     this.bookTicker(feed);
+  }
+
+  /**
+   * The hub stands in for the exchange, so a crossed recorded book is replayed verbatim; it is
+   * counted, and logged once when an episode starts and once when it ends.
+   */
+  private noteCrossed(feed: SymbolFeed): void {
+    const state = feed.state;
+    if (!state.isCrossed()) {
+      if (feed.crossed) {
+        feed.crossed = false;
+        this.logger.info(
+          { symbol: state.symbol, lastUpdateId: state.lastUpdateId },
+          'replayed book no longer crossed',
+        );
+      }
+      return;
+    }
+    this.counters.crossedBookEvents++;
+    if (feed.crossed) return;
+    feed.crossed = true;
+    this.counters.crossedBooks++;
+    const top = state.bookTicker();
+    this.logger.warn(
+      { symbol: state.symbol, bid: top?.b, ask: top?.a, lastUpdateId: state.lastUpdateId },
+      'recorded book is crossed (best bid >= best ask); replaying it as recorded',
+    );
   }
 
   /** `@bookTicker` when the top of book (price or quantity, either side) changed. */

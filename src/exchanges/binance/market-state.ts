@@ -237,6 +237,11 @@ export class BinanceMarketState {
     };
   }
 
+  /** True when the best bid is at or above the best ask (the recording says so; replayed as is). */
+  isCrossed(): boolean {
+    return this.book.isCrossed();
+  }
+
   /** Best bid and ask with `u = lastUpdateId`; undefined unless both sides have a level. */
   bookTicker(): BinanceBookTickerEvent | undefined {
     const bid = this.book.bids.best();

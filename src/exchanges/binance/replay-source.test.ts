@@ -8,6 +8,7 @@ import type { ReplayEvent } from '../../replay/events.js';
 import { ReplayPublisher } from '../../replay/publisher.js';
 import { listRecordingFiles } from '../../storage/layout.js';
 import { readRecords } from '../../storage/reader.js';
+import { RecordingWriter } from '../../storage/writer.js';
 import { applyDepthUpdate } from './depth-diff.js';
 import { BINANCE_DEPTH_ENDPOINT, BINANCE_TRADES_ENDPOINT, BinanceReplaySource } from './replay-source.js';
 import type {
@@ -90,34 +91,24 @@ describe('BinanceReplaySource', () => {
   });
 
   it('loops with times and ids that keep rising and a book that stays continuous', async () => {
-    const source = await BinanceReplaySource.open(root, silentLogger());
-    const onePass = (await collectPass(await BinanceReplaySource.open(root, silentLogger()))).length;
-    const events: ReplayEvent[] = [];
-    const abort = new AbortController();
-    const publisher = new ReplayPublisher({ source, speed: 'max', loop: true, logger: silentLogger() });
-    await publisher.run(
-      {
-        push(e) {
-          events.push(e);
-          if (events.length >= onePass * 2 + 50) abort.abort();
-        },
-      },
-      abort.signal,
-    );
-    expect(publisher.stats().passes).toBeGreaterThanOrEqual(2);
+    const { events, onePass, source } = await loopPasses(3);
     for (const symbol of source.symbols) {
       const mine = events.filter((e) => e.symbol === symbol);
       let lastTs = -Infinity;
       let lastTrade = -Infinity;
+      let lastTradeTime = -Infinity;
       let lastU = -Infinity;
       let snapshots = 0;
       for (const e of mine) {
         expect(e.ts).toBeGreaterThanOrEqual(lastTs);
         lastTs = e.ts;
         if (e.kind === 'trade') {
-          const t = (e.data as BinanceTradeEvent).t;
-          expect(t).toBe(lastTrade === -Infinity ? t : lastTrade + 1);
-          lastTrade = t;
+          const trade = e.data as BinanceTradeEvent;
+          expect(trade.t).toBe(lastTrade === -Infinity ? trade.t : lastTrade + 1);
+          lastTrade = trade.t;
+          expect(trade.T).toBeGreaterThanOrEqual(lastTradeTime);
+          expect(trade.E).toBe(e.ts);
+          lastTradeTime = trade.T;
         } else if (e.kind === 'book_update') {
           const u = e.data as BinanceDepthUpdateEvent;
           expect(u.U).toBe(lastU + 1);
@@ -129,5 +120,127 @@ describe('BinanceReplaySource', () => {
       }
       expect(snapshots).toBe(1);
     }
+    expect(events.length).toBe(onePass * 3);
+  });
+
+  it('starts each pass the loop gap after every time the previous pass emitted', async () => {
+    const { events, onePass } = await loopPasses(3);
+    const passes = [0, 1, 2].map((k) => events.slice(k * onePass, (k + 1) * onePass));
+    for (let k = 1; k < passes.length; k++) {
+      const previousEnd = Math.max(...passes[k - 1].flatMap(emittedTimes));
+      const start = Math.min(...passes[k].flatMap(emittedTimes));
+      expect(start).toBe(previousEnd + 1000);
+    }
+  });
+
+  it("plays the first poll's earlier trades at their own times, before the recording's start", async () => {
+    const source = await BinanceReplaySource.open(root, silentLogger());
+    const events = await collectPass(source);
+    const captures = await Promise.all(
+      ['BTCUSDT', 'ETHUSDT'].flatMap((symbol) =>
+        [BINANCE_TRADES_ENDPOINT, BINANCE_DEPTH_ENDPOINT].map(async (endpoint) => {
+          const [first] = await recorded(endpoint, symbol);
+          return first.ts;
+        }),
+      ),
+    );
+    const start = Math.min(...captures);
+    expect(await source.recordingStart()).toBe(start);
+    for (const symbol of ['BTCUSDT', 'ETHUSDT']) {
+      const trades = events.filter((e) => e.symbol === symbol && e.kind === 'trade');
+      // Sample-shaped data: the first poll reaches back well before the recording began.
+      expect(trades.filter((e) => e.ts < start - 1000).length).toBeGreaterThan(50);
+      for (const e of trades) {
+        const trade = e.data as BinanceTradeEvent;
+        expect([e.ts, trade.E]).toEqual([trade.T, trade.T]);
+      }
+    }
+  });
+
+  it('never lets event times go back, nor below the trade time, when recorded trade times do', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tickstream-replay-src-order-'));
+    try {
+      const t0 = Date.UTC(2026, 0, 5, 14);
+      const trade = (id: number, time: number): BinanceRestTrade => ({
+        id,
+        price: '67000.00000000',
+        qty: '0.01000000',
+        quoteQty: '670.00000000',
+        time,
+        isBuyerMaker: false,
+        isBestMatch: true,
+      });
+      await writeRecords(dir, BINANCE_TRADES_ENDPOINT, [
+        { ts: t0, data: [trade(1, t0 - 500), trade(2, t0 - 700), trade(3, t0 - 600)] },
+        { ts: t0 + 1000, data: [trade(3, t0 - 600), trade(4, t0 + 900)] },
+      ]);
+      await writeRecords(dir, BINANCE_DEPTH_ENDPOINT, [
+        { ts: t0, data: { lastUpdateId: 10, bids: [['66999.00', '1.0']], asks: [['67001.00', '1.0']] } },
+      ]);
+      const events = await collectPass(await BinanceReplaySource.open(dir, silentLogger()));
+      const trades = events.filter((e) => e.kind === 'trade').map((e) => e.data as BinanceTradeEvent);
+      expect(trades.map((t) => [t.t, t.T, t.E])).toEqual([
+        [1, t0 - 500, t0 - 500],
+        [2, t0 - 700, t0 - 500],
+        [3, t0 - 600, t0 - 500],
+        [4, t0 + 900, t0 + 900],
+      ]);
+      expect(events.map((e) => e.ts)).toEqual([t0 - 500, t0 - 500, t0 - 500, t0, t0 + 900]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
+
+/** `passes` whole passes of the sample, looped by a publisher at max speed. */
+async function loopPasses(
+  passes: number,
+): Promise<{ events: ReplayEvent[]; onePass: number; source: BinanceReplaySource }> {
+  const source = await BinanceReplaySource.open(root, silentLogger());
+  const onePass = (await collectPass(await BinanceReplaySource.open(root, silentLogger()))).length;
+  const events: ReplayEvent[] = [];
+  const abort = new AbortController();
+  const publisher = new ReplayPublisher({ source, speed: 'max', loop: true, logger: silentLogger() });
+  await publisher.run(
+    {
+      push(e) {
+        if (events.length === onePass * passes) abort.abort();
+        else events.push(e);
+      },
+    },
+    abort.signal,
+  );
+  expect(publisher.stats().passes).toBe(passes);
+  return { events, onePass, source };
+}
+
+/** Every time an event carries: its replay time, and E / T where it has them. */
+function emittedTimes(e: ReplayEvent): number[] {
+  if (e.kind === 'trade') {
+    const t = e.data as BinanceTradeEvent;
+    return [e.ts, t.E, t.T];
+  }
+  if (e.kind === 'book_update') return [e.ts, (e.data as BinanceDepthUpdateEvent).E];
+  return [e.ts];
+}
+
+async function writeRecords(
+  dir: string,
+  endpoint: string,
+  records: ReadonlyArray<{ ts: number; data: unknown }>,
+): Promise<void> {
+  const writer = new RecordingWriter({
+    root: dir,
+    platform: 'binance',
+    endpoint,
+    symbol: 'BTCUSDT',
+    fsync: false,
+  });
+  for (const r of records)
+    await writer.write({
+      ts: r.ts,
+      request: { path: `/api/v3/${endpoint}`, params: { symbol: 'BTCUSDT' } },
+      data: r.data,
+    });
+  await writer.close();
+}

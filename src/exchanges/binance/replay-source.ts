@@ -58,9 +58,23 @@ export class BinanceReplaySource implements ReplaySource {
     for (const symbol of this.symbols) {
       const state = this.state.get(symbol) as SymbolState;
       streams.push(this.tradeEvents(symbol, state, index, timeShift));
-      streams.push(this.depthEvents(symbol, state, index, timeShift));
+      streams.push(this.depthEvents(symbol, state, timeShift));
     }
     yield* mergeByTime(streams, eventTime);
+  }
+
+  async recordingStart(): Promise<number | undefined> {
+    let start: number | undefined;
+    for (const symbol of this.symbols) {
+      for (const endpoint of [BINANCE_TRADES_ENDPOINT, BINANCE_DEPTH_ENDPOINT]) {
+        const files = await listRecordingFiles(this.root, 'binance', endpoint, symbol);
+        for await (const { record } of readRecords(files)) {
+          if (start === undefined || record.ts < start) start = record.ts;
+          break;
+        }
+      }
+    }
+    return start;
   }
 
   stats(): Record<string, number> {
@@ -90,11 +104,11 @@ export class BinanceReplaySource implements ReplaySource {
     timeShift: number,
   ): AsyncGenerator<ReplayEvent> {
     const files = await listRecordingFiles(this.root, 'binance', BINANCE_TRADES_ENDPOINT, symbol);
-    const idShift = state.tradeIds.shiftFor(index);
-    // The first poll also returns trades from before the recording began; they play at its start.
-    let floor = -Infinity;
+    const idShift = state.tradeIds.shiftPast(1);
+    // Every trade plays at its own time, the first poll's older ones included; a time below the
+    // previous trade's (never seen from Binance) plays with it, so event times never go back.
+    let ts = -Infinity;
     for await (const { record } of readRecords<BinanceRestTrade[]>(files, { onBadLine: this.onBadLine })) {
-      if (floor === -Infinity) floor = record.ts + timeShift;
       if (!Array.isArray(record.data)) {
         this.reportBadBody(record.request.path, symbol);
         continue;
@@ -103,9 +117,9 @@ export class BinanceReplaySource implements ReplaySource {
       const fresh = state.trades.push(poll);
       for (let i = 0; i < fresh.length; i++) {
         const trade = fresh[i];
-        if (index === 0) state.tradeIds.see(trade.id);
-        const ts = trade.time < floor ? floor : trade.time;
-        yield { exchange: 'binance', symbol, ts, kind: 'trade', data: restTradeToEvent(trade, symbol) };
+        state.tradeIds.see(trade.id);
+        if (trade.time > ts) ts = trade.time;
+        yield { exchange: 'binance', symbol, ts, kind: 'trade', data: restTradeToEvent(trade, symbol, ts) };
       }
     }
   }
@@ -113,11 +127,10 @@ export class BinanceReplaySource implements ReplaySource {
   private async *depthEvents(
     symbol: string,
     state: SymbolState,
-    index: number,
     timeShift: number,
   ): AsyncGenerator<ReplayEvent> {
     const files = await listRecordingFiles(this.root, 'binance', BINANCE_DEPTH_ENDPOINT, symbol);
-    const idShift = state.updateIds.shiftFor(index);
+    const idShift = state.updateIds.shiftPast(1);
     for await (const { record } of readRecords<BinanceRestDepth>(files, { onBadLine: this.onBadLine })) {
       const body = record.data;
       if (!isDepthBody(body)) {
@@ -126,12 +139,13 @@ export class BinanceReplaySource implements ReplaySource {
       }
       const ts = record.ts + timeShift;
       const snapshot = idShift === 0 ? body : { ...body, lastUpdateId: body.lastUpdateId + idShift };
-      if (index === 0) state.updateIds.see(body.lastUpdateId);
       const update = state.depth.push(snapshot, ts);
       if (!state.snapshotSent) {
         state.snapshotSent = true;
+        state.updateIds.see(snapshot.lastUpdateId);
         yield { exchange: 'binance', symbol, ts, kind: 'book_snapshot', data: snapshot };
       } else if (update) {
+        state.updateIds.see(update.u);
         yield { exchange: 'binance', symbol, ts, kind: 'book_update', data: update };
       }
     }

@@ -151,6 +151,13 @@ describe('REST trade → WebSocket events', () => {
     );
   });
 
+  it('takes the event time it is sent at, never one below the trade time', () => {
+    expect([
+      restTradeToEvent(rest, 'BNBBTC', rest.time + 25).E,
+      restTradeToEvent(rest, 'BNBBTC', rest.time - 25).E,
+    ]).toEqual([rest.time + 25, rest.time]);
+  });
+
   it('builds a one-trade aggTrade (a = f = l = t)', () => {
     const agg = tradeEventToAggTrade(restTradeToEvent(rest, 'BNBBTC'));
     expect(JSON.stringify(agg)).toBe(

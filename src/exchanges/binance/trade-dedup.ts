@@ -68,11 +68,18 @@ export class TradeDeduper {
   }
 }
 
-/** A REST trade as the `<symbol>@trade` event Binance would have pushed (E = T = trade time). */
-export function restTradeToEvent(t: BinanceRestTrade, symbol: string): BinanceTradeEvent {
+/**
+ * A REST trade as the `<symbol>@trade` event Binance would have pushed: T is the trade time and
+ * E the time it goes out (the trade time unless given; never below it).
+ */
+export function restTradeToEvent(
+  t: BinanceRestTrade,
+  symbol: string,
+  eventTime: number = t.time,
+): BinanceTradeEvent {
   return {
     e: 'trade',
-    E: t.time,
+    E: eventTime < t.time ? t.time : eventTime,
     s: symbol,
     t: t.id,
     p: t.price,
