@@ -1,19 +1,15 @@
 import type { Bus } from '../bus/bus.js';
-import { NotAvailableError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
-import { createBinanceFeed } from '../exchanges/binance/client.js';
+import { venueFor } from '../exchanges/index.js';
+import type { VenueUrls } from '../exchanges/venue.js';
 import type { Feed } from '../ingest/feed.js';
 import { BusRouter } from '../ingest/router.js';
 
-/** Real exchange endpoints, used when no `--upstream` replay hub is given. */
-const BINANCE_LIVE = { ws: 'wss://stream.binance.com:9443', rest: 'https://api.binance.com' };
-
 export interface IngestOptions {
   bus: Bus;
-  exchanges: readonly Exchange[];
-  /** Canonical symbols to subscribe on every exchange. */
-  symbols: readonly string[];
+  /** Canonical symbols to subscribe, per exchange, in priority order (the first is the primary source). */
+  symbols: ReadonlyMap<Exchange, readonly string[]>;
   /** A replay hub base URL (`http://127.0.0.1:3100`) instead of the real exchanges. */
   upstream?: string;
   bookDepth: number;
@@ -28,7 +24,7 @@ export interface IngestStack {
 }
 
 /** `http://host:port` → `{ws: 'ws://host:port/<prefix>', rest: 'http://host:port/<prefix>'}`. */
-export function upstreamUrls(upstream: string, prefix: string): { ws: string; rest: string } {
+export function upstreamUrls(upstream: string, prefix: string): VenueUrls {
   const base = new URL(upstream);
   const secure = base.protocol === 'https:' || base.protocol === 'wss:';
   const path = base.pathname.replace(/\/+$/, '');
@@ -36,39 +32,45 @@ export function upstreamUrls(upstream: string, prefix: string): { ws: string; re
   return { ws: `${secure ? 'wss' : 'ws'}:${hostPart}`, rest: `${secure ? 'https' : 'http'}:${hostPart}` };
 }
 
+/** The first exchange (in priority order) that carries each symbol feeds its aggregated streams. */
+export function primarySources(symbols: ReadonlyMap<Exchange, readonly string[]>): Map<string, Exchange> {
+  const primary = new Map<string, Exchange>();
+  for (const [exchange, list] of symbols) for (const s of list) if (!primary.has(s)) primary.set(s, exchange);
+  return primary;
+}
+
 /** Exchange clients → normalized messages → bus (per-exchange and aggregated streams). */
 export function startIngest(opts: IngestOptions): IngestStack {
-  const unsupported = opts.exchanges.filter((e) => e !== 'binance');
-  if (unsupported.length > 0) {
-    throw new NotAvailableError(
-      `Ingest from ${unsupported.join(', ')} is not available yet: this build ingests binance. Use --exchanges binance.`,
-    );
-  }
-  const primary = opts.exchanges[0];
+  // Look every venue up first: an unknown one is refused before anything connects.
+  const venues = [...opts.symbols.keys()].map(venueFor);
+  const primary = primarySources(opts.symbols);
   const router = new BusRouter(opts.bus, {
     latestTtlMs: opts.latestTtlMs ?? 60_000,
-    primaryFor: () => primary,
+    primaryFor: (symbol) => primary.get(symbol),
   });
-  const urls = opts.upstream ? upstreamUrls(opts.upstream, 'binance') : BINANCE_LIVE;
-  const logger = opts.logger.child({ component: 'ingest', exchange: 'binance' });
-  const feed = createBinanceFeed({
-    wsBaseUrl: urls.ws,
-    restBaseUrl: urls.rest,
-    symbols: [...opts.symbols],
-    bookDepth: opts.bookDepth,
-    logger,
-  });
-  const pump = (async () => {
-    for await (const msg of feed.messages()) router.route(msg);
-  })().catch((err: unknown) => logger.error({ err }, 'ingest stopped on an error'));
-  logger.info({ ws: urls.ws, symbols: opts.symbols }, 'ingest started');
+  const feeds = new Map<Exchange, Feed>();
+  const pumps: Promise<void>[] = [];
+  for (const venue of venues) {
+    const exchange = venue.exchange;
+    const symbols = opts.symbols.get(exchange) ?? [];
+    const urls = opts.upstream ? upstreamUrls(opts.upstream, exchange) : venue.live;
+    const logger = opts.logger.child({ component: 'ingest', exchange });
+    const feed = venue.createFeed({ urls, symbols, bookDepth: opts.bookDepth, logger });
+    feeds.set(exchange, feed);
+    pumps.push(
+      (async () => {
+        for await (const msg of feed.messages()) router.route(msg);
+      })().catch((err: unknown) => logger.error({ err }, 'ingest stopped on an error')),
+    );
+    logger.info({ ws: urls.ws, symbols }, 'ingest started');
+  }
 
   return {
-    feeds: new Map([['binance', feed]]),
+    feeds,
     router,
     async close() {
-      await feed.close();
-      await pump;
+      await Promise.all([...feeds.values()].map((f) => f.close()));
+      await Promise.all(pumps);
     },
   };
 }

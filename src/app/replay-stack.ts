@@ -2,10 +2,10 @@ import type { Config, Speed } from '../config/schema.js';
 import { NotAvailableError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
-import { createBinanceVenue } from '../exchanges/binance/hub.js';
-import { BinanceReplaySource } from '../exchanges/binance/replay-source.js';
+import { venueFor } from '../exchanges/index.js';
 import { ReplayHub } from '../replay/hub.js';
 import { ReplayPublisher } from '../replay/publisher.js';
+import type { ReplaySource } from '../replay/source.js';
 import { SAMPLE_DATA_DIR } from './paths.js';
 import { ensureSampleData } from './sample-data.js';
 
@@ -25,6 +25,8 @@ export interface ReplayStack {
   readonly publishers: ReadonlyMap<Exchange, ReplayPublisher>;
   /** Native symbols replayed, per exchange. */
   readonly symbols: ReadonlyMap<Exchange, readonly string[]>;
+  /** Canonical symbols replayed, per exchange, in the order of `exchanges`. */
+  readonly canonicalSymbols: ReadonlyMap<Exchange, readonly string[]>;
   /** Settles when every publisher has finished (never with `loop`, until closed). */
   readonly finished: Promise<void>;
   close(): Promise<void>;
@@ -33,49 +35,55 @@ export interface ReplayStack {
 /** The replay hub and one publisher per exchange (in this process for now). */
 export async function startReplay(opts: ReplayStackOptions): Promise<ReplayStack> {
   const { logger } = opts;
-  const unsupported = opts.exchanges.filter((e) => e !== 'binance');
-  if (unsupported.length > 0) {
-    throw new NotAvailableError(
-      `Replay of ${unsupported.join(', ')} is not available yet: this build replays binance. Use --exchanges binance.`,
-    );
-  }
+  const venues = opts.exchanges.map(venueFor);
   const hub = new ReplayHub({ logger });
-  hub.addVenue(createBinanceVenue({ logger: logger.child({ exchange: 'binance' }) }));
-
-  const source = await BinanceReplaySource.open(
-    opts.root,
-    logger.child({ component: 'replay', exchange: 'binance' }),
-  );
-  if (source.symbols.length === 0) {
-    throw new NotAvailableError(
-      `No Binance recordings under ${opts.root}/binance (expected <root>/binance/api_v3_depth/<SYMBOL>/*.jsonl). ` +
-        'Run `tickstream generate --data <dir>` or point --data at your recordings.',
-    );
+  const sources = new Map<Exchange, ReplaySource>();
+  for (const venue of venues) {
+    const exchange = venue.exchange;
+    const source = await venue.openSource(opts.root, logger.child({ component: 'replay', exchange }));
+    if (source.symbols.length === 0) {
+      throw new NotAvailableError(
+        `No ${venue.title} recordings under ${opts.root}/${exchange} (expected <root>/${exchange}/<endpoint>/<SYMBOL>/*.jsonl). ` +
+          'Run `tickstream generate --data <dir>` or point --data at your recordings.',
+      );
+    }
+    sources.set(exchange, source);
+    hub.addVenue(venue.createEndpoint({ logger: logger.child({ exchange }) }));
   }
   const port = await hub.listen(opts.port, opts.host);
-  logger.info({ url: `http://${opts.host}:${port}`, symbols: source.symbols }, 'replaying');
 
-  const publisher = new ReplayPublisher({
-    source,
-    speed: opts.speed,
-    loop: opts.loop,
-    logger: logger.child({ component: 'publisher', exchange: 'binance' }),
-  });
   const abort = new AbortController();
-  const finished = publisher.run(hub, abort.signal).then(
-    (stats) =>
-      logger.info(
-        { exchange: 'binance', ...stats },
-        abort.signal.aborted ? 'replay stopped' : 'replay finished',
+  const publishers = new Map<Exchange, ReplayPublisher>();
+  const runs: Promise<void>[] = [];
+  for (const [exchange, source] of sources) {
+    logger.info({ url: `http://${opts.host}:${port}/${exchange}`, symbols: source.symbols }, 'replaying');
+    const publisher = new ReplayPublisher({
+      source,
+      speed: opts.speed,
+      loop: opts.loop,
+      logger: logger.child({ component: 'publisher', exchange }),
+    });
+    publishers.set(exchange, publisher);
+    runs.push(
+      publisher.run(hub, abort.signal).then(
+        (stats) =>
+          logger.info({ exchange, ...stats }, abort.signal.aborted ? 'replay stopped' : 'replay finished'),
+        (err: unknown) => logger.error({ err, exchange }, 'replay publisher failed'),
       ),
-    (err: unknown) => logger.error({ err, exchange: 'binance' }, 'replay publisher failed'),
+    );
+  }
+  const finished = Promise.all(runs).then(() => undefined);
+  const symbols = new Map([...sources].map(([e, s]) => [e, s.symbols] as const));
+  const canonicalSymbols = new Map(
+    [...sources].map(([e, s]) => [e, s.symbols.map((n) => venueFor(e).toCanonical(n))] as const),
   );
 
   return {
     hub,
     port,
-    publishers: new Map([['binance', publisher]]),
-    symbols: new Map([['binance', source.symbols]]),
+    publishers,
+    symbols,
+    canonicalSymbols,
     finished,
     async close() {
       abort.abort();
@@ -88,7 +96,7 @@ export async function startReplay(opts: ReplayStackOptions): Promise<ReplayStack
 /** The replay stack as configured: `--data`, or the bundled sample (generated on first use). */
 export async function startReplayFromConfig(config: Config, logger: Logger): Promise<ReplayStack> {
   const root = config.data ?? SAMPLE_DATA_DIR;
-  if (config.data === undefined) await ensureSampleData(root, logger);
+  if (config.data === undefined) await ensureSampleData(root, config.exchanges, logger);
   return startReplay({
     root,
     exchanges: config.exchanges,

@@ -155,8 +155,7 @@ async function measureTickstream(root: string, opts: LatencyBenchOptions): Promi
   });
   const ingest = startIngest({
     bus,
-    exchanges: ['binance'],
-    symbols: ['BTC/USDT', 'ETH/USDT'],
+    symbols: new Map([['binance', ['BTC/USDT', 'ETH/USDT']]]),
     upstream: `http://127.0.0.1:${replayHub.port}`,
     bookDepth: 20,
     logger,

@@ -3,7 +3,7 @@ import { startIngest } from '../app/ingest-stack.js';
 import { createBus } from '../app/bus.js';
 import { startReplayFromConfig } from '../app/replay-stack.js';
 import { onShutdownSignal, type Closer } from '../app/shutdown.js';
-import { toCanonicalSymbol } from '../exchanges/binance/symbols.js';
+import { allSymbols } from '../app/symbols.js';
 import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
 
 /** `tickstream start`: replay hub + publishers, ingest pointed at the hub, memory bus, gateway + dashboard. */
@@ -16,12 +16,11 @@ export async function runStart(flags: CommonFlags): Promise<number> {
   try {
     const replay = await startReplayFromConfig(config, logger);
     started.push(() => replay.close());
-    const symbols = (replay.symbols.get('binance') ?? []).map(toCanonicalSymbol);
-    const gateway = await startGatewayStack({ bus, config, symbols, logger });
+    const symbols = replay.canonicalSymbols;
+    const gateway = await startGatewayStack({ bus, config, symbols: allSymbols(symbols), logger });
     started.push(() => gateway.close());
     const ingest = startIngest({
       bus,
-      exchanges: config.exchanges,
       symbols,
       upstream: `http://${config.host}:${replay.port}`,
       bookDepth: config.bookDepth,

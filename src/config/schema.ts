@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { EXCHANGES } from '../core/types.js';
+import { VENUE_NAMES } from '../exchanges/index.js';
 import { DEFAULT_GATEWAY_LIMITS } from '../gateway/limits.js';
 
 const PORT_HINT = 'must be a decimal port number 0-65535 (0 = any free port)';
@@ -85,7 +86,7 @@ export const configSchema = z
     host: hostSchema.default('127.0.0.1'),
     gatewayPort: port.default(3000),
     hubPort: port.default(3100),
-    exchanges: exchangeList.default(['binance']),
+    exchanges: exchangeList.default([...VENUE_NAMES]),
     speed: speedSchema.default(1),
     loop: bool.default(false),
     bus: busSchema.default('memory'),
@@ -105,7 +106,7 @@ export const configSchema = z
             : v,
         z.array(z.string().regex(/^[A-Za-z0-9]+\/[A-Za-z0-9]+$/, 'must be BASE/QUOTE pairs, e.g. BTC/USDT')),
       )
-      .default(['BTC/USDT', 'ETH/USDT']),
+      .optional(),
     /** Book depth of the gateway's `book@` streams. */
     bookDepth: z.coerce.number().int().min(1).max(1000).default(20),
     maxConnections: z.coerce.number().int().min(1).default(10_000),

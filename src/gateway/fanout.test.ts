@@ -1,94 +1,94 @@
-import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
-import type { WebSocket } from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../bus/memory.js';
 import { silentLogger } from '../core/logger.js';
 import type { Trade } from '../core/types.js';
-import { TopicFanout, type FanoutClient } from './fanout.js';
+import { startPeerServer, type Peer, type PeerServer, type ServerSide } from '../test-support/ws-peers.js';
+import { TopicFanout } from './fanout.js';
 
-/** Stands in for a ws connection: records what it is sent and reports a chosen backlog. */
-class RecordingWs {
-  readonly sent: Buffer[] = [];
-  constructor(public bufferedAmount = 0) {}
-  send(data: Buffer): void {
-    this.sent.push(data);
-  }
-}
+let peers: PeerServer;
+beforeAll(async () => {
+  peers = await startPeerServer();
+});
+afterAll(() => peers.close());
 
-class FakeClient implements FanoutClient {
-  readonly recorder: RecordingWs;
-  readonly ws: WebSocket;
-  readonly socket = new PassThrough();
-  constructor(buffered = 0) {
-    this.recorder = new RecordingWs(buffered);
-    this.ws = this.recorder as unknown as WebSocket;
-  }
-}
-
-const trade: Trade = {
+const trade = (id: number): Trade => ({
   type: 'trade',
   exchange: 'binance',
   symbol: 'BTC/USDT',
   timestamp: 1,
   localTimestamp: 2,
-  id: '1',
+  id: String(id),
   price: 1,
   amount: 1,
   side: 'buy',
-};
+});
 
 describe('TopicFanout', () => {
-  it('sends one shared Buffer per message and drops slow clients without skipping others', () => {
+  it('frames a turn of bus messages once per topic, and drops a client that stops reading', async () => {
     const bus = new MemoryBus();
-    const slow: FakeClient[] = [];
-    const fanout: TopicFanout<FakeClient> = new TopicFanout<FakeClient>({
+    const slow: ServerSide[] = [];
+    const fanout: TopicFanout<ServerSide> = new TopicFanout<ServerSide>({
       bus,
       logger: silentLogger(),
-      maxBufferedBytes: 100,
+      maxBufferedBytes: 64 * 1024,
       onSlow: (c) => {
         slow.push(c);
         fanout.remove('trade@BTC/USDT', c);
       },
     });
-    const clients = [0, 500, 0, 500, 0, 0].map((b) => new FakeClient(b));
-    for (const c of clients) fanout.add('trade@BTC/USDT', c);
-    bus.publish('trade@BTC/USDT', trade);
-    bus.publish('trade@BTC/USDT', trade);
-
-    const fast = clients.filter((c) => c.recorder.bufferedAmount === 0);
-    expect(slow).toHaveLength(2);
-    for (const c of fast) expect(c.recorder.sent).toHaveLength(2);
-    for (const c of fast) expect(c.recorder.sent[0]).toBe(fast[0].recorder.sent[0]);
-    expect(fast[0].recorder.sent[0].toString()).toBe(
-      '{"stream":"trade@BTC/USDT","data":' + JSON.stringify(trade) + '}',
+    const clients: Peer[] = [];
+    for (let i = 0; i < 6; i++) clients.push(await peers.connect());
+    for (const c of clients) fanout.add('trade@BTC/USDT', c.sub);
+    bus.publish('trade@BTC/USDT', trade(0));
+    bus.publish('trade@BTC/USDT', trade(1));
+    await Promise.all(clients.map((c) => c.until(2)));
+    expect(fanout.counters).toEqual({ busMessages: 2, batchesFramed: 1, deliveries: 12, socketWrites: 6 });
+    expect(clients[0].received[0]).toBe(
+      '{"stream":"trade@BTC/USDT","data":' + JSON.stringify(trade(0)) + '}',
     );
-    expect(fanout.counters).toEqual({ busMessages: 2, framesBuilt: 2, framesSent: 8 });
+    for (const c of clients) expect(c.received).toEqual(clients[0].received);
+
+    clients[1].stopReading();
+    let published = 2;
+    // Bounded: loopback buffers fill within a few MB; give up at 2000 turns.
+    for (let turn = 0; slow.length === 0 && turn < 2000; turn++) {
+      for (let i = 0; i < 50; i++) bus.publish('trade@BTC/USDT', trade(published++));
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(slow).toEqual([clients[1].sub]);
+    const fast = clients.filter((_, i) => i !== 1);
+    await Promise.all(fast.map((c) => c.until(published)));
+    for (const c of fast) expect(c.received.length).toBe(published);
+    fanout.close();
   });
 
-  it('subscribes the bus while a client or watcher wants a topic and reports demand', () => {
+  it('subscribes the bus while a client or watcher wants a topic and reports demand', async () => {
     const bus = new MemoryBus();
-    const fanout = new TopicFanout<FakeClient>({
+    const fanout = new TopicFanout<ServerSide>({
       bus,
       logger: silentLogger(),
-      maxBufferedBytes: 100,
+      maxBufferedBytes: 1 << 20,
       onSlow: () => {},
     });
     const events: string[] = [];
     fanout.onDemandChange((t, d) => events.push(`${d ? '+' : '-'}${t}`));
-    const c = new FakeClient();
+    const c = await peers.connect();
     const seen: number[] = [];
     const unwatch = fanout.watch('ticker@X', (m) => seen.push(m.position.offset));
-    fanout.add('ticker@X', c);
+    fanout.add('ticker@X', c.sub);
     expect(bus.activeTopics()).toEqual(['ticker@X']);
-    bus.publish('ticker@X', trade);
-    fanout.remove('ticker@X', c);
+    bus.publish('ticker@X', trade(0));
+    fanout.remove('ticker@X', c.sub);
     expect(bus.activeTopics()).toEqual(['ticker@X']);
     unwatch();
     unwatch();
     expect(bus.activeTopics()).toEqual([]);
     expect(fanout.demandedTopics()).toEqual([]);
     expect(seen).toEqual([1]);
-    expect(fanout.counters.framesBuilt).toBe(1);
+    await new Promise((r) => setImmediate(r));
+    // The client left before the flush: the queued message was not sent to anyone.
+    expect(fanout.counters.deliveries).toBe(0);
+    expect(c.received).toEqual([]);
     expect(events).toEqual(['+ticker@X', '-ticker@X']);
   });
 });

@@ -1,83 +1,85 @@
-import type { Duplex } from 'node:stream';
-import type { WebSocket } from 'ws';
-import { WriteBatcher } from '../net/write-batcher.js';
 import type { Bus, BusHandler, BusMessage } from '../bus/bus.js';
 import type { Logger } from '../core/logger.js';
+import { ChannelFanout, type FanoutSubscriber } from '../net/channel-fanout.js';
 
 /** What fan-out needs from a connection. */
-export interface FanoutClient {
-  readonly ws: WebSocket;
-  /** The upgraded TCP socket under `ws`, corked while a burst of frames is written. */
-  readonly socket: Duplex;
-}
+export type FanoutClient = FanoutSubscriber;
 
 /** Called when a topic gains its first or loses its last local interest. */
 export type DemandListener = (topic: string, demanded: boolean) => void;
 
 export interface FanoutCounters {
   busMessages: number;
-  /** One per bus message on a topic with ≥1 client, however many clients. */
-  framesBuilt: number;
-  framesSent: number;
+  /** Frame batches built: one per topic per flush with ≥1 client, however many clients and messages. */
+  batchesFramed: number;
+  /** Messages delivered to clients (messages × clients). */
+  deliveries: number;
+  /** Socket writes: one per client per topic per flush (corked together per client). */
+  socketWrites: number;
 }
 
 export interface TopicFanoutOptions<C extends FanoutClient> {
   readonly bus: Bus;
   readonly logger: Logger;
-  /** A client whose `ws.bufferedAmount` is above this is handed to `onSlow` instead of sent to. */
+  /** A client whose socket holds more than this many unsent bytes at a flush is handed to `onSlow`. */
   readonly maxBufferedBytes: number;
   /** Must stop the client receiving: remove it from every topic (e.g. via `removeAll`). */
   readonly onSlow: (client: C) => void;
+  /** Bounded write delay to coalesce messages across turns (ms, 0 = flush after each turn). */
+  readonly flushDelayMs?: number;
 }
 
-const SEND_TEXT = Object.freeze({ binary: false });
-
-class TopicEntry<C extends FanoutClient> {
-  /** `{"stream":"<topic>","data":` — a frame is this + the message JSON + `}`. */
-  readonly prefix: string;
-  readonly clients: C[] = [];
+class TopicEntry {
+  clients = 0;
   readonly watchers: BusHandler[] = [];
   unsubscribe: () => void = noop;
   handler: BusHandler = noop;
-  constructor(readonly topic: string) {
-    this.prefix = '{"stream":' + JSON.stringify(topic) + ',"data":';
-  }
+  constructor(readonly topic: string) {}
 }
 
 /**
  * Demand-driven fan-out of bus topics: a topic is subscribed on the bus while it has a client
- * or an internal watcher, and each bus message becomes one Buffer sent to every client.
+ * or an internal watcher; each bus message is queued once on the topic's channel, which frames
+ * a flush's messages once for every client (see {@link ChannelFanout}).
  */
 export class TopicFanout<C extends FanoutClient> {
-  readonly counters: FanoutCounters = { busMessages: 0, framesBuilt: 0, framesSent: 0 };
   private readonly bus: Bus;
   private readonly log: Logger;
-  private readonly maxBufferedBytes: number;
-  private readonly onSlow: (client: C) => void;
-  private readonly topics = new Map<string, TopicEntry<C>>();
-  private readonly batcher = new WriteBatcher();
+  private readonly topics = new Map<string, TopicEntry>();
+  private readonly channels: ChannelFanout<C>;
   private readonly listeners: DemandListener[] = [];
+  private busMessages = 0;
 
   constructor(opts: TopicFanoutOptions<C>) {
     this.bus = opts.bus;
     this.log = opts.logger;
-    this.maxBufferedBytes = opts.maxBufferedBytes;
-    this.onSlow = opts.onSlow;
+    this.channels = new ChannelFanout<C>({
+      maxBufferedBytes: opts.maxBufferedBytes,
+      onSlow: opts.onSlow,
+      flushDelayMs: opts.flushDelayMs,
+    });
   }
 
+  get counters(): FanoutCounters {
+    const c = this.channels.counters;
+    return {
+      busMessages: this.busMessages,
+      batchesFramed: c.batchesFramed,
+      deliveries: c.deliveries,
+      socketWrites: c.socketWrites,
+    };
+  }
+
+  /** The caller keeps (topic, client) pairs unique. */
   add(topic: string, client: C): void {
-    this.acquire(topic).clients.push(client);
+    this.acquire(topic).clients++;
+    this.channels.subscribe(client, topic, true);
   }
 
   remove(topic: string, client: C): void {
     const entry = this.topics.get(topic);
-    if (entry === undefined) return;
-    const list = entry.clients;
-    const i = list.indexOf(client);
-    if (i === -1) return;
-    // Swap-remove: safe during dispatch, which walks the list backwards.
-    list[i] = list[list.length - 1];
-    list.pop();
+    if (entry === undefined || !this.channels.unsubscribe(client, topic)) return;
+    entry.clients--;
     this.releaseIfIdle(entry);
   }
 
@@ -95,11 +97,9 @@ export class TopicFanout<C extends FanoutClient> {
     };
   }
 
-  /** The data frame of an arbitrary message of `topic` (e.g. its cached latest value). */
-  frame(topic: string, json: string): Buffer {
-    const entry = this.topics.get(topic);
-    const prefix = entry === undefined ? '{"stream":' + JSON.stringify(topic) + ',"data":' : entry.prefix;
-    return Buffer.from(prefix + json + '}');
+  /** Send one client a message of `topic` now (its cached latest value), ahead of anything queued. */
+  sendNow(client: C, topic: string, json: string): void {
+    this.channels.send(client, '{"stream":' + JSON.stringify(topic) + ',"data":' + json + '}');
   }
 
   demandedTopics(): string[] {
@@ -118,16 +118,17 @@ export class TopicFanout<C extends FanoutClient> {
     };
   }
 
-  /** Unsubscribe every topic from the bus (without demand events). */
+  /** Unsubscribe every topic from the bus (without demand events); nothing queued is sent. */
   close(): void {
     for (const entry of this.topics.values()) entry.unsubscribe();
     this.topics.clear();
+    this.channels.close();
   }
 
-  private acquire(topic: string): TopicEntry<C> {
+  private acquire(topic: string): TopicEntry {
     const existing = this.topics.get(topic);
     if (existing !== undefined) return existing;
-    const entry = new TopicEntry<C>(topic);
+    const entry = new TopicEntry(topic);
     entry.handler = (msg: BusMessage): void => this.dispatch(entry, msg);
     this.topics.set(topic, entry);
     entry.unsubscribe = this.bus.subscribe(topic, entry.handler);
@@ -135,17 +136,17 @@ export class TopicFanout<C extends FanoutClient> {
     return entry;
   }
 
-  private releaseIfIdle(entry: TopicEntry<C>): void {
-    if (entry.clients.length > 0 || entry.watchers.length > 0) return;
+  private releaseIfIdle(entry: TopicEntry): void {
+    if (entry.clients > 0 || entry.watchers.length > 0) return;
     if (this.topics.get(entry.topic) !== entry) return;
     this.topics.delete(entry.topic);
     entry.unsubscribe();
     this.emit(entry.topic, false);
   }
 
-  /** The hot path: one frame per bus message, the same Buffer for every client. */
-  private dispatch(entry: TopicEntry<C>, msg: BusMessage): void {
-    this.counters.busMessages++;
+  /** The hot path: the message's JSON becomes one Buffer, queued once on its channel. */
+  private dispatch(entry: TopicEntry, msg: BusMessage): void {
+    this.busMessages++;
     const watchers = entry.watchers;
     for (let i = 0; i < watchers.length; i++) {
       try {
@@ -154,26 +155,7 @@ export class TopicFanout<C extends FanoutClient> {
         this.log.error({ err, topic: entry.topic }, 'topic watcher threw');
       }
     }
-    const clients = entry.clients;
-    if (clients.length === 0) return;
-    const frame = Buffer.from(entry.prefix + msg.json + '}');
-    this.counters.framesBuilt++;
-    const maxBuffered = this.maxBufferedBytes;
-    const batcher = this.batcher;
-    // Backwards, so a client removed here (swap-remove) never makes us skip an unvisited one.
-    for (let i = clients.length - 1; i >= 0; i--) {
-      const c = clients[i];
-      const socket = c.socket;
-      // A held socket may still hold up to `flushBytes` of this turn's frames on top of its backlog.
-      const limit = batcher.isHeld(socket) ? maxBuffered + batcher.flushBytes : maxBuffered;
-      if (c.ws.bufferedAmount > limit) {
-        this.onSlow(c);
-        continue;
-      }
-      batcher.hold(socket);
-      c.ws.send(frame, SEND_TEXT);
-      this.counters.framesSent++;
-    }
+    if (entry.clients > 0) this.channels.publish(entry.topic, Buffer.from(msg.json));
   }
 
   private emit(topic: string, demanded: boolean): void {

@@ -24,9 +24,12 @@ export interface WsStats {
   /** Topics this gateway listens to on the bus (clients and internal watchers). */
   busTopics: number;
   busMessages: number;
-  /** Data frames built: one per bus message on a topic with ≥1 client, however many clients. */
-  framesBuilt: number;
-  framesSent: number;
+  /** Frame batches built: one per topic per flush with ≥1 client, however many clients. */
+  batchesFramed: number;
+  /** Messages delivered to clients (messages × clients). */
+  deliveries: number;
+  /** Socket writes: one per client per topic per flush, corked together per client. */
+  socketWrites: number;
   latestSent: number;
   controlMessages: number;
   errorsSent: number;
@@ -103,8 +106,9 @@ export class WsHub {
       subscriptions: 0,
       busTopics: 0,
       busMessages: 0,
-      framesBuilt: 0,
-      framesSent: 0,
+      batchesFramed: 0,
+      deliveries: 0,
+      socketWrites: 0,
       latestSent: 0,
       controlMessages: 0,
       errorsSent: 0,
@@ -154,9 +158,11 @@ export class WsHub {
     s.connections = this.clients.size;
     s.subscriptions = this.subscriptionCount;
     s.busTopics = this.fanout.size;
-    s.busMessages = this.fanout.counters.busMessages;
-    s.framesBuilt = this.fanout.counters.framesBuilt;
-    s.framesSent = this.fanout.counters.framesSent;
+    const f = this.fanout.counters;
+    s.busMessages = f.busMessages;
+    s.batchesFramed = f.batchesFramed;
+    s.deliveries = f.deliveries;
+    s.socketWrites = f.socketWrites;
     return { ...s };
   }
 
@@ -297,7 +303,7 @@ export class WsHub {
       if (latest === undefined) continue;
       if (c.closed) continue;
       this.counters.latestSent++;
-      c.ws.send(this.fanout.frame(fresh[i], latest.json), SEND_TEXT);
+      this.fanout.sendNow(c, fresh[i], latest.json);
     }
   }
 
@@ -408,7 +414,5 @@ function rejectUpgrade(socket: Duplex, msg: string): void {
       body,
   );
 }
-
-const SEND_TEXT = Object.freeze({ binary: false });
 
 function noop(): void {}

@@ -113,8 +113,7 @@ beforeAll(async () => {
   );
   ingest = startIngest({
     bus,
-    exchanges: ['binance'],
-    symbols: ['BTC/USDT'],
+    symbols: new Map([['binance', ['BTC/USDT']]]),
     upstream: `http://127.0.0.1:${replay.port}`,
     bookDepth: 20,
     logger,

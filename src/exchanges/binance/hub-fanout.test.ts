@@ -14,7 +14,7 @@ import type { BinanceLevel } from './wire.js';
 const { start, client, clients } = useHub();
 
 describe('Binance replay endpoint: fan-out', () => {
-  it('builds each frame once per envelope, whatever the number of consumers', async () => {
+  it('frames a turn once per envelope, whatever the number of consumers or events', async () => {
     const h = await start();
     const { hub, venue } = h;
     const raws = await Promise.all([1, 2, 3].map(() => client('/binance/ws/btcusdt@trade')));
@@ -26,24 +26,25 @@ describe('Binance replay endpoint: fan-out', () => {
     for (let i = 0; i < 10; i++) hub.push(tradeEvent(T0 + i, 100 + i, '67000.10000000', '0.00100000'));
     await Promise.all([...raws, ...combined].map((c) => c.count(10)));
     const mid = venue.counters();
-    expect(mid.framesBuilt - before.framesBuilt).toBe(10 * 2); // events × envelopes in use
+    expect(mid.batchesFramed - before.batchesFramed).toBe(2); // one turn × envelopes in use
     expect(mid.payloadsSerialized - before.payloadsSerialized).toBe(10);
-    expect(mid.framesSent - before.framesSent).toBe(10 * 5);
+    expect(mid.deliveries - before.deliveries).toBe(10 * 5);
+    expect(mid.socketWrites - before.socketWrites).toBe(5);
 
     // Twice the consumers: same number of frames built.
     await Promise.all([1, 2, 3, 4, 5].map(() => client('/binance/stream?streams=btcusdt@trade')));
     for (let i = 10; i < 20; i++) hub.push(tradeEvent(T0 + i, 100 + i, '67000.10000000', '0.00100000'));
     await Promise.all(clients.map((c) => c.count(c.messages.length >= 10 ? 20 : 10)));
     const after = venue.counters();
-    expect(after.framesBuilt - mid.framesBuilt).toBe(10 * 2);
-    expect(after.framesSent - mid.framesSent).toBe(10 * 10);
+    expect(after.batchesFramed - mid.batchesFramed).toBe(2);
+    expect(after.deliveries - mid.deliveries).toBe(10 * 10);
 
     // Only raw consumers on a stream: one frame per event.
     await client('/binance/ws/btcusdt@aggTrade');
-    const aggBefore = venue.counters().framesBuilt;
+    const aggBefore = venue.counters().batchesFramed;
     hub.push(tradeEvent(T0 + 30, 200, '67000.10000000', '0.00100000'));
     await clients[clients.length - 1].count(1);
-    expect(venue.counters().framesBuilt - aggBefore).toBe(2 + 1); // trade (raw + combined) + aggTrade (raw)
+    expect(venue.counters().batchesFramed - aggBefore).toBe(2 + 1); // trade (raw + combined) + aggTrade (raw)
 
     // Every consumer got the same bytes.
     expect(rawBytes[0]).toBe(JSON.stringify(raws[1].messages[0]));

@@ -1,10 +1,6 @@
 import type { Duplex } from 'node:stream';
-import { WebSocket } from 'ws';
-import { WriteBatcher } from '../../net/write-batcher.js';
-
-/** ws send options for a text frame (a Buffer is sent as binary unless told otherwise). */
-const TEXT_FRAME = { binary: false, compress: false, fin: true } as const;
-const COMBINED_SUFFIX = Buffer.from('}');
+import type { WebSocket } from 'ws';
+import { ChannelFanout } from '../../net/channel-fanout.js';
 
 /** One consumer connection on the Binance endpoint. Every field is set in the constructor. */
 export class BinanceConsumer {
@@ -39,103 +35,77 @@ export class BinanceConsumer {
 }
 
 /**
- * One outgoing event, serialized lazily and at most once: the JSON text once, the raw frame
- * (the bare event) once, whatever number of streams and consumers it goes to. Reused for every
- * event (publishing is synchronous), so it allocates nothing of its own per event.
+ * One outgoing event, serialized lazily and at most once, whatever number of streams and
+ * consumers it goes to. Reused for every event (publishing is synchronous).
  */
 export class OutgoingFrame {
   private data: unknown = undefined;
   private raw: Buffer | undefined = undefined;
-  private rawCounted = false;
 
   reset(data: unknown): this {
     this.data = data;
     this.raw = undefined;
-    this.rawCounted = false;
     return this;
   }
 
   /** The bare event's bytes (built on first use). */
-  bytes(counters: FanoutCounters): Buffer {
+  bytes(counters: { payloadsSerialized: number }): Buffer {
     if (this.raw === undefined) {
       this.raw = Buffer.from(JSON.stringify(this.data));
       counters.payloadsSerialized++;
     }
     return this.raw;
   }
-
-  /** The raw-envelope frame: the bare bytes, counted as a frame on first use. */
-  rawFrame(counters: FanoutCounters): Buffer {
-    const b = this.bytes(counters);
-    if (!this.rawCounted) {
-      this.rawCounted = true;
-      counters.framesBuilt++;
-    }
-    return b;
-  }
 }
 
 export interface FanoutCounters {
   /** JSON.stringify calls for outgoing events. */
   payloadsSerialized: number;
-  /** Frames built: raw (once per event) plus combined (once per event per stream). */
-  framesBuilt: number;
-  /** Frame writes to sockets (one per consumer per frame). */
-  framesSent: number;
+  /** Frame batches built: per stream per flush, one per envelope in use. */
+  batchesFramed: number;
+  /** Events delivered: events × consumers. */
+  deliveries: number;
+  /** Socket writes: one per consumer per stream per flush, corked together per consumer. */
+  socketWrites: number;
   /** Consumers closed for letting their send buffer grow past the limit. */
   slowConsumersDropped: number;
 }
 
-/** Subscribers of one stream name, split by envelope. */
-class Channel {
-  readonly name: string;
-  /** `{"stream":"<name>","data":` */
-  readonly prefix: Buffer;
-  readonly raw: BinanceConsumer[] = [];
-  readonly combined: BinanceConsumer[] = [];
-
-  constructor(name: string) {
-    this.name = name;
-    this.prefix = Buffer.from(`{"stream":${JSON.stringify(name)},"data":`);
-  }
-}
-
-function removeFrom(list: BinanceConsumer[], c: BinanceConsumer): void {
-  const i = list.indexOf(c);
-  if (i < 0) return;
-  const last = list.pop() as BinanceConsumer;
-  if (i < list.length) list[i] = last;
-}
-
 export interface FanoutOptions {
-  /** A consumer whose `bufferedAmount` exceeds this many bytes is dropped. */
+  /** A consumer whose socket holds more than this many unsent bytes at a flush is dropped. */
   readonly maxBufferedBytes: number;
   /** Called once per dropped slow consumer, after it left every channel. */
   readonly onSlowConsumer: (c: BinanceConsumer) => void;
 }
 
 /**
- * Stream name → subscribers, and the per-event fan-out: each frame is built once and the same
- * Buffer is written to every consumer. A consumer whose send buffer is over the limit is
- * dropped instead of written to, so a slow reader never holds up the others.
+ * Binance stream names over the shared {@link ChannelFanout}: a raw-envelope consumer gets the
+ * bare event, a combined one `{"stream","data"}`; each event is serialized once for both.
  */
 export class BinanceFanout {
-  readonly counters: FanoutCounters = {
-    payloadsSerialized: 0,
-    framesBuilt: 0,
-    framesSent: 0,
-    slowConsumersDropped: 0,
-  };
-  private readonly channels = new Map<string, Channel>();
-  private readonly maxBuffered: number;
-  private readonly onSlowConsumer: (c: BinanceConsumer) => void;
-  /** Reused between publishes. */
-  private readonly drops: BinanceConsumer[] = [];
-  private readonly batcher = new WriteBatcher();
+  private readonly own = { payloadsSerialized: 0 };
+  private readonly channels: ChannelFanout<BinanceConsumer>;
 
   constructor(opts: FanoutOptions) {
-    this.maxBuffered = opts.maxBufferedBytes;
-    this.onSlowConsumer = opts.onSlowConsumer;
+    this.channels = new ChannelFanout<BinanceConsumer>({
+      maxBufferedBytes: opts.maxBufferedBytes,
+      onSlow: (c) => {
+        c.closing = true;
+        this.remove(c);
+        opts.onSlowConsumer(c);
+      },
+    });
+  }
+
+  get counters(): FanoutCounters {
+    const c = this.channels.counters;
+    return {
+      payloadsSerialized: this.own.payloadsSerialized,
+      batchesFramed: c.batchesFramed,
+      deliveries: c.deliveries,
+      socketWrites: c.socketWrites,
+      slowConsumersDropped: c.slowDropped,
+    };
   }
 
   /** True when someone listens to `name` (so derived events are worth computing). */
@@ -144,102 +114,49 @@ export class BinanceFanout {
   }
 
   get channelCount(): number {
-    return this.channels.size;
+    return this.channels.channelCount;
   }
 
   subscribe(c: BinanceConsumer, name: string): void {
     if (c.streams.has(name)) return;
     c.streams.add(name);
-    let ch = this.channels.get(name);
-    if (ch === undefined) {
-      ch = new Channel(name);
-      this.channels.set(name, ch);
-    }
-    (c.combined ? ch.combined : ch.raw).push(c);
+    this.channels.subscribe(c, name, c.combined);
   }
 
   unsubscribe(c: BinanceConsumer, name: string): void {
     if (!c.streams.delete(name)) return;
-    const ch = this.channels.get(name);
-    if (ch === undefined) return;
-    removeFrom(c.combined ? ch.combined : ch.raw, c);
-    if (ch.raw.length === 0 && ch.combined.length === 0) this.channels.delete(name);
+    this.channels.unsubscribe(c, name);
   }
 
-  /** Switch a consumer's envelope, moving it between the lists of all its channels. */
+  /** Switch a consumer's envelope on all its streams. */
   setCombined(c: BinanceConsumer, combined: boolean): void {
     if (c.combined === combined) return;
     for (const name of c.streams) {
-      const ch = this.channels.get(name);
-      if (ch === undefined) continue;
-      removeFrom(combined ? ch.raw : ch.combined, c);
-      (combined ? ch.combined : ch.raw).push(c);
+      this.channels.unsubscribe(c, name);
+      this.channels.subscribe(c, name, combined);
     }
     c.combined = combined;
   }
 
   /** Leave every channel (on close or drop). Keeps `c.streams` for diagnostics. */
   remove(c: BinanceConsumer): void {
-    for (const name of c.streams) {
-      const ch = this.channels.get(name);
-      if (ch === undefined) continue;
-      removeFrom(c.combined ? ch.combined : ch.raw, c);
-      if (ch.raw.length === 0 && ch.combined.length === 0) this.channels.delete(name);
-    }
+    for (const name of c.streams) this.channels.unsubscribe(c, name);
   }
 
-  /** Send `frame` on stream `name` to its subscribers, raw and combined. */
+  /** Queue `frame` on stream `name` for its subscribers, raw and combined. */
   publish(name: string, frame: OutgoingFrame): void {
-    const ch = this.channels.get(name);
-    if (ch === undefined) return;
-    const counters = this.counters;
-    if (ch.raw.length > 0) this.sendAll(ch.raw, frame.rawFrame(counters));
-    if (ch.combined.length > 0) {
-      const data = frame.bytes(counters);
-      const prefix = ch.prefix;
-      const wrapped = Buffer.concat([prefix, data, COMBINED_SUFFIX], prefix.length + data.length + 1);
-      counters.framesBuilt++;
-      this.sendAll(ch.combined, wrapped);
-    }
-    if (this.drops.length > 0) this.flushDrops();
+    if (!this.channels.has(name)) return;
+    this.channels.publish(name, frame.bytes(this.own));
   }
 
-  /** Send a single frame (control reply, shutdown notice) to one consumer. */
+  /** Send a single frame (control reply, shutdown notice) to one consumer, ahead of queued ones. */
   sendTo(c: BinanceConsumer, text: string): void {
-    if (c.closing || c.ws.readyState !== WebSocket.OPEN) return;
-    c.ws.send(Buffer.from(text), TEXT_FRAME);
+    if (c.closing) return;
+    this.channels.send(c, text);
   }
 
-  private sendAll(list: readonly BinanceConsumer[], bytes: Buffer): void {
-    const max = this.maxBuffered;
-    const batcher = this.batcher;
-    let sent = 0;
-    for (let i = 0; i < list.length; i++) {
-      const c = list[i];
-      const ws = c.ws;
-      if (c.closing || ws.readyState !== WebSocket.OPEN) continue;
-      // A held socket may still hold up to `flushBytes` of this turn's frames on top of its backlog.
-      const limit = batcher.isHeld(c.socket) ? max + batcher.flushBytes : max;
-      if (ws.bufferedAmount > limit) {
-        c.closing = true;
-        this.drops.push(c);
-        continue;
-      }
-      batcher.hold(c.socket);
-      ws.send(bytes, TEXT_FRAME);
-      sent++;
-    }
-    this.counters.framesSent += sent;
-  }
-
-  private flushDrops(): void {
-    const drops = this.drops;
-    for (let i = 0; i < drops.length; i++) {
-      const c = drops[i];
-      this.remove(c);
-      this.counters.slowConsumersDropped++;
-      this.onSlowConsumer(c);
-    }
-    drops.length = 0;
+  /** Drop every channel (the endpoint is closing). */
+  close(): void {
+    this.channels.close();
   }
 }

@@ -107,46 +107,54 @@ describe('Binance replay endpoint: streams and envelopes', () => {
     replay.push(tradeEvent(T0 + 1020, 2, '67002.00000000', '0.02000000'));
 
     const msgs = (await c.count(7)) as { stream: string; data: Record<string, unknown> }[];
-    expect(msgs.map((m) => m.stream)).toEqual([
-      'btcusdt@trade',
-      'btcusdt@depth5@100ms',
-      'btcusdt@depth5',
-      'btcusdt@ticker',
-      'btcusdt@miniTicker',
-      'btcusdt@depth5@100ms',
-      'btcusdt@trade',
-    ]);
-    const first = msgs[1].data as { lastUpdateId: number; bids: BinanceLevel[]; asks: BinanceLevel[] };
+    // Each stream keeps its own order; a turn's frames are batched per stream, so streams may interleave.
+    const on = (stream: string): Record<string, unknown>[] =>
+      msgs.filter((m) => m.stream === stream).map((m) => m.data);
+    expect(msgs.map((m) => m.stream).sort()).toEqual(
+      [
+        'btcusdt@trade',
+        'btcusdt@depth5@100ms',
+        'btcusdt@depth5',
+        'btcusdt@ticker',
+        'btcusdt@miniTicker',
+        'btcusdt@depth5@100ms',
+        'btcusdt@trade',
+      ].sort(),
+    );
+    const [first, second] = on('btcusdt@depth5@100ms') as {
+      lastUpdateId: number;
+      bids: BinanceLevel[];
+      asks: BinanceLevel[];
+    }[];
     expect(first.lastUpdateId).toBe(1001);
     expect(first.bids[0]).toEqual(['67000.00000000', '9.00000000']);
     expect(first.bids).toHaveLength(5);
     expect(first.asks).toEqual(baseBook().asks.slice(0, 5));
     expect(Object.keys(first)).toEqual(['lastUpdateId', 'bids', 'asks']);
-    expect(msgs[2].data).toMatchObject({ lastUpdateId: 1002 });
-    expect(msgs[3].data).toMatchObject({
-      e: '24hrTicker',
-      E: T0 + 1000,
-      s: 'BTCUSDT',
-      c: '67000.50000000',
-      n: 1,
-    });
-    expect(msgs[4].data).toMatchObject({
-      e: '24hrMiniTicker',
-      E: T0 + 1000,
-      s: 'BTCUSDT',
-      c: '67000.50000000',
-    });
-    expect(msgs[6]).toMatchObject({ stream: 'btcusdt@trade', data: { t: 2 } });
+    expect(second).toMatchObject({ lastUpdateId: 1002 });
+    expect(on('btcusdt@depth5')).toMatchObject([{ lastUpdateId: 1002 }]);
+    // The 1 s boundary is emitted before the trade that reached it: the ticker holds trade 1 only.
+    expect(on('btcusdt@ticker')).toMatchObject([
+      { e: '24hrTicker', E: T0 + 1000, s: 'BTCUSDT', c: '67000.50000000', n: 1 },
+    ]);
+    expect(on('btcusdt@miniTicker')).toMatchObject([
+      { e: '24hrMiniTicker', E: T0 + 1000, s: 'BTCUSDT', c: '67000.50000000' },
+    ]);
+    expect(on('btcusdt@trade')).toMatchObject([{ t: 1 }, { t: 2 }]);
 
     // advanceTo drives boundaries without events.
     replay.advanceTo(T0 + 2000);
     await c.count(11);
-    expect(msgs.slice(7).map((m) => m.stream)).toEqual([
-      'btcusdt@depth5',
-      'btcusdt@ticker',
-      'btcusdt@miniTicker',
-      'btcusdt@depth5@100ms',
-    ]);
-    expect(msgs[8].data).toMatchObject({ E: T0 + 2000, c: '67002.00000000', n: 2 });
+    expect(
+      msgs
+        .slice(7)
+        .map((m) => m.stream)
+        .sort(),
+    ).toEqual(['btcusdt@depth5', 'btcusdt@depth5@100ms', 'btcusdt@miniTicker', 'btcusdt@ticker']);
+    expect(msgs.slice(7).find((m) => m.stream === 'btcusdt@ticker')?.data).toMatchObject({
+      E: T0 + 2000,
+      c: '67002.00000000',
+      n: 2,
+    });
   });
 });

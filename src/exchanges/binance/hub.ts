@@ -278,6 +278,7 @@ class BinanceVenueEndpoint implements BinanceVenue {
     ]);
     clearTimeout(timer);
     for (const c of this.consumers) c.ws.terminate();
+    this.fanout.close();
     this.wss.close();
   }
 

@@ -1,0 +1,36 @@
+/** Binance Spot as one venue: what the registry hands the app, the CLI and the bench. */
+import { generateBinanceDataset } from '../../generate/binance.js';
+import type { VenueModule } from '../venue.js';
+import { createBinanceFeed } from './client.js';
+import { createBinanceVenue } from './hub.js';
+import { BinanceReplaySource } from './replay-source.js';
+import { toBinanceSymbol, toCanonicalSymbol } from './symbols.js';
+
+export const binance: VenueModule = {
+  exchange: 'binance',
+  title: 'Binance',
+  live: { ws: 'wss://stream.binance.com:9443', rest: 'https://api.binance.com' },
+  sampleSymbols: ['BTC/USDT', 'ETH/USDT'],
+  toNative: toBinanceSymbol,
+  toCanonical: toCanonicalSymbol,
+  createEndpoint: ({ logger }) => createBinanceVenue({ logger }),
+  openSource: (root, logger) => BinanceReplaySource.open(root, logger),
+  createFeed: ({ urls, symbols, bookDepth, logger }) =>
+    createBinanceFeed({
+      wsBaseUrl: urls.ws,
+      restBaseUrl: urls.rest,
+      symbols: [...symbols],
+      bookDepth,
+      logger,
+    }),
+  generate: async (opts) => {
+    const summary = await generateBinanceDataset({
+      root: opts.root,
+      seed: opts.seed,
+      startMs: opts.startMs,
+      minutes: opts.minutes,
+      symbols: opts.symbols.map(toBinanceSymbol),
+    });
+    return { files: summary.files, bytes: summary.bytes };
+  },
+};

@@ -1,0 +1,264 @@
+import type { Duplex } from 'node:stream';
+import { WebSocket } from 'ws';
+import { frameBatch, streamEnvelope, type Envelope } from './ws-frame.js';
+
+/** What the fan-out needs of a connection: its WebSocket (for state and replies) and the socket under it. */
+export interface FanoutSubscriber {
+  readonly ws: WebSocket;
+  readonly socket: Duplex;
+}
+
+export interface ChannelFanoutOptions<S extends FanoutSubscriber> {
+  /** A subscriber whose socket holds more than this many unsent bytes at a flush is dropped. */
+  readonly maxBufferedBytes: number;
+  /**
+   * Called once per dropped subscriber, after the flush loop: it must stop the subscriber
+   * receiving (unsubscribe it from every channel) and close it.
+   */
+  readonly onSlow: (s: S) => void;
+  /** Hold a turn's messages up to this long to coalesce across turns (0: flush after the turn). */
+  readonly flushDelayMs?: number;
+  /** Flush at once when this many payload bytes are pending (bounds memory in long bursts). */
+  readonly flushBytes?: number;
+  /** Envelope for wrapped subscribers of a channel (default `{"stream":<name>,"data":…}`). */
+  readonly envelope?: (name: string) => Envelope;
+}
+
+export interface ChannelFanoutCounters {
+  /** Payloads published on a channel with at least one subscriber. */
+  published: number;
+  /** Frame batches built: at most two per channel per flush (bare, wrapped). */
+  batchesFramed: number;
+  /** `socket.write` calls; a flush corks each socket, so its writes leave in one syscall. */
+  socketWrites: number;
+  /** Messages delivered: payloads × subscribers. */
+  deliveries: number;
+  /** Subscribers dropped for an over-budget send backlog. */
+  slowDropped: number;
+}
+
+/** Subscribers of one channel and the payloads published on it since the last flush. */
+class Channel<S> {
+  readonly name: string;
+  /** Subscribers that get each payload as it is. */
+  readonly bare: S[] = [];
+  /** Subscribers that get each payload inside the channel's envelope. */
+  readonly wrapped: S[] = [];
+  readonly pending: Buffer[] = [];
+  envelope: Envelope | null = null;
+  dirty = false;
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  get idle(): boolean {
+    return this.bare.length === 0 && this.wrapped.length === 0;
+  }
+}
+
+function removeFrom<S>(list: S[], s: S): boolean {
+  const i = list.indexOf(s);
+  if (i < 0) return false;
+  const last = list.pop() as S;
+  if (i < list.length) list[i] = last;
+  return true;
+}
+
+const DEFAULT_FLUSH_BYTES = 64 * 1024;
+const SEND_TEXT = Object.freeze({ binary: false });
+
+/**
+ * Channel name → subscribers, shared by the hub's venues and the gateway. Payloads published on
+ * a channel are queued; at the flush (after the turn, or after `flushDelayMs`) each channel's
+ * batch is framed once into one buffer, and every subscriber gets that buffer, with all its
+ * channels' buffers leaving its socket in one corked write. Per-channel order is kept; replies
+ * sent with {@link send} go ahead of whatever is queued. A subscriber over its byte budget is
+ * set aside and handed to `onSlow` after the loop, never in the middle of it.
+ */
+export class ChannelFanout<S extends FanoutSubscriber> {
+  readonly counters: ChannelFanoutCounters = {
+    published: 0,
+    batchesFramed: 0,
+    socketWrites: 0,
+    deliveries: 0,
+    slowDropped: 0,
+  };
+  private readonly channels = new Map<string, Channel<S>>();
+  private readonly maxBuffered: number;
+  private readonly onSlow: (s: S) => void;
+  private readonly flushDelayMs: number;
+  private readonly flushBytes: number;
+  private readonly envelopeFor: (name: string) => Envelope;
+  /** Reused between flushes. */
+  private readonly dirty: Channel<S>[] = [];
+  private readonly corked: S[] = [];
+  private readonly seen = new Set<S>();
+  private readonly dropped = new Set<S>();
+  private pendingBytes = 0;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined = undefined;
+
+  constructor(opts: ChannelFanoutOptions<S>) {
+    this.maxBuffered = opts.maxBufferedBytes;
+    this.onSlow = opts.onSlow;
+    this.flushDelayMs = opts.flushDelayMs ?? 0;
+    this.flushBytes = opts.flushBytes ?? DEFAULT_FLUSH_BYTES;
+    this.envelopeFor = opts.envelope ?? streamEnvelope;
+  }
+
+  /** True while `name` has a subscriber (so a derived payload is worth computing). */
+  has(name: string): boolean {
+    return this.channels.has(name);
+  }
+
+  get channelCount(): number {
+    return this.channels.size;
+  }
+
+  /** Add `s` to `name`; the caller keeps each (subscriber, channel) pair unique. */
+  subscribe(s: S, name: string, wrapped: boolean): void {
+    let ch = this.channels.get(name);
+    if (ch === undefined) {
+      ch = new Channel<S>(name);
+      this.channels.set(name, ch);
+    }
+    if (wrapped) {
+      if (ch.envelope === null) ch.envelope = this.envelopeFor(name);
+      ch.wrapped.push(s);
+    } else {
+      ch.bare.push(s);
+    }
+  }
+
+  /** Remove `s` from `name`; returns whether it was there. A channel left empty is forgotten. */
+  unsubscribe(s: S, name: string): boolean {
+    const ch = this.channels.get(name);
+    if (ch === undefined) return false;
+    const removed = removeFrom(ch.bare, s) || removeFrom(ch.wrapped, s);
+    if (ch.idle) this.forget(ch);
+    return removed;
+  }
+
+  /** Queue `payload` (one message, already serialized) on `name`; false when nobody listens. */
+  publish(name: string, payload: Buffer): boolean {
+    const ch = this.channels.get(name);
+    if (ch === undefined) return false;
+    ch.pending.push(payload);
+    this.counters.published++;
+    if (!ch.dirty) {
+      ch.dirty = true;
+      this.dirty.push(ch);
+    }
+    this.pendingBytes += payload.length;
+    if (this.pendingBytes >= this.flushBytes) this.flush();
+    else if (this.timer === undefined) this.schedule();
+    return true;
+  }
+
+  /**
+   * Send one frame to one subscriber now (a reply, a latest value), ahead of anything queued.
+   * A subscriber already over its byte budget is handed to `onSlow` instead; returns whether it was sent.
+   */
+  send(s: S, data: Buffer | string): boolean {
+    if (s.ws.readyState !== WebSocket.OPEN) return false;
+    if (s.socket.writableLength > this.maxBuffered) {
+      this.counters.slowDropped++;
+      this.onSlow(s);
+      return false;
+    }
+    s.ws.send(data, SEND_TEXT);
+    return true;
+  }
+
+  /** Frame and write everything queued. Runs by itself after the turn or the write delay. */
+  readonly flush = (): void => {
+    this.cancelTimer();
+    const dirty = this.dirty;
+    if (dirty.length === 0) return;
+    this.pendingBytes = 0;
+    for (let i = 0; i < dirty.length; i++) {
+      const ch = dirty[i];
+      ch.dirty = false;
+      const n = ch.pending.length;
+      if (n === 0) continue;
+      if (ch.bare.length > 0) this.writeAll(ch.bare, frameBatch(ch.pending, null), n);
+      if (ch.wrapped.length > 0) this.writeAll(ch.wrapped, frameBatch(ch.pending, ch.envelope), n);
+      ch.pending.length = 0;
+    }
+    dirty.length = 0;
+    const corked = this.corked;
+    for (let i = 0; i < corked.length; i++) corked[i].socket.uncork();
+    corked.length = 0;
+    this.seen.clear();
+    if (this.dropped.size > 0) this.releaseDropped();
+  };
+
+  /** Drop every channel and queued payload; no flush runs afterwards. */
+  close(): void {
+    this.cancelTimer();
+    this.channels.clear();
+    this.dirty.length = 0;
+    this.pendingBytes = 0;
+  }
+
+  private writeAll(list: readonly S[], batch: Buffer, messages: number): void {
+    this.counters.batchesFramed++;
+    const seen = this.seen;
+    const dropped = this.dropped;
+    let writes = 0;
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i];
+      if (!seen.has(s)) {
+        // The budget is checked once per subscriber per flush, before this flush's writes.
+        seen.add(s);
+        if (s.ws.readyState !== WebSocket.OPEN) {
+          dropped.add(s);
+          continue;
+        }
+        if (s.socket.writableLength > this.maxBuffered) {
+          dropped.add(s);
+          this.counters.slowDropped++;
+          continue;
+        }
+        s.socket.cork();
+        this.corked.push(s);
+      } else if (dropped.has(s)) {
+        continue;
+      }
+      s.socket.write(batch);
+      writes++;
+    }
+    this.counters.socketWrites += writes;
+    this.counters.deliveries += writes * messages;
+  }
+
+  private releaseDropped(): void {
+    for (const s of this.dropped) {
+      // A subscriber that was simply not open any more is left to its own close handling.
+      if (s.ws.readyState === WebSocket.OPEN) this.onSlow(s);
+    }
+    this.dropped.clear();
+  }
+
+  private forget(ch: Channel<S>): void {
+    this.channels.delete(ch.name);
+    if (!ch.dirty) return;
+    ch.dirty = false;
+    this.pendingBytes -= ch.pending.reduce((n, p) => n + p.length, 0);
+    ch.pending.length = 0;
+    const i = this.dirty.indexOf(ch);
+    if (i >= 0) this.dirty.splice(i, 1);
+  }
+
+  private schedule(): void {
+    this.timer = this.flushDelayMs > 0 ? setTimeout(this.flush, this.flushDelayMs) : setImmediate(this.flush);
+  }
+
+  private cancelTimer(): void {
+    const t = this.timer;
+    if (t === undefined) return;
+    this.timer = undefined;
+    if (this.flushDelayMs > 0) clearTimeout(t as NodeJS.Timeout);
+    else clearImmediate(t as NodeJS.Immediate);
+  }
+}

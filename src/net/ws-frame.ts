@@ -1,0 +1,68 @@
+/**
+ * Server-to-client WebSocket text frames (RFC 6455 §5.2: FIN set, opcode 1, unmasked), written
+ * straight into a shared buffer so a whole batch of messages is framed once for every reader.
+ */
+
+const FIN_TEXT = 0x81;
+
+/** Bytes of the frame header for a payload of `length` bytes. */
+export function frameHeaderLength(length: number): number {
+  if (length < 126) return 2;
+  if (length < 65_536) return 4;
+  return 10;
+}
+
+/** Write the header for a `length`-byte text payload at `offset`; returns the offset after it. */
+export function writeFrameHeader(target: Buffer, offset: number, length: number): number {
+  target[offset] = FIN_TEXT;
+  if (length < 126) {
+    target[offset + 1] = length;
+    return offset + 2;
+  }
+  if (length < 65_536) {
+    target[offset + 1] = 126;
+    target.writeUInt16BE(length, offset + 2);
+    return offset + 4;
+  }
+  target[offset + 1] = 127;
+  // Payloads here are far below 2^53; the high word is written for the full 64-bit field.
+  target.writeUInt32BE(Math.floor(length / 0x1_0000_0000), offset + 2);
+  target.writeUInt32BE(length >>> 0, offset + 6);
+  return offset + 10;
+}
+
+/** An envelope around each payload (`{"stream":"x","data":` … `}`), or none. */
+export interface Envelope {
+  readonly prefix: Buffer;
+  readonly suffix: Buffer;
+}
+
+/**
+ * Frame `payloads` (in order) into one buffer, each wrapped in `envelope` when given: one
+ * allocation and one copy per payload, however many sockets the result is written to.
+ */
+export function frameBatch(payloads: readonly Buffer[], envelope: Envelope | null): Buffer {
+  const extra = envelope === null ? 0 : envelope.prefix.length + envelope.suffix.length;
+  let total = 0;
+  for (let i = 0; i < payloads.length; i++) {
+    const n = payloads[i].length + extra;
+    total += frameHeaderLength(n) + n;
+  }
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (let i = 0; i < payloads.length; i++) {
+    const p = payloads[i];
+    at = writeFrameHeader(out, at, p.length + extra);
+    if (envelope !== null) at += envelope.prefix.copy(out, at);
+    at += p.copy(out, at);
+    if (envelope !== null) at += envelope.suffix.copy(out, at);
+  }
+  return out;
+}
+
+/** The `{"stream":<name>,"data":…}` envelope used by Binance combined streams and the gateway. */
+export function streamEnvelope(name: string): Envelope {
+  return { prefix: Buffer.from(`{"stream":${JSON.stringify(name)},"data":`), suffix: STREAM_SUFFIX };
+}
+
+const STREAM_SUFFIX = Buffer.from('}');
