@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BookSyncError } from '../../core/errors.js';
-import { DepthDiffer, applyDepthUpdate, diffDepth, zeroLike } from './depth-diff.js';
+import { DepthDiffer, applyDepthUpdate } from './depth-diff.js';
 import { BinanceMarketState } from './market-state.js';
 import type { BinanceDepthUpdateEvent, BinanceLevel, BinanceRestDepth } from './wire.js';
 
@@ -114,73 +114,6 @@ function buildSequence(
   }
   return { snapshots, accepted };
 }
-
-describe('diffDepth', () => {
-  it('reports changed, new and vanished levels with zero in the book decimals', () => {
-    const prev: BinanceRestDepth = {
-      lastUpdateId: 1,
-      bids: [
-        ['10.00', '1.00000000'],
-        ['9.00', '2.00000000'],
-        ['8.00', '3.00000000'],
-      ],
-      asks: [
-        ['11.00', '1.00000000'],
-        ['12.00', '1.00000000'],
-      ],
-    };
-    const next: BinanceRestDepth = {
-      lastUpdateId: 7,
-      bids: [
-        ['10.00', '1.00000000'],
-        ['9.50', '4.00000000'],
-        ['8.00', '3.50000000'],
-      ],
-      asks: [['12.00', '1.00000000']],
-    };
-    expect(diffDepth(prev, next)).toEqual({
-      bids: [
-        ['9.50', '4.00000000'],
-        ['9.00', '0.00000000'],
-        ['8.00', '3.50000000'],
-      ],
-      asks: [['11.00', '0.00000000']],
-    });
-  });
-
-  it('compares prices as numbers but keeps (and re-emits) the exact strings', () => {
-    const prev: BinanceRestDepth = { lastUpdateId: 1, bids: [['1.5', '2']], asks: [] };
-    const same: BinanceRestDepth = { lastUpdateId: 2, bids: [['1.5', '2']], asks: [] };
-    const respelled: BinanceRestDepth = { lastUpdateId: 3, bids: [['1.50', '2']], asks: [] };
-    expect(diffDepth(prev, same)).toEqual({ bids: [], asks: [] });
-    expect(diffDepth(same, respelled)).toEqual({ bids: [['1.50', '2']], asks: [] });
-  });
-
-  it('sorts unsorted input defensively', () => {
-    const prev: BinanceRestDepth = { lastUpdateId: 1, bids: [], asks: [] };
-    const next: BinanceRestDepth = {
-      lastUpdateId: 2,
-      bids: [
-        ['1', '1'],
-        ['3', '1'],
-        ['2', '1'],
-      ],
-      asks: [
-        ['6', '1'],
-        ['4', '1'],
-      ],
-    };
-    const d = diffDepth(prev, next);
-    expect(d.bids.map((l) => l[0])).toEqual(['3', '2', '1']);
-    expect(d.asks.map((l) => l[0])).toEqual(['4', '6']);
-  });
-
-  it('zeroLike keeps the decimals of the quantity it replaces', () => {
-    expect(zeroLike('12.50000000')).toBe('0.00000000');
-    expect(zeroLike('3.5')).toBe('0.0');
-    expect(zeroLike('7')).toBe('0');
-  });
-});
 
 describe('applyDepthUpdate', () => {
   const book: BinanceRestDepth = {

@@ -5,7 +5,8 @@ import { SpanTracker, type ReplaySource } from '../../replay/source.js';
 import { listRecordingFiles, listSymbols } from '../../storage/layout.js';
 import { readRecords } from '../../storage/reader.js';
 import { DepthDiffer } from './depth-diff.js';
-import { restTradeToEvent, TradeDeduper } from './trade-dedup.js';
+import { TradeDeduper } from '../../replay/trade-dedup.js';
+import { binanceTradeId, restTradeToEvent } from './trade-dedup.js';
 import type { BinanceRestDepth, BinanceRestTrade } from './wire.js';
 
 export const BINANCE_TRADES_ENDPOINT = 'api_v3_historicalTrades';
@@ -13,7 +14,7 @@ export const BINANCE_DEPTH_ENDPOINT = 'api_v3_depth';
 
 /** Per-symbol transform state that lives across passes, so `--loop` continues seamlessly. */
 class SymbolState {
-  readonly trades = new TradeDeduper();
+  readonly trades = new TradeDeduper<BinanceRestTrade>(binanceTradeId);
   readonly depth: DepthDiffer;
   readonly tradeIds = new SpanTracker();
   readonly updateIds = new SpanTracker();

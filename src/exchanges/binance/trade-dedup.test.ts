@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TradeDeduper, restTradeToEvent, tradeEventToAggTrade } from './trade-dedup.js';
+import { TradeDeduper } from '../../replay/trade-dedup.js';
+import { binanceTradeId, restTradeToEvent, tradeEventToAggTrade } from './trade-dedup.js';
 import type { BinanceRestTrade } from './wire.js';
 
 function trade(id: number): BinanceRestTrade {
@@ -23,7 +24,7 @@ const ids = (trades: readonly BinanceRestTrade[]): number[] => trades.map((t) =>
 
 describe('TradeDeduper', () => {
   it('emits overlapping polls once, in id order, sorting a poll that arrives out of order', () => {
-    const d = new TradeDeduper();
+    const d = new TradeDeduper<BinanceRestTrade>(binanceTradeId);
     expect(ids(d.push(tape(10, 5)))).toEqual([10, 11, 12, 13, 14]);
     expect(ids(d.push(tape(12, 5).reverse()))).toEqual([15, 16]);
     expect(d.stats).toEqual({ duplicates: 3, gaps: 0, missingIds: 0 });
@@ -31,7 +32,7 @@ describe('TradeDeduper', () => {
   });
 
   it('returns [] for a stale poll with older content', () => {
-    const d = new TradeDeduper();
+    const d = new TradeDeduper<BinanceRestTrade>(binanceTradeId);
     d.push(tape(10, 5));
     expect(d.push(tape(8, 4))).toEqual([]);
     expect(d.push([])).toEqual([]);
@@ -39,14 +40,14 @@ describe('TradeDeduper', () => {
   });
 
   it('counts a gap and the missing ids when a poll starts past lastId + 1', () => {
-    const d = new TradeDeduper();
+    const d = new TradeDeduper<BinanceRestTrade>(binanceTradeId);
     d.push(tape(10, 5)); // 10..14
     expect(ids(d.push(tape(20, 3)))).toEqual([20, 21, 22]);
     expect(d.stats).toEqual({ duplicates: 0, gaps: 1, missingIds: 5 });
   });
 
   it('does not count a gap before the first trade, and starts afresh after reset', () => {
-    const d = new TradeDeduper();
+    const d = new TradeDeduper<BinanceRestTrade>(binanceTradeId);
     d.push(tape(1000, 2));
     d.reset();
     expect(d.lastId).toBeUndefined();
@@ -80,7 +81,7 @@ describe('TradeDeduper', () => {
             if (s.stale && polls.length > 1) polls.push(polls[s.pick % (polls.length - 1)]);
           }
           if (end < n) polls.push(all.slice(end));
-          const d = new TradeDeduper();
+          const d = new TradeDeduper<BinanceRestTrade>(binanceTradeId);
           const out: BinanceRestTrade[] = [];
           for (const p of polls) out.push(...d.push(p));
           expect(out).toEqual(all);
@@ -119,7 +120,7 @@ describe('TradeDeduper', () => {
             expected.push(...poll);
             if (s.repeat) polls.push(poll.slice(0, 1)); // a stale re-delivery
           });
-          const d = new TradeDeduper();
+          const d = new TradeDeduper<BinanceRestTrade>(binanceTradeId);
           const out: BinanceRestTrade[] = [];
           for (const p of polls) out.push(...d.push(p));
           expect(out).toEqual(expected);
