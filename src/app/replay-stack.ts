@@ -39,9 +39,6 @@ export async function startReplay(opts: ReplayStackOptions): Promise<ReplayStack
       `Replay of ${unsupported.join(', ')} is not available yet: this build replays binance. Use --exchanges binance.`,
     );
   }
-  const hub = new ReplayHub({ logger });
-  hub.addVenue(createBinanceVenue({ logger: logger.child({ exchange: 'binance' }) }));
-
   const source = await BinanceReplaySource.open(
     opts.root,
     logger.child({ component: 'replay', exchange: 'binance' }),
@@ -52,6 +49,10 @@ export async function startReplay(opts: ReplayStackOptions): Promise<ReplayStack
         'Run `tickstream generate --data <dir>` or point --data at your recordings.',
     );
   }
+  const hub = new ReplayHub({ logger });
+  hub.addVenue(
+    createBinanceVenue({ logger: logger.child({ exchange: 'binance' }), symbols: source.symbols }),
+  );
   const port = await hub.listen(opts.port, opts.host);
   logger.info({ url: `http://${opts.host}:${port}`, symbols: source.symbols }, 'replaying');
 
