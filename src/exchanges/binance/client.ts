@@ -1,7 +1,9 @@
 /**
  * Binance Spot ingest client: one combined-stream connection (`<wsBase>/stream`) driven by a
- * `ConnectionSpec`, SUBSCRIBE per symbol for trade, depth@100ms, bookTicker and ticker, and a
- * `BinanceBookSync` per symbol that turns the diff stream into a validated local book.
+ * `ConnectionSpec`, SUBSCRIBE per symbol for trade, depth@100ms, bookTicker, ticker and
+ * kline_1m, and a `BinanceBookSync` per symbol that turns the diff stream into a validated
+ * local book. Klines become `bar`s once, when they close (`x: true`): the normalized bar has no
+ * "still open" flag, so the in-progress pushes are not forwarded.
  */
 import { DecodeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -21,7 +23,9 @@ import {
   binanceStreamName,
   controlReplyOf,
   decodeDepthUpdate,
+  decodeKline,
   isDepthUpdate,
+  isKline,
   normalizeBinanceEvent,
   parseBinanceFrame,
   type BinanceControlReply,
@@ -35,6 +39,7 @@ export const BINANCE_FEED_STREAMS: readonly BinanceStreamKind[] = [
   'depth@100ms',
   'bookTicker',
   'ticker',
+  'kline_1m',
 ];
 
 /**
@@ -273,6 +278,12 @@ class BinanceFeedImpl implements BinanceFeed {
         const diff = decodeDepthUpdate(data, ts);
         this.conn.observeLatency(diff.change.timestamp, ts);
         this.books.get(diff.change.symbol)?.push(diff);
+        return;
+      }
+      if (isKline(data)) {
+        const kline = decodeKline(data, ts);
+        this.conn.observeLatency(kline.bar.timestamp, ts);
+        if (kline.closed) this.emit(kline.bar);
         return;
       }
       const reply = controlReplyOf(data);
