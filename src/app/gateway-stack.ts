@@ -13,6 +13,7 @@ export interface GatewayStack {
 export async function startGatewayStack(opts: {
   bus: Bus;
   config: Config;
+  /** Canonical symbols ingest provides (also the price cache's pairs). */
   symbols: readonly string[];
   logger: Logger;
 }): Promise<GatewayStack> {
@@ -24,6 +25,7 @@ export async function startGatewayStack(opts: {
     logger: opts.logger.child({ component: 'gateway' }),
     publicDir: PUBLIC_DIR,
     pricePairs: [...opts.symbols],
+    sources: { exchanges: config.exchanges, symbols: opts.symbols },
     limits: {
       maxConnections: config.maxConnections,
       maxSubscriptionsPerClient: config.maxSubscriptionsPerClient,

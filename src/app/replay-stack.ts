@@ -48,7 +48,7 @@ export async function startReplay(opts: ReplayStackOptions): Promise<ReplayStack
       );
     }
     sources.set(exchange, source);
-    hub.addVenue(venue.createEndpoint({ logger: logger.child({ exchange }) }));
+    hub.addVenue(venue.createEndpoint({ logger: logger.child({ exchange }), symbols: source.symbols }));
   }
   const port = await hub.listen(opts.port, opts.host);
 

@@ -148,7 +148,7 @@ function clientJob(url: string, clients: number): ConstructorParameters<typeof B
 
 async function measureTickstream(root: string, opts: LatencyBenchOptions): Promise<Sample> {
   const { logger } = opts;
-  const replayHub = await startBenchHub(logger);
+  const replayHub = await startBenchHub(logger, SYMBOLS);
   const bus = new MemoryBus();
   const { gateway, port: gatewayPort } = await startBenchGateway(bus, logger, {
     pricePairs: ['BTC/USDT', 'ETH/USDT'],
@@ -184,7 +184,7 @@ interface BinanceTradeFrame {
 /** The hand-written plain-ws relay: hub → parse → normalize → stringify → every client. */
 async function measureBaseline(root: string, opts: LatencyBenchOptions): Promise<Sample> {
   const { logger } = opts;
-  const replayHub = await startBenchHub(logger);
+  const replayHub = await startBenchHub(logger, SYMBOLS);
   const { wss, port } = await listenPlainWs();
   wss.on('connection', (ws) => ws.on('message', () => ws.send('{"result":null,"id":1}')));
   const upstream = new WebSocket(

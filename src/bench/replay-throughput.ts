@@ -30,7 +30,7 @@ async function measureHub(
   root: string,
   logger: Logger,
 ): Promise<{ rate: number; frames: number; bytes: number }> {
-  const { hub, port } = await startBenchHub(logger);
+  const { hub, port } = await startBenchHub(logger, SYMBOLS);
   const clients = new BenchClients({
     url: `ws://127.0.0.1:${port}/binance/stream?streams=${STREAMS.join('/')}`,
     connections: 1,

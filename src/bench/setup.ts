@@ -42,10 +42,10 @@ export interface BenchHub {
   readonly port: number;
 }
 
-/** A replay hub with the Binance venue on an ephemeral loopback port. */
-export async function startBenchHub(logger: Logger): Promise<BenchHub> {
+/** A replay hub with the Binance venue, replaying `symbols` (native), on an ephemeral loopback port. */
+export async function startBenchHub(logger: Logger, symbols: readonly string[]): Promise<BenchHub> {
   const hub = new ReplayHub({ logger });
-  const venue = createBinanceVenue({ logger });
+  const venue = createBinanceVenue({ logger, symbols });
   hub.addVenue(venue);
   const port = await hub.listen(0, HOST);
   return { hub, venue, port };

@@ -52,8 +52,8 @@ export interface VenueModule {
   toNative(canonical: string): string;
   toCanonical(native: string): string;
 
-  /** The venue's hub endpoint, mounted at `/<exchange>`. */
-  createEndpoint(opts: { readonly logger: Logger }): VenueEndpoint;
+  /** The venue's hub endpoint, mounted at `/<exchange>`, serving the replayed native `symbols`. */
+  createEndpoint(opts: { readonly logger: Logger; readonly symbols: readonly string[] }): VenueEndpoint;
   /** The venue's recordings under `root` as a replay timeline (no symbols when there are none). */
   openSource(root: string, logger: Logger): Promise<ReplaySource>;
   /** An ingest client for the venue (real exchange or a hub mount). */

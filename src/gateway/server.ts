@@ -6,7 +6,7 @@ import type { Logger } from '../core/logger.js';
 import { answerClientError } from '../net/client-error.js';
 import { createHttpHandler } from './http.js';
 import { PriceCache } from './prices.js';
-import { parseSymbol } from './streams.js';
+import { parseSymbol, type StreamSources } from './streams.js';
 import { resolveLimits, type GatewayLimits } from './limits.js';
 import { WsHub, type DemandListener, type WsStats } from './ws-server.js';
 
@@ -24,6 +24,8 @@ export interface GatewayOptions {
   readonly publicDir: string;
   /** Canonical pairs whose `ticker@` and `trade@` topics keep the price cache warm. */
   readonly pricePairs?: readonly string[];
+  /** What ingest feeds the bus with; streams outside it are refused on SUBSCRIBE. Default: anything. */
+  readonly sources?: StreamSources;
 }
 
 export interface GatewayStats extends WsStats {
@@ -48,10 +50,14 @@ export interface Gateway {
 /** Gateway: `/ws`, `/api/prices`, `/api/prices/:pair` and the dashboard's static files. */
 export function createGateway(opts: GatewayOptions): Gateway {
   const limits = resolveLimits(opts.limits);
-  const pairs = resolvePairs(opts.pricePairs ?? []);
+  const pairs = resolvePairs(opts.pricePairs ?? [], 'pricePairs');
   const log = opts.logger;
   const prices = new PriceCache();
-  const hub = new WsHub({ bus: opts.bus, logger: log, limits });
+  const sources =
+    opts.sources === undefined
+      ? undefined
+      : { exchanges: opts.sources.exchanges, symbols: resolvePairs(opts.sources.symbols, 'sources.symbols') };
+  const hub = new WsHub({ bus: opts.bus, logger: log, limits, sources });
   const handler = createHttpHandler({ prices, publicDir: opts.publicDir, logger: log });
   let httpRequests = 0;
 
@@ -121,11 +127,11 @@ export function createGateway(opts: GatewayOptions): Gateway {
   };
 }
 
-function resolvePairs(input: readonly string[]): string[] {
+function resolvePairs(input: readonly string[], key: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < input.length; i++) {
     const r = parseSymbol(input[i]);
-    if (!r.ok) throw new ConfigError(`pricePairs[${i}]: ${r.error}`);
+    if (!r.ok) throw new ConfigError(`${key}[${i}]: ${r.error}`);
     if (out.indexOf(r.symbol) === -1) out.push(r.symbol);
   }
   return out;

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatStream, isStatefulStream, parseStream, parseSymbol } from './streams.js';
+import {
+  formatStream,
+  isStatefulStream,
+  parseStream,
+  parseSymbol,
+  sourceRefusal,
+  type StreamName,
+} from './streams.js';
 
 function error(input: string): string {
   const r = parseStream(input);
@@ -70,5 +77,30 @@ describe('parseSymbol / isStatefulStream', () => {
     expect(isStatefulStream('quote@AAPL')).toBe(true);
     expect(isStatefulStream('trade@BTC/USDT')).toBe(false);
     expect(isStatefulStream('book_change@BTC/USDT')).toBe(false);
+  });
+});
+
+describe('sourceRefusal', () => {
+  const sources = { exchanges: ['binance'] as const, symbols: ['BTC/USDT', 'ETH/USDT'] };
+  const stream = (name: string): StreamName => {
+    const r = parseStream(name);
+    if (!r.ok) throw new Error(r.error);
+    return r.stream;
+  };
+
+  it('accepts every type of an ingested symbol, aggregated or from an ingested exchange', () => {
+    for (const t of ['trade', 'book', 'book_change', 'ticker', 'quote', 'bar', 'status']) {
+      expect(sourceRefusal(stream(`${t}@BTC/USDT`), sources)).toBeUndefined();
+      expect(sourceRefusal(stream(`${t}@binance:ETH/USDT`), sources)).toBeUndefined();
+    }
+  });
+
+  it('names the exchange or symbol nothing ingests, and what is ingested', () => {
+    expect(sourceRefusal(stream('bar@okx:BTC/USDT'), sources)).toBe(
+      "stream 'bar@okx:BTC/USDT' has no source: this gateway ingests binance, not okx; use 'bar@BTC/USDT' for the aggregated stream",
+    );
+    expect(sourceRefusal(stream('trade@binance:SOL/USDT'), sources)).toBe(
+      "stream 'trade@binance:SOL/USDT' has no source: this gateway ingests BTC/USDT, ETH/USDT, not SOL/USDT",
+    );
   });
 });

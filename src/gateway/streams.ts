@@ -126,6 +126,25 @@ export function parseStream(input: string): StreamParseResult {
   return { ok: true, stream, name: formatStream(stream) };
 }
 
+/** What ingest feeds the bus with: a stream outside it can never deliver. */
+export interface StreamSources {
+  readonly exchanges: readonly Exchange[];
+  /** Canonical symbols. */
+  readonly symbols: readonly string[];
+}
+
+/** Why `stream` can never deliver from `sources` (an exchange or symbol nothing ingests), or undefined. */
+export function sourceRefusal(stream: StreamName, sources: StreamSources): string | undefined {
+  const name = formatStream(stream);
+  if (stream.exchange !== undefined && !sources.exchanges.includes(stream.exchange)) {
+    return `stream '${name}' has no source: this gateway ingests ${sources.exchanges.join(', ')}, not ${stream.exchange}; use '${stream.type}@${stream.symbol}' for the aggregated stream`;
+  }
+  if (!sources.symbols.includes(stream.symbol)) {
+    return `stream '${name}' has no source: this gateway ingests ${sources.symbols.join(', ')}, not ${stream.symbol}`;
+  }
+  return undefined;
+}
+
 /** True for streams whose latest value is sent first on subscribe. */
 export function isStatefulStream(name: string): boolean {
   const at = name.indexOf('@');

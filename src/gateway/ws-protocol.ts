@@ -12,7 +12,7 @@ export enum WsErrorCode {
   InvalidJson = 1,
   /** Valid JSON but not a valid request: wrong shape, unknown method, binary frame. */
   InvalidRequest = 2,
-  /** A stream name in `params` is malformed or unknown. */
+  /** A stream name in `params` is malformed or unknown, or nothing ingested feeds it. */
   InvalidStream = 3,
   /** The subscription would exceed the per-connection limit. */
   TooManySubscriptions = 4,

@@ -5,7 +5,7 @@ import type { Bus, BusHandler } from '../bus/bus.js';
 import type { Logger } from '../core/logger.js';
 import { TopicFanout, type DemandListener } from './fanout.js';
 import type { GatewayLimits } from './limits.js';
-import { isStatefulStream, parseStream } from './streams.js';
+import { isStatefulStream, parseStream, sourceRefusal, type StreamSources } from './streams.js';
 import {
   TokenBucket,
   WsErrorCode,
@@ -48,6 +48,8 @@ export interface WsHubOptions {
   readonly logger: Logger;
   readonly limits: GatewayLimits;
   readonly now?: () => number;
+  /** What ingest provides; SUBSCRIBE to a stream outside it is refused. Default: anything. */
+  readonly sources?: StreamSources;
 }
 
 class Client {
@@ -72,6 +74,7 @@ export class WsHub {
   private readonly log: Logger;
   private readonly limits: GatewayLimits;
   private readonly now: () => number;
+  private readonly sources: StreamSources | undefined;
   private readonly wss: WebSocketServer;
   private readonly clients = new Set<Client>();
   private readonly fanout: TopicFanout<Client>;
@@ -86,6 +89,7 @@ export class WsHub {
     this.log = opts.logger;
     this.limits = opts.limits;
     this.now = opts.now ?? Date.now;
+    this.sources = opts.sources;
     this.fanout = new TopicFanout<Client>({
       bus: this.bus,
       logger: this.log,
@@ -267,6 +271,14 @@ export class WsHub {
       const r = parseStream(req.params[i]);
       if (!r.ok) {
         this.sendError(c, WsErrorCode.InvalidStream, `${r.error}; nothing was ${verb(req.method)}`, req.id);
+        return;
+      }
+      const refusal =
+        req.method === 'SUBSCRIBE' && this.sources !== undefined
+          ? sourceRefusal(r.stream, this.sources)
+          : undefined;
+      if (refusal !== undefined) {
+        this.sendError(c, WsErrorCode.InvalidStream, `${refusal}; nothing was subscribed`, req.id);
         return;
       }
       if (names.indexOf(r.name) === -1) names.push(r.name);

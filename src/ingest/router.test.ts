@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryBus } from '../bus/memory.js';
-import type { BookSnapshot, Trade } from '../core/types.js';
+import type { BookSnapshot, Status, Trade } from '../core/types.js';
 import { BusRouter } from './router.js';
 
 const trade = (exchange: 'binance' | 'okx'): Trade => ({
@@ -53,5 +53,26 @@ describe('BusRouter', () => {
     expect(bus.getLatest('book@BTC/USDT')?.data).toEqual(book);
     expect(bus.getLatest('book@binance:BTC/USDT')?.data).toEqual(book);
     expect(bus.getLatest('trade@BTC/USDT')).toBeUndefined();
+  });
+
+  it('keeps the latest status until the next one, however long ago it came', () => {
+    let now = 1_000;
+    const bus = new MemoryBus({ now: () => now });
+    const router = new BusRouter(bus, { latestTtlMs: 60_000, primaryFor: () => 'binance' });
+    const status: Status = {
+      type: 'status',
+      exchange: 'binance',
+      symbol: 'BTC/USDT',
+      timestamp: 1,
+      localTimestamp: 1,
+      state: 'connected',
+      reason: 'subscribed',
+    };
+    router.route(status);
+    router.route(book);
+    now += 3_600_000;
+    expect(bus.getLatest('status@BTC/USDT')?.data).toEqual(status);
+    expect(bus.getLatest('status@binance:BTC/USDT')?.data).toEqual(status);
+    expect(bus.getLatest('book@BTC/USDT')).toBeUndefined();
   });
 });

@@ -20,8 +20,15 @@ const STATEFUL: ReadonlySet<MessageType> = new Set<MessageType>([
   'status',
 ]);
 
+/**
+ * A status holds until the next one (a feed reports every change, its close included), so it
+ * never expires: with a TTL, a `status@` subscriber joining after it lapsed would hear nothing
+ * until the connection next changed state.
+ */
+const STATUS_OPTS: PublishOptions = { latestTtlMs: Infinity };
+
 export interface RouterOptions {
-  /** How long a latest value stays valid without being refreshed. */
+  /** How long a latest value (book, ticker, quote) stays valid without being refreshed. */
   latestTtlMs: number;
   /** The exchange whose data feeds the aggregated `<type>@<SYMBOL>` streams of a symbol. */
   primaryFor(symbol: string): Exchange | undefined;
@@ -48,7 +55,8 @@ export class BusRouter {
 
   route(msg: NormalizedMessage): void {
     const pair = this.topicsOf(msg);
-    const publishOpts = STATEFUL.has(msg.type) ? this.statefulOpts : undefined;
+    const publishOpts =
+      msg.type === 'status' ? STATUS_OPTS : STATEFUL.has(msg.type) ? this.statefulOpts : undefined;
     this.bus.publish(pair[0], msg, publishOpts);
     if (this.opts.primaryFor(msg.symbol) === msg.exchange) this.bus.publish(pair[1], msg, publishOpts);
     this.routed++;

@@ -19,9 +19,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** Symbols a test hub replays unless told otherwise. */
+export const HUB_SYMBOLS: readonly string[] = ['BTCUSDT', 'ETHUSDT'];
+
 export async function startHub(opts: Partial<BinanceVenueOptions> = {}): Promise<Harness> {
   const logger = opts.logger ?? silentLogger();
-  const venue = createBinanceVenue({ maxIncomingPerSecond: 10_000, ...opts, logger });
+  const venue = createBinanceVenue({ maxIncomingPerSecond: 10_000, symbols: HUB_SYMBOLS, ...opts, logger });
   const hub = new ReplayHub({ logger, venues: [venue] });
   const port = await hub.listen(0, '127.0.0.1');
   return {
@@ -167,6 +170,20 @@ export class TestClient {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Status and JSON body of an upgrade the hub refuses (rejects if it is accepted). */
+export function refusedUpgrade(url: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.on('open', () => reject(new Error(`upgrade to ${url} was accepted`)));
+    ws.on('error', () => undefined);
+    ws.on('unexpected-response', (_req, res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+    });
+  });
+}
 
 // ---- replay events (BTCUSDT, 2024-ish values)
 

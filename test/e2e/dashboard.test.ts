@@ -1,49 +1,23 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateBinanceDataset } from '../../src/generate/binance.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumAvailable } from '../support/chromium.js';
-import { runCli, type CliProcess } from '../support/cli.js';
-import { freePort } from '../support/ports.js';
+import { startSampleStack, type SampleStack } from '../support/stack.js';
 
 describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
-  let dataDir: string;
-  let cli: CliProcess;
+  let stack: SampleStack;
   let browser: Browser;
   let port: number;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'tickstream-dash-'));
-    await generateBinanceDataset({
-      root: dataDir,
-      seed: 'dashboard',
-      startMs: Date.UTC(2026, 0, 5, 14),
-      minutes: 3,
-      symbols: ['BTCUSDT', 'ETHUSDT'],
-    });
-    port = await freePort();
-    cli = runCli([
-      'start',
-      '--data',
-      dataDir,
-      '--port',
-      String(port),
-      '--hub-port',
-      String(await freePort()),
-    ]);
-    await cli.waitForLog((l) => l.msg === 'tickstream is running', 30_000);
+    stack = await startSampleStack({ seed: 'dashboard', minutes: 3 });
+    port = stack.gatewayPort;
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (cli && cli.child.exitCode === null) {
-      cli.child.kill('SIGINT');
-      await cli.exited;
-    }
-    await rm(dataDir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   it('shows moving live prices for the sample pairs within 10 s', async () => {
@@ -71,7 +45,7 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
         },
       )
       .toBeGreaterThan(100);
-    await page.screenshot({ path: join(dataDir, 'dashboard.png') });
+    await page.screenshot({ path: join(stack.dataDir, 'dashboard.png') });
     expect(errors).toEqual([]);
   });
 });

@@ -1,15 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { BookSnapshot, Trade } from '../../src/core/types.js';
 import type { BinanceRestDepth } from '../../src/exchanges/binance/wire.js';
-import { generateBinanceDataset } from '../../src/generate/binance.js';
 import { listRecordingFiles } from '../../src/storage/layout.js';
 import { readRecords } from '../../src/storage/reader.js';
-import { runCli, type CliProcess } from '../support/cli.js';
-import { freePort } from '../support/ports.js';
+import type { CliProcess } from '../support/cli.js';
+import { startSampleStack, type SampleStack } from '../support/stack.js';
 
 interface Frame {
   stream?: string;
@@ -18,38 +14,18 @@ interface Frame {
   id?: number;
 }
 
+let stack: SampleStack;
 let dataDir: string;
 let cli: CliProcess;
 let gatewayPort: number;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'tickstream-e2e-'));
-  await generateBinanceDataset({
-    root: dataDir,
-    seed: 'e2e',
-    startMs: Date.UTC(2026, 0, 5, 14),
-    minutes: 3,
-    symbols: ['BTCUSDT', 'ETHUSDT'],
-  });
-  gatewayPort = await freePort();
-  const hubPort = await freePort();
-  cli = runCli([
-    'start',
-    '--data',
-    dataDir,
-    '--port',
-    String(gatewayPort),
-    '--hub-port',
-    String(hubPort),
-    '--speed',
-    '4',
-  ]);
-  await cli.waitForLog((l) => l.msg === 'tickstream is running', 30_000);
+  stack = await startSampleStack({ seed: 'e2e', minutes: 3, speed: 4 });
+  ({ dataDir, cli, gatewayPort } = stack);
 });
 
 afterAll(async () => {
-  if (cli && cli.child.exitCode === null) cli.child.kill('SIGKILL');
-  await rm(dataDir, { recursive: true, force: true });
+  await stack?.stop();
 });
 
 /** Recorded depth snapshots by lastUpdateId. */

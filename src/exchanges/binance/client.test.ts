@@ -49,7 +49,7 @@ function start(extra: Partial<BinanceFeedOptions> = {}): {
 
 const nknFrames = () => combinedStreamFrames().filter((f) => f.raw.includes('"stream":"nknusdt@'));
 const statuses = (out: NormalizedMessage[]) => out.filter((m): m is Status => m.type === 'status');
-const NKN_STREAMS = ['nknusdt@trade', 'nknusdt@depth@100ms', 'nknusdt@ticker'];
+const NKN_STREAMS = ['nknusdt@trade', 'nknusdt@depth@100ms', 'nknusdt@ticker', 'nknusdt@kline_1m'];
 
 describe('createBinanceFeed against a fake exchange (real sockets, real HTTP)', () => {
   it('subscribes, syncs the book from REST and normalizes the real captured stream', async () => {
@@ -68,7 +68,8 @@ describe('createBinanceFeed against a fake exchange (real sockets, real HTTP)', 
     const counts: Record<string, number> = {};
     for (const m of out) counts[m.type] = (counts[m.type] ?? 0) + 1;
     // Quotes come from the validated book (38 of its 150 states moved the top), not from bookTicker.
-    expect(counts).toEqual({ status: 2, book_change: 150, book_snapshot: 150, quote: 38, bar: 1, trade: 1 });
+    // The captured kline is still open (x: false): no bar yet.
+    expect(counts).toEqual({ status: 2, book_change: 150, book_snapshot: 150, quote: 38, trade: 1 });
     for (let i = 1; i < out.length; i++) {
       const quote = out[i];
       if (quote.type !== 'quote') continue;
@@ -98,6 +99,28 @@ describe('createBinanceFeed against a fake exchange (real sockets, real HTTP)', 
     expect(stats.frames).toBe(nknFrames().length + 1); // + the SUBSCRIBE ack
     expect(stats.latencyMs).toBeGreaterThan(0); // 2021 exchange times vs now
     expect(stats.lastMessageAt).toBeGreaterThan(0);
+  });
+
+  it('turns a closed 1m kline into one bar and forwards no in-progress kline', async () => {
+    const { feed, out } = start();
+    await until(() => feed.stats().state === 'connected');
+    const open = combinedStreamFrames().find((f) => f.raw.includes('"stream":"nknusdt@kline_1m"'))!;
+    const closed = open.raw.replace('"x":false', '"x":true');
+    server.send(open.raw);
+    server.send(closed);
+    server.send(open.raw);
+    // Frames are handled in order: once this trade is out, every kline before it was seen.
+    server.send(combinedStreamFrames().find((f) => f.raw.includes('nknusdt@aggTrade'))!.raw);
+    await until(() => out.some((m) => m.type === 'trade'));
+    const bars = out.filter((m) => m.type === 'bar');
+    expect(bars).toHaveLength(1);
+    expect(bars[0]).toMatchObject({
+      symbol: 'NKN/USDT',
+      interval: '1m',
+      timestamp: 1633998523963,
+      volume: 25877,
+    });
+    expect(feed.stats().decodeErrors).toBe(0);
   });
 
   it('counts a malformed frame and stays up', async () => {
@@ -220,7 +243,7 @@ describe('createBinanceFeed against a fake exchange (real sockets, real HTTP)', 
     );
     expect(requests[9]).toMatchObject({
       method: 'UNSUBSCRIBE',
-      params: ['ethbtc@trade', 'ethbtc@depth@100ms', 'ethbtc@ticker'],
+      params: ['ethbtc@trade', 'ethbtc@depth@100ms', 'ethbtc@ticker', 'ethbtc@kline_1m'],
     });
     const times = server.received.map((m) => m.at);
     const worst = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length));
@@ -232,7 +255,7 @@ describe('createBinanceFeed against a fake exchange (real sockets, real HTTP)', 
     await until(() => server.controlRequests().some((r) => r.conn === 2));
     const again = server.controlRequests().filter((r) => r.conn === 2);
     expect(again).toHaveLength(1);
-    expect(again[0].params).toHaveLength(8 * 3);
+    expect(again[0].params).toHaveLength(8 * NKN_STREAMS.length);
     expect(again[0].params).not.toContain('ethbtc@trade');
   });
 

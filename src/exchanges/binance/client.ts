@@ -1,11 +1,13 @@
 /**
  * Binance Spot ingest client: one combined-stream connection (`<wsBase>/stream`) driven by a
- * `ConnectionSpec`, SUBSCRIBE per symbol for trade, depth@100ms and ticker, and a
+ * `ConnectionSpec`, SUBSCRIBE per symbol for trade, depth@100ms, ticker and kline_1m, and a
  * `BinanceBookSync` per symbol that turns the diff stream into a validated local book.
  *
  * `book_snapshot` and `quote` come only from that validated book, never from the wire: so they
  * are never crossed, and they carry the diff's exchange time `E` (bookTicker has no event time).
- * A ticker whose bid/ask is crossed is dropped and counted.
+ * A ticker whose bid/ask is crossed is dropped and counted. Klines become `bar`s once, when they
+ * close (`x: true`): the normalized bar has no "still open" flag, so in-progress pushes are not
+ * forwarded.
  */
 import { DecodeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -25,7 +27,9 @@ import {
   binanceStreamName,
   controlReplyOf,
   decodeDepthUpdate,
+  decodeKline,
   isDepthUpdate,
+  isKline,
   normalizeBinanceEvent,
   parseBinanceFrame,
   type BinanceControlReply,
@@ -34,7 +38,12 @@ import {
 import { toBinanceSymbol, toCanonicalSymbol } from './symbols.js';
 
 /** Streams subscribed per symbol (quotes are derived from the local book, not `bookTicker`). */
-export const BINANCE_FEED_STREAMS: readonly BinanceStreamKind[] = ['trade', 'depth@100ms', 'ticker'];
+export const BINANCE_FEED_STREAMS: readonly BinanceStreamKind[] = [
+  'trade',
+  'depth@100ms',
+  'ticker',
+  'kline_1m',
+];
 
 /**
  * 5 incoming messages/s per connection (EXCHANGES.md 1.2), and `ws`'s automatic pongs count
@@ -281,6 +290,12 @@ class BinanceFeedImpl implements BinanceFeed {
         const diff = decodeDepthUpdate(data, ts);
         this.conn.observeLatency(diff.change.timestamp, ts);
         this.books.get(diff.change.symbol)?.push(diff);
+        return;
+      }
+      if (isKline(data)) {
+        const kline = decodeKline(data, ts);
+        this.conn.observeLatency(kline.bar.timestamp, ts);
+        if (kline.closed) this.emit(kline.bar);
         return;
       }
       const reply = controlReplyOf(data);

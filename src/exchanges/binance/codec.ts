@@ -9,6 +9,7 @@
  */
 import { DecodeError } from '../../core/errors.js';
 import type {
+  Bar,
   BookChange,
   BookSnapshot,
   Level,
@@ -18,6 +19,7 @@ import type {
   Trade,
 } from '../../core/types.js';
 import { toBinanceSymbol, toCanonicalSymbol } from './symbols.js';
+import type { BinanceKlineInterval } from './wire.js';
 
 export {
   encodeBinanceEvent,
@@ -25,18 +27,7 @@ export {
   formatBinanceDecimal,
   type BinanceEncodeIds,
 } from './encoder.js';
-
-/** `<symbol>@kline_<interval>` (not in wire.ts; only the codec reads it). */
-export interface BinanceKlineEvent {
-  e: 'kline';
-  E: number;
-  s: string;
-  k: { t: number; T: number; s: string; i: string; o: string; c: string; h: string; l: string; v: string };
-}
-
-// prettier-ignore
-export type BinanceKlineInterval =
-  | '1s' | '1m' | '3m' | '5m' | '15m' | '30m' | '1h' | '2h' | '4h' | '6h' | '8h' | '12h' | '1d' | '3d' | '1w' | '1M';
+export type { BinanceKlineEvent, BinanceKlineInterval } from './wire.js';
 
 export type BinanceStreamKind =
   | 'trade'
@@ -193,7 +184,7 @@ export function normalizeBinanceEvent(
       out.push(ticker(ev, localTimestamp));
       return;
     case 'kline':
-      out.push(bar(ev, localTimestamp));
+      out.push(decodeKline(ev, localTimestamp).bar);
       return;
     case '24hrMiniTicker': // no bid/ask: no normalized form
     case 'serverShutdown': // the connection sees the close that follows
@@ -261,10 +252,21 @@ function quote(ev: Record<string, unknown>, localTimestamp: number): Quote {
   };
 }
 
-function bar(ev: Record<string, unknown>, localTimestamp: number): NormalizedMessage {
+/** A kline event: the bar so far, and whether its interval has closed (`k.x`). */
+export interface BinanceDecodedKline {
+  readonly bar: Bar;
+  readonly closed: boolean;
+}
+
+export function isKline(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && (data as { e?: unknown }).e === 'kline';
+}
+
+export function decodeKline(data: unknown, localTimestamp: number): BinanceDecodedKline {
+  const ev = asEvent(data);
   const k = asEvent(ev.k);
   if (typeof k.i !== 'string') throw new DecodeError('binance: kline without interval');
-  return {
+  const bar: Bar = {
     type: 'bar',
     exchange: 'binance',
     symbol: symbolOf(ev.s),
@@ -277,6 +279,7 @@ function bar(ev: Record<string, unknown>, localTimestamp: number): NormalizedMes
     close: dec(k.c, 'k.c'),
     volume: dec(k.v, 'k.v'),
   };
+  return { bar, closed: bool(k.x, 'k.x') };
 }
 
 const PARTIAL_DEPTH = /^([a-z0-9]+)@depth(\d+)(?:@\d+ms)?$/;

@@ -1,22 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
-import { T0, sleep, tradeEvent, useHub } from '../../test-support/binance-hub.js';
+import { T0, refusedUpgrade as refused, sleep, tradeEvent, useHub } from '../../test-support/binance-hub.js';
 
 const { start, stop, client } = useHub();
-
-/** Status and body of a refused upgrade. */
-function refused(url: string): Promise<{ status: number; body: unknown }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.on('open', () => reject(new Error(`upgrade to ${url} was accepted`)));
-    ws.on('error', () => undefined);
-    ws.on('unexpected-response', (_req, res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-    });
-  });
-}
 
 describe('Binance replay endpoint: connection rules', () => {
   it('closes with 1008 "Too many requests" past 5 incoming messages per second', async () => {

@@ -3,13 +3,23 @@ import type { Logger } from '../../core/logger.js';
 import type { ReplayEvent } from '../../replay/events.js';
 import type { BinanceFanout } from './hub-fanout.js';
 import { OutgoingFrame } from './hub-fanout.js';
-import { BinanceMarketState } from './market-state.js';
+import { KLINE_SPECS } from './kline-intervals.js';
+import { BinanceMarketState, type RollingWindow } from './market-state.js';
+import { streamRefusal, type ReplayedSymbols } from './stream-catalog.js';
 import { tradeEventToAggTrade } from './trade-dedup.js';
 import type { BinanceDepthUpdateEvent, BinanceRestDepth, BinanceTradeEvent } from './wire.js';
 
 const PARTIAL_LEVELS = [5, 10, 20] as const;
+const ROLLING_WINDOWS: readonly RollingWindow[] = ['1h', '4h', '1d'];
 const SLOW_MS = 1000;
 const FAST_MS = 100;
+/** Klines other than 1s are pushed every 2000 ms (1s ones every 1000 ms). */
+const KLINE_MS = 2000;
+
+/** The all-market streams: every changed symbol's event in one array, each second. */
+const MARKET_TICKER = '!ticker@arr';
+const MARKET_MINI_TICKER = '!miniTicker@arr';
+const MARKET_ROLLING = ROLLING_WINDOWS.map((w) => `!ticker_${w}@arr`);
 
 /** Stream names of one symbol, built once (no string building per event). */
 interface StreamNames {
@@ -24,6 +34,11 @@ interface StreamNames {
   readonly partialSlow: readonly (readonly string[])[];
   /** Per entry of PARTIAL_LEVELS: `@depthN@100ms`. */
   readonly partialFast: readonly (readonly string[])[];
+  /** Per entry of KLINE_SPECS: `@kline_<interval>` and `@kline_<interval>@+08:00`. */
+  readonly klines: readonly string[];
+  /** Per entry of ROLLING_WINDOWS: `@ticker_<size>`. */
+  readonly rolling: readonly string[];
+  readonly avgPrice: string;
 }
 
 function streamNames(symbol: string): StreamNames {
@@ -37,6 +52,9 @@ function streamNames(symbol: string): StreamNames {
     miniTicker: `${l}@miniTicker`,
     partialSlow: PARTIAL_LEVELS.map((n) => [`${l}@depth${n}`, `${l}@depth${n}@1000ms`]),
     partialFast: PARTIAL_LEVELS.map((n) => [`${l}@depth${n}@100ms`]),
+    klines: KLINE_SPECS.map((k) => `${l}@${k.streamSuffix}`),
+    rolling: ROLLING_WINDOWS.map((w) => `${l}@ticker_${w}`),
+    avgPrice: `${l}@avgPrice`,
   };
 }
 
@@ -51,6 +69,9 @@ export class SymbolFeed {
   askQty = '';
   /** In a crossed-book episode (best bid >= best ask), already logged. */
   crossed = false;
+  /** Replay time of the last trade and of the last top-of-book change (the `!…@arr` streams). */
+  tradedAt = -Infinity;
+  topChangedAt = -Infinity;
 
   constructor(symbol: string) {
     this.state = new BinanceMarketState(symbol);
@@ -82,6 +103,9 @@ export interface FeedCounters {
  * when replay time — the pushed events' `ts`, shared by all symbols — reaches a boundary, before
  * the event that reached it, so output is deterministic at any speed. Boundaries crossed with
  * no event between them collapse into the latest one (the state did not change in between).
+ * On the 1000 ms boundaries also go the rolling-window tickers, avgPrice, the `!…@arr` arrays
+ * (symbols that changed since the previous boundary) and klines (1s every boundary, the others
+ * every 2000 ms, plus each interval's final push when it closes).
  * Derived events are computed only for streams someone is subscribed to.
  */
 export class BinanceFeed {
@@ -98,12 +122,21 @@ export class BinanceFeed {
   };
   private readonly symbols = new Map<string, SymbolFeed>();
   private readonly list: SymbolFeed[] = [];
+  /** Symbols the replay will publish, told before their first event. */
+  private readonly declared = new Set<string>();
+  private readonly replayed: ReplayedSymbols = {
+    has: (s) => this.symbols.has(s) || this.declared.has(s),
+    list: () => [...new Set([...this.declared, ...this.symbols.keys()])],
+  };
   private readonly fanout: BinanceFanout;
   private readonly logger: Logger;
   private readonly frame = new OutgoingFrame();
   private time: number | null = null;
   private nextSlow = 0;
   private nextFast = 0;
+  private nextKline = 0;
+  /** The previous 1000 ms boundary emitted. */
+  private prevSlow = -Infinity;
 
   constructor(fanout: BinanceFanout, logger: Logger) {
     this.fanout = fanout;
@@ -122,6 +155,16 @@ export class BinanceFeed {
   /** Symbols seen so far, in arrival order. */
   all(): readonly SymbolFeed[] {
     return this.list;
+  }
+
+  /** Native symbols the replay will publish: their streams are served before their first event. */
+  declare(symbols: readonly string[]): void {
+    for (const s of symbols) this.declared.add(s);
+  }
+
+  /** Why the well-formed stream `name` cannot be served (see stream-catalog.ts); undefined when it is. */
+  refusal(name: string): string | undefined {
+    return streamRefusal(name, this.replayed);
   }
 
   push(event: ReplayEvent): void {
@@ -161,6 +204,7 @@ export class BinanceFeed {
       this.time = ts;
       this.nextSlow = Math.floor(ts / SLOW_MS) * SLOW_MS + SLOW_MS;
       this.nextFast = Math.floor(ts / FAST_MS) * FAST_MS + FAST_MS;
+      this.nextKline = Math.floor(ts / KLINE_MS) * KLINE_MS + KLINE_MS;
       return;
     }
     if (ts >= this.nextFast) {
@@ -184,6 +228,7 @@ export class BinanceFeed {
   private onTrade(feed: SymbolFeed, trade: BinanceTradeEvent): void {
     this.counters.trades++;
     feed.state.applyTrade(trade);
+    feed.tradedAt = this.time ?? trade.T;
     const n = feed.names;
     this.fanout.publish(n.trade, this.frame.reset(trade));
     if (this.fanout.has(n.aggTrade))
@@ -243,11 +288,16 @@ export class BinanceFeed {
     feed.bidQty = t.B;
     feed.askPx = t.a;
     feed.askQty = t.A;
+    feed.topChangedAt = this.time ?? 0;
     this.fanout.publish(feed.names.bookTicker, this.frame.reset(t));
   }
 
   private emitSlow(at: number): void {
     this.counters.boundaries++;
+    const prev = this.prevSlow;
+    this.prevSlow = at;
+    const klinePush = at >= this.nextKline;
+    if (klinePush) this.nextKline = Math.floor(at / KLINE_MS) * KLINE_MS + KLINE_MS;
     const fanout = this.fanout;
     for (let s = 0; s < this.list.length; s++) {
       const feed = this.list[s];
@@ -261,7 +311,60 @@ export class BinanceFeed {
         const t = feed.state.miniTicker(at);
         if (t !== undefined) fanout.publish(n.miniTicker, this.frame.reset(t));
       }
+      for (let w = 0; w < ROLLING_WINDOWS.length; w++) {
+        if (!fanout.has(n.rolling[w])) continue;
+        const t = feed.state.rollingTicker(ROLLING_WINDOWS[w], at);
+        if (t !== undefined) fanout.publish(n.rolling[w], this.frame.reset(t));
+      }
+      if (fanout.has(n.avgPrice)) {
+        const t = feed.state.avgPrice(at);
+        if (t !== undefined) fanout.publish(n.avgPrice, this.frame.reset(t));
+      }
+      this.klines(feed, at, prev, klinePush);
     }
+    this.marketArrays(at, prev);
+  }
+
+  /** Each subscribed kline stream of `feed`: a final push when its interval closed, else the open kline when due. */
+  private klines(feed: SymbolFeed, at: number, prev: number, push: boolean): void {
+    const names = feed.names.klines;
+    for (let k = 0; k < names.length; k++) {
+      if (!this.fanout.has(names[k])) continue;
+      const due = push || KLINE_SPECS[k].interval === '1s';
+      const ev = feed.state.klines.kline(k, at, prev, due);
+      if (ev !== undefined) this.fanout.publish(names[k], this.frame.reset(ev));
+    }
+  }
+
+  /** `!ticker@arr`, `!miniTicker@arr`, `!ticker_<size>@arr`: the symbols that changed since `prev`. */
+  private marketArrays(at: number, prev: number): void {
+    const traded = (f: SymbolFeed): boolean => f.tradedAt >= prev;
+    this.marketArray(
+      MARKET_TICKER,
+      (f) => traded(f) || f.topChangedAt >= prev,
+      (f) => f.state.ticker24h(at),
+    );
+    this.marketArray(MARKET_MINI_TICKER, traded, (f) => f.state.miniTicker(at));
+    for (let w = 0; w < ROLLING_WINDOWS.length; w++) {
+      this.marketArray(MARKET_ROLLING[w], traded, (f) => f.state.rollingTicker(ROLLING_WINDOWS[w], at));
+    }
+  }
+
+  /** One all-market array: `event` of every symbol that `changed`; nothing when none did. */
+  private marketArray<T>(
+    name: string,
+    changed: (f: SymbolFeed) => boolean,
+    event: (f: SymbolFeed) => T | undefined,
+  ): void {
+    if (!this.fanout.has(name)) return;
+    const out: T[] = [];
+    for (let s = 0; s < this.list.length; s++) {
+      const f = this.list[s];
+      if (!changed(f)) continue;
+      const ev = event(f);
+      if (ev !== undefined) out.push(ev);
+    }
+    if (out.length > 0) this.fanout.publish(name, this.frame.reset(out));
   }
 
   private emitFast(): void {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findJsonError } from './hub-json.js';
 import { errorReply, isWellFormedStreamName, parseControl, resultReply } from './hub-protocol.js';
-import { TestClient, startHub, type Harness } from '../../test-support/binance-hub.js';
+import { HUB_SYMBOLS, TestClient, startHub, type Harness } from '../../test-support/binance-hub.js';
 
 const EXPECTED = '`SUBSCRIBE`, `UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`, `SET_PROPERTY`, `GET_PROPERTY`';
 const BAD_ID = { error: { code: 2, msg: 'Invalid request: request ID must be an unsigned integer' } };
@@ -202,7 +202,9 @@ describe('Binance control protocol (over a socket)', () => {
   let h: Harness;
   let c: TestClient;
   beforeAll(async () => {
-    h = await startHub();
+    // 1024 symbols of its own for the streams-per-connection limit.
+    const many = Array.from({ length: 1024 }, (_, i) => `SYM${i}USDT`);
+    h = await startHub({ symbols: [...HUB_SYMBOLS, ...many] });
     c = await TestClient.open(`${h.ws}/binance/ws`);
   });
   afterAll(async () => {
@@ -237,13 +239,18 @@ describe('Binance control protocol (over a socket)', () => {
       result: true,
       id: 'x1',
     });
-    // A well-formed stream of a symbol the replay does not have: accepted, silent (as on Binance).
-    expect(await c.request({ method: 'SUBSCRIBE', params: ['nosuchcoin@trade'], id: null })).toEqual({
-      result: null,
+    // A well-formed stream of a symbol the replay does not have: refused, never a silent ack.
+    expect(await c.request({ method: 'SUBSCRIBE', params: ['nosuchcoin@trade'], id: null })).toMatchObject({
+      error: {
+        code: 2,
+        msg: expect.stringMatching(
+          /^Invalid request: stream `nosuchcoin@trade` is not available: the replay has no symbol NOSUCHCOIN \(it replays BTCUSDT, ETHUSDT, SYM0USDT, .* and 1016 more\)$/,
+        ),
+      },
       id: null,
     });
     expect(await c.request({ method: 'LIST_SUBSCRIPTIONS', id: 4 })).toEqual({
-      result: ['btcusdt@aggTrade', 'nosuchcoin@trade'],
+      result: ['btcusdt@aggTrade'],
       id: 4,
     });
   });

@@ -12,7 +12,7 @@
  * Hub choices where Binance documents nothing (kept in code 2, "Invalid request: …"):
  * - a stream name that is not `<symbol>@<documented type>` (or a documented `!…@arr` stream)
  *   is refused: `Invalid request: invalid stream name \`x\`` (with `id`); a well-formed name
- *   for a symbol the replay does not have is accepted and stays silent, as on Binance;
+ *   the replay cannot serve is refused by the endpoint (stream-catalog.ts), never left silent;
  * - ids: a signed 64-bit integer, null, or a string of ≤ 36 letters, digits and `-` (UUIDs);
  *   integers are echoed with the digits sent (`-9223372036854775808`, not a rounded double).
  *   The docs list "64-bit signed integer" among the accepted ids, yet name the reply to a bad

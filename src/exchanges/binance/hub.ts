@@ -9,10 +9,11 @@
  *
  * Hub choices where Binance documents nothing: a path that is not a stream endpoint is refused
  * with HTTP 404 JSON, and a segment that names a stream but is malformed (`btcusdt@trades`) with
- * HTTP 400 JSON; a consumer that misses the pong deadline is cut (TCP closed, like a dead peer);
- * a consumer whose send buffer passes `maxBufferedBytes` is closed with 1013 "Slow consumer"; on
- * shutdown and at the end of the connection lifetime consumers get Binance's `serverShutdown`
- * event, then close 1001.
+ * HTTP 400 JSON, as is a well-formed one the replay cannot serve (stream-catalog.ts; on
+ * SUBSCRIBE: error code 2, and nothing of that request is subscribed); a consumer that misses the
+ * pong deadline is cut (TCP closed, like a dead peer); a consumer whose send buffer passes
+ * `maxBufferedBytes` is closed with 1013 "Slow consumer"; on shutdown and at the end of the
+ * connection lifetime consumers get Binance's `serverShutdown` event, then close 1001.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -52,6 +53,11 @@ export interface BinanceVenueOptions {
   readonly prefix?: string;
   /** Wall clock for rate limits and heartbeats (default `Date.now`). */
   readonly now?: () => number;
+  /**
+   * Native symbols the replay publishes (`BTCUSDT`): their streams are served from the start;
+   * streams of any other symbol not seen in an event are refused.
+   */
+  readonly symbols?: readonly string[];
 }
 
 export interface BinanceVenueCounters extends FeedCounters, FanoutCounters {
@@ -181,6 +187,7 @@ class BinanceVenueEndpoint implements BinanceVenue {
       },
     });
     this.feed = new BinanceFeed(this.fanout, this.logger);
+    this.feed.declare(opts.symbols ?? []);
     this.rest = { feed: this.feed, serverTime: () => this.serverTime() };
     this.pingTimer = setInterval(() => this.pingAll(), this.pingIntervalMs).unref();
     const sweepMs = Math.max(10, Math.min(1000, Math.floor(this.pongTimeoutMs / 4)));
@@ -230,6 +237,9 @@ class BinanceVenueEndpoint implements BinanceVenue {
     for (const s of streams) {
       if (!isWellFormedStreamName(s))
         return this.reject(socket, 400, { error: `invalid stream name ${s}`, path });
+      const refusal = this.feed.refusal(s);
+      if (refusal !== undefined)
+        return this.reject(socket, 400, { error: `stream ${s} is not available: ${refusal}`, path });
     }
     if (new Set(streams).size > MAX_STREAMS_PER_CONNECTION) {
       return this.reject(socket, 400, { error: TOO_MANY_STREAMS, path });
@@ -360,7 +370,19 @@ class BinanceVenueEndpoint implements BinanceVenue {
     switch (req.method) {
       case 'SUBSCRIBE': {
         const fresh = new Set<string>();
-        for (const s of req.streams) if (!c.streams.has(s)) fresh.add(s);
+        for (const s of req.streams) {
+          if (c.streams.has(s)) continue;
+          const refusal = this.feed.refusal(s);
+          if (refusal !== undefined) {
+            this.own.controlErrors++;
+            return errorReply(
+              ControlErrorCode.InvalidRequest,
+              `Invalid request: stream \`${s}\` is not available: ${refusal}`,
+              req.id,
+            );
+          }
+          fresh.add(s);
+        }
         if (c.streams.size + fresh.size > MAX_STREAMS_PER_CONNECTION) {
           this.own.controlErrors++;
           return errorReply(ControlErrorCode.InvalidRequest, TOO_MANY_STREAMS, req.id);

@@ -13,7 +13,7 @@ export const binance: VenueModule = {
   sampleSymbols: ['BTC/USDT', 'ETH/USDT'],
   toNative: toBinanceSymbol,
   toCanonical: toCanonicalSymbol,
-  createEndpoint: ({ logger }) => createBinanceVenue({ logger }),
+  createEndpoint: ({ logger, symbols }) => createBinanceVenue({ logger, symbols }),
   openSource: (root, logger) => BinanceReplaySource.open(root, logger),
   createFeed: ({ urls, symbols, bookDepth, logger }) =>
     createBinanceFeed({

@@ -385,3 +385,54 @@ describe('BinanceMarketState 24h ticker', () => {
     );
   });
 });
+
+describe('BinanceMarketState rolling-window tickers and avgPrice', () => {
+  it('are undefined before any trade', () => {
+    const s = new BinanceMarketState('BTCUSDT');
+    expect(s.rollingTicker('1h', T0)).toBeUndefined();
+    expect(s.avgPrice(T0)).toBeUndefined();
+  });
+
+  it('opens the 1h window on the minute holding E − 1 h, in Binance field order', () => {
+    const s = handState();
+    const E = T0 + 3_600_500; // the 1 h window opens on minute 0: all four trades
+    const t = s.rollingTicker('1h', E);
+    expect(JSON.stringify(t)).toBe(
+      `{"e":"1hTicker","E":${E},"s":"BTCUSDT","p":"1.00000000","P":"10.000","o":"10.00000000","h":"12.50000000","l":"9.00000000","c":"11.00000000","w":"11.20000000","v":"5.00000000","q":"56.00000000","O":${T0},"C":${E},"F":100,"L":103,"n":4}`,
+    );
+    // A minute later minute 0 is out: trades 102 and 103.
+    expect(s.rollingTicker('1h', E + MIN)).toMatchObject({ O: T0 + MIN, o: '9.00000000', F: 102, n: 2 });
+    expect(s.rollingTicker('4h', E + MIN)).toMatchObject({
+      e: '4hTicker',
+      O: T0 - 3 * 3_600_000 + MIN,
+      n: 4,
+    });
+    expect(s.rollingTicker('1d', E + MIN)).toMatchObject({ e: '1dTicker', n: 4 });
+    // Past the last trade's window: the last price, nothing traded.
+    expect(s.rollingTicker('1h', T0 + 2 * 3_600_000 + MIN + 30_000)).toMatchObject({
+      o: '11.00000000',
+      c: '11.00000000',
+      v: '0.00000000',
+      F: -1,
+      L: -1,
+      n: 0,
+    });
+  });
+
+  it('averages the last 5 minutes by volume, with the last trade time', () => {
+    const s = handState();
+    // Minutes 0 and 1 (E − 5 min falls in minute 0): (10 + 25 + 4.5) / 3.5.
+    expect(s.avgPrice(T0 + 4 * MIN + 500)).toEqual({
+      e: 'avgPrice',
+      E: T0 + 4 * MIN + 500,
+      s: 'BTCUSDT',
+      i: '5m',
+      w: '11.28571429',
+      T: T0 + 3_600_000,
+    });
+    // Only minute 1 left: trade 102.
+    expect(s.avgPrice(T0 + 6 * MIN)).toMatchObject({ w: '9.00000000' });
+    // No trade in the last 5 minutes: the last price.
+    expect(s.avgPrice(T0 + 30 * MIN)).toMatchObject({ w: '9.00000000' });
+  });
+});

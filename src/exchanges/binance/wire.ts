@@ -120,6 +120,69 @@ export interface BinanceMiniTickerEvent {
   q: string;
 }
 
+/**
+ * `<symbol>@ticker_<1h|4h|1d>`: the rolling-window ticker, 24hrTicker's fields without prevClose,
+ * last quantity or book (sent in the order e E s p P o h l c w v q O C F L n).
+ */
+export type BinanceRollingTickerEvent = Omit<
+  BinanceTicker24hEvent,
+  'e' | 'x' | 'Q' | 'b' | 'B' | 'a' | 'A'
+> & {
+  e: '1hTicker' | '4hTicker' | '1dTicker';
+};
+
+/** `<symbol>@avgPrice`: the average price over the last 5 minutes. */
+export interface BinanceAvgPriceEvent {
+  e: 'avgPrice';
+  E: number;
+  s: string;
+  i: '5m';
+  w: string;
+  /** Last trade time. */
+  T: number;
+}
+
+/** Kline intervals, shortest first. */
+// prettier-ignore
+export const BINANCE_KLINE_INTERVALS = [
+  '1s', '1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1M',
+] as const;
+export type BinanceKlineInterval = (typeof BINANCE_KLINE_INTERVALS)[number];
+
+/** The `k` object of a kline event. */
+export interface BinanceKline {
+  /** Start time. */
+  t: number;
+  /** Close time (start of the next interval − 1). */
+  T: number;
+  s: string;
+  i: BinanceKlineInterval;
+  /** First and last trade id; -1 when the kline has no trade. */
+  f: number;
+  L: number;
+  o: string;
+  c: string;
+  h: string;
+  l: string;
+  v: string;
+  n: number;
+  /** Closed: the final push of this interval. */
+  x: boolean;
+  q: string;
+  /** Taker-buy base and quote volume. */
+  V: string;
+  Q: string;
+  B: string;
+}
+
+/** `<symbol>@kline_<interval>` and `<symbol>@kline_<interval>@+08:00` */
+export interface BinanceKlineEvent {
+  e: 'kline';
+  E: number;
+  s: string;
+  k: BinanceKline;
+}
+
 export type BinanceStreamEvent =
   | BinanceTradeEvent
   | BinanceAggTradeEvent
@@ -127,7 +190,10 @@ export type BinanceStreamEvent =
   | BinancePartialDepthEvent
   | BinanceBookTickerEvent
   | BinanceTicker24hEvent
-  | BinanceMiniTickerEvent;
+  | BinanceMiniTickerEvent
+  | BinanceRollingTickerEvent
+  | BinanceAvgPriceEvent
+  | BinanceKlineEvent;
 
 /** Combined-stream envelope (`/stream?streams=…`). */
 export interface BinanceCombinedFrame<T = BinanceStreamEvent> {

@@ -1,0 +1,66 @@
+/**
+ * Exact fixed-point decimals for derived market statistics: prices and quantities as bigint
+ * units of 1e-8 (the 8 decimals exchanges such as Binance print), products of two of them in
+ * 1e-16 units. Parsing and formatting are string digit work, never floating point.
+ */
+import { DecodeError } from './errors.js';
+
+export const DECIMALS = 8;
+/** One whole unit in 1e-8 units. */
+export const UNIT = 100_000_000n;
+/** Zero with 8 decimals, as exchanges print it. */
+export const ZERO_DECIMAL = '0.00000000';
+
+const PAD = ['', '0', '00', '000', '0000', '00000', '000000', '0000000', '00000000'];
+
+/** `"0.35280000"` → 35280000n. Digits past the eighth decimal are dropped (Binance never sends them). */
+export function toUnits(s: string): bigint {
+  const dot = s.indexOf('.');
+  try {
+    if (dot < 0) return BigInt(s) * UNIT;
+    const frac = s.length - dot - 1;
+    const digits =
+      frac >= DECIMALS
+        ? s.slice(0, dot) + s.slice(dot + 1, dot + 1 + DECIMALS)
+        : s.slice(0, dot) + s.slice(dot + 1) + PAD[DECIMALS - frac];
+    return BigInt(digits);
+  } catch (cause) {
+    throw new DecodeError(`not a decimal string: ${JSON.stringify(s)}`, { cause });
+  }
+}
+
+/** A scaled integer as a decimal string with exactly `decimals` digits after the point. */
+export function formatFixed(v: bigint, decimals: number): string {
+  const neg = v < 0n;
+  const digits = (neg ? -v : v).toString().padStart(decimals + 1, '0');
+  const cut = digits.length - decimals;
+  return (neg ? '-' : '') + digits.slice(0, cut) + '.' + digits.slice(cut);
+}
+
+/** 1e-8 units with 8 decimals: 35280000n → `"0.35280000"`. */
+export function formatUnits(v: bigint): string {
+  return formatFixed(v, DECIMALS);
+}
+
+/** A price × quantity sum (1e-16 units) with 8 decimals, rounded half away from zero. */
+export function formatProductUnits(v: bigint): string {
+  return formatFixed(divRound(v, UNIT), DECIMALS);
+}
+
+/** `n / d` rounded half away from zero (`d > 0`). */
+export function divRound(n: bigint, d: bigint): bigint {
+  const q = n / d;
+  const r = n % d;
+  const twice = r < 0n ? -2n * r : 2n * r;
+  if (twice >= d) return n < 0n ? q - 1n : q + 1n;
+  return q;
+}
+
+/** Decimals that carry information: `"0.35210000"` → 4, `"672.00000000"` → 0. */
+export function significantDecimals(s: string): number {
+  const dot = s.indexOf('.');
+  if (dot < 0) return 0;
+  let end = s.length;
+  while (end > dot + 1 && s.charCodeAt(end - 1) === 48) end--;
+  return end - dot - 1;
+}

@@ -1,0 +1,57 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateBinanceDataset } from '../../src/generate/binance.js';
+import { runCli, type CliProcess } from './cli.js';
+import { freePort } from './ports.js';
+
+/** `tickstream start` running on a freshly generated dataset, on free loopback ports. */
+export interface SampleStack {
+  readonly cli: CliProcess;
+  readonly dataDir: string;
+  readonly gatewayPort: number;
+  readonly hubPort: number;
+  /** SIGINT if still running (SIGKILL after 5 s), then remove the dataset. */
+  stop(): Promise<void>;
+}
+
+export interface SampleStackOptions {
+  readonly seed: string;
+  /** Market minutes generated (BTCUSDT and ETHUSDT from 2026-01-05 14:00 UTC). */
+  readonly minutes: number;
+  /** `--speed`; the CLI default when absent. */
+  readonly speed?: number;
+}
+
+/** Generate the dataset, start the CLI and resolve once it logs "tickstream is running". */
+export async function startSampleStack(opts: SampleStackOptions): Promise<SampleStack> {
+  const dataDir = await mkdtemp(join(tmpdir(), `tickstream-${opts.seed}-`));
+  await generateBinanceDataset({
+    root: dataDir,
+    seed: opts.seed,
+    startMs: Date.UTC(2026, 0, 5, 14),
+    minutes: opts.minutes,
+    symbols: ['BTCUSDT', 'ETHUSDT'],
+  });
+  const gatewayPort = await freePort();
+  const hubPort = await freePort();
+  const args = ['start', '--data', dataDir, '--port', String(gatewayPort), '--hub-port', String(hubPort)];
+  if (opts.speed !== undefined) args.push('--speed', String(opts.speed));
+  const cli = runCli(args);
+  const stop = async (): Promise<void> => {
+    if (cli.child.exitCode === null && cli.child.signalCode === null) {
+      cli.child.kill('SIGINT');
+      const timer = setTimeout(() => cli.child.kill('SIGKILL'), 5000);
+      await cli.exited;
+      clearTimeout(timer);
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await cli.waitForLog((l) => l.msg === 'tickstream is running', 30_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { cli, dataDir, gatewayPort, hubPort, stop };
+}
