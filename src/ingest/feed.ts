@@ -1,6 +1,6 @@
 /**
- * The exchange-agnostic face of an ingest client. Binance, Kraken, OKX and Alpaca clients all
- * implement `Feed`; the aggregator and the gateway see only this.
+ * The exchange-agnostic face of an ingest client. Every venue's feed is `createVenueFeed` (venue-feed.ts)
+ * over its `FeedSpec`; the aggregator and the gateway see only this.
  */
 import type { Exchange, FeedState, NormalizedMessage } from '../core/types.js';
 
@@ -17,8 +17,10 @@ export interface FeedStats {
   readonly decodeErrors: number;
   /** Book sequence gaps seen. */
   readonly gaps: number;
-  /** Book resyncs from a fresh snapshot after a gap or a crossed book. */
+  /** Book resyncs from a fresh snapshot after a gap, a checksum mismatch or a crossed book. */
   readonly resyncs: number;
+  /** Book checksums that disagreed with the local book (each resyncs). */
+  readonly checksumMismatches: number;
   /** Local book states refused because best bid >= best ask (never published; each resyncs). */
   readonly crossedBooks: number;
   /** Tickers dropped because their bid >= ask. */

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { closeWsServer } from './ws-server.js';
 
 export interface DepthResponse {
   readonly status: number;
@@ -78,11 +79,8 @@ export class FakeBinance {
     for (const ws of this.sockets) ws.terminate();
   }
 
-  async close(): Promise<void> {
-    for (const ws of this.sockets) ws.terminate();
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
-    this.http.closeAllConnections();
-    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  close(): Promise<void> {
+    return closeWsServer(this.http, this.wss, this.sockets);
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {

@@ -3,7 +3,8 @@ import type { BackoffOptions } from '../../ingest/backoff.js';
 import type { BookSnapshot, NormalizedMessage, Quote, Status } from '../../core/types.js';
 import { FakeBinance, until } from '../../test-support/fake-binance.js';
 import { LOG_LEVEL, captureLogs, type LogLine } from '../../test-support/log-capture.js';
-import { BinanceBookSync } from './book-sync.js';
+import { BookSync } from '../../book/book-sync.js';
+import { binanceBookRule } from './book-sync.js';
 import { decodeDepthUpdate, type BinanceDepthDiff } from './codec.js';
 
 let server: FakeBinance;
@@ -19,9 +20,10 @@ const E0 = Date.UTC(2020, 0, 6, 12);
 
 function newSync(out: NormalizedMessage[], backoff: BackoffOptions = { random: () => 0 }) {
   const { logger, lines } = captureLogs();
-  const sync = new BinanceBookSync({
+  const sync = new BookSync({
+    exchange: 'binance',
     symbol: 'BTC/USDT',
-    restBaseUrl: server.restBaseUrl,
+    rule: binanceBookRule({ restBaseUrl: server.restBaseUrl }),
     emit: (m) => out.push(m),
     logger,
     backoff,

@@ -7,7 +7,8 @@ import {
   depthSnapshots,
 } from '../../test-support/binance-fixtures.js';
 import { FakeBinance, until } from '../../test-support/fake-binance.js';
-import { BinanceBookSync } from './book-sync.js';
+import { BookSync } from '../../book/book-sync.js';
+import { binanceBookRule } from './book-sync.js';
 import { decodeBinanceFrame, decodeDepthUpdate, parseBinanceFrame, type BinanceDepthDiff } from './codec.js';
 
 let server: FakeBinance;
@@ -18,10 +19,11 @@ afterEach(async () => {
   await server.close();
 });
 
-function newSync(symbol: string, out: NormalizedMessage[], depth = 20): BinanceBookSync {
-  return new BinanceBookSync({
+function newSync(symbol: string, out: NormalizedMessage[], depth = 20): BookSync<BinanceDepthDiff> {
+  return new BookSync({
+    exchange: 'binance',
     symbol,
-    restBaseUrl: server.restBaseUrl,
+    rule: binanceBookRule({ restBaseUrl: server.restBaseUrl }),
     emit: (m) => out.push(m),
     logger: silentLogger(),
     depth,

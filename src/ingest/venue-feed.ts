@@ -1,0 +1,368 @@
+/**
+ * The one `Feed` implementation, driven by a venue's `FeedSpec` (feed-spec.ts) over the
+ * reconnecting `Connection`: the subscription set, control requests batched and numbered (what
+ * each asked is remembered, so an error reply is explained), the decode loop with counted decode
+ * errors, one `BookSync` per symbol sharing one resync pacer, status fan-out per symbol, stats.
+ *
+ * With a book rule, `book_snapshot`, `book_change` and `quote` come only from the validated
+ * local book, never from the wire, so they are never crossed. A ticker whose bid/ask is crossed
+ * is dropped and counted.
+ */
+import type { BookEvent } from '../book/book-rule.js';
+import { BookSync, DEFAULT_RESYNC_RATE } from '../book/book-sync.js';
+import type { BookView } from '../book/book-view.js';
+import { ResyncPacer } from '../book/resync-pacer.js';
+import { DecodeError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { Exchange, NormalizedMessage, Ticker } from '../core/types.js';
+import type { BackoffOptions } from './backoff.js';
+import { Connection, type ConnectionStatusState, type WebSocketCtor } from './connection.js';
+import { FeedQueue, type Feed, type FeedStats } from './feed.js';
+import type { ControlOp, ControlReply, FeedSpec, FrameSink, Subscription } from './feed-spec.js';
+import type { RateLimitOptions } from './rate-limiter.js';
+
+export interface FeedOptions {
+  /** Canonical symbols (`BTC/USDT`). */
+  readonly symbols: readonly string[];
+  /** Levels per side of the emitted `book_snapshot`s. Default 20. */
+  readonly bookDepth?: number;
+  readonly logger: Logger;
+  readonly WebSocket?: WebSocketCtor;
+  readonly fetch?: typeof fetch;
+  readonly now?: () => number;
+  /** Between reconnect attempts and between snapshot retries. */
+  readonly backoff?: BackoffOptions;
+  /** No frame or server ping for this long: the link is dead, reconnect. Default 60000. */
+  readonly staleAfterMs?: number;
+  readonly connectTimeoutMs?: number;
+  /** Messages held for a slow consumer before the oldest are dropped. Default 100000. */
+  readonly maxQueued?: number;
+  /** Pace of book resyncs across all symbols; overrides the spec's. */
+  readonly resyncRate?: RateLimitOptions;
+}
+
+/** A `Feed`, plus a look at the local books (inspection, health, tests). */
+export interface VenueFeed extends Feed {
+  book(symbol: string): BookView | undefined;
+}
+
+export function createVenueFeed<E extends BookEvent, C extends string, X extends Exchange>(
+  spec: FeedSpec<E, C> & { readonly exchange: X },
+  options: FeedOptions,
+): VenueFeed & { readonly exchange: X } {
+  return new SpecFeed(spec, options);
+}
+
+/** Control requests remembered to explain an error reply. */
+const MAX_PENDING = 256;
+
+interface PendingRequest<C extends string> {
+  readonly op: ControlOp;
+  readonly subscriptions: readonly Subscription<C>[];
+}
+
+class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implements VenueFeed {
+  readonly exchange: X;
+
+  private readonly spec: FeedSpec<E, C>;
+  private readonly opts: FeedOptions;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly conn: Connection;
+  private readonly queue: FeedQueue;
+  private readonly pacer: ResyncPacer | undefined;
+  private readonly sink: FrameSink<E>;
+  private readonly emit: (msg: NormalizedMessage) => void;
+  private readonly symbols = new Set<string>();
+  private readonly books = new Map<string, BookSync<E>>();
+  private readonly pending = new Map<number, PendingRequest<C>>();
+  private nextId = 1;
+  private messageCount = 0;
+  private decodeErrors = 0;
+  private crossedTickers = 0;
+  /** Counts of books already closed (unsubscribed). */
+  private readonly retired = { gaps: 0, resyncs: 0, crossed: 0, checksumMismatches: 0 };
+  private closed = false;
+
+  constructor(spec: FeedSpec<E, C> & { readonly exchange: X }, opts: FeedOptions) {
+    this.spec = spec;
+    this.opts = opts;
+    this.exchange = spec.exchange;
+    this.log = opts.logger.child({ venue: spec.exchange });
+    this.now = opts.now ?? Date.now;
+    this.queue = new FeedQueue(opts.maxQueued ?? 100_000, () => void this.close());
+    const book = spec.book;
+    this.pacer =
+      book === undefined
+        ? undefined
+        : new ResyncPacer(opts.resyncRate ?? book.resyncRate ?? DEFAULT_RESYNC_RATE, this.now);
+    this.emit = (msg) => {
+      this.messageCount++;
+      this.queue.push(msg);
+    };
+    this.sink = this.createSink(book !== undefined);
+    this.conn = new Connection({
+      spec: {
+        name: spec.exchange,
+        url: () => spec.url,
+        subscribeMessages: () => this.controlMessages('subscribe', [...this.symbols], spec.channels),
+        heartbeat: spec.heartbeat,
+        auth: spec.auth,
+        rateLimit: spec.rateLimit,
+      },
+      handlers: {
+        onFrame: (frame, ts) => this.onFrame(frame, ts),
+        onStatus: (state, reason, at) => this.onStatus(state, reason, at),
+      },
+      logger: opts.logger,
+      WebSocket: opts.WebSocket,
+      now: this.now,
+      backoff: opts.backoff,
+      connectTimeoutMs: opts.connectTimeoutMs,
+      silenceTimeoutMs: opts.staleAfterMs,
+    });
+    this.subscribe([...opts.symbols]);
+  }
+
+  messages(): AsyncIterable<NormalizedMessage> {
+    const iterable = this.queue.iterate();
+    if (!this.closed) this.conn.start();
+    return iterable;
+  }
+
+  subscribe(symbols: string[]): void {
+    if (this.closed) return;
+    const added: string[] = [];
+    for (const raw of symbols) {
+      const symbol = this.canonical(raw);
+      if (this.symbols.has(symbol)) continue;
+      this.symbols.add(symbol);
+      added.push(symbol);
+      const book = this.newBook(symbol);
+      if (book !== undefined) this.books.set(symbol, book);
+    }
+    const max = this.spec.requests.maxSubscriptions;
+    const count = this.symbols.size * this.spec.channels.length;
+    if (max !== undefined && count > max) {
+      this.log.warn({ subscriptions: count, max }, 'more subscriptions than one connection may hold');
+    }
+    this.send('subscribe', added, this.spec.channels);
+  }
+
+  unsubscribe(symbols: string[]): void {
+    if (this.closed) return;
+    const removed: string[] = [];
+    for (const raw of symbols) {
+      const symbol = this.canonical(raw);
+      if (!this.symbols.delete(symbol)) continue;
+      removed.push(symbol);
+      this.retireBook(symbol);
+    }
+    this.send('unsubscribe', removed, this.spec.channels);
+  }
+
+  stats(): FeedStats {
+    const c = this.conn.stats();
+    let { gaps, resyncs, crossed, checksumMismatches } = this.retired;
+    for (const book of this.books.values()) {
+      gaps += book.stats.gaps;
+      resyncs += book.stats.resyncs;
+      crossed += book.stats.crossed;
+      checksumMismatches += book.stats.checksumMismatches;
+    }
+    return {
+      exchange: this.exchange,
+      state: c.state,
+      reconnects: c.reconnects,
+      messages: this.messageCount,
+      frames: c.frames,
+      decodeErrors: this.decodeErrors,
+      gaps,
+      resyncs,
+      checksumMismatches,
+      crossedBooks: crossed,
+      crossedTickers: this.crossedTickers,
+      lastMessageAt: c.lastFrameAt,
+      latencyMs: c.latencyMs,
+      dropped: this.queue.dropped,
+      subscriptions: [...this.symbols],
+    };
+  }
+
+  book(symbol: string): BookView | undefined {
+    return this.books.get(this.canonical(symbol));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.conn.close();
+    for (const symbol of [...this.books.keys()]) this.retireBook(symbol);
+    this.pacer?.close();
+    this.queue.end();
+  }
+
+  private canonical(raw: string): string {
+    return this.spec.symbols.toCanonical(this.spec.symbols.toNative(raw));
+  }
+
+  private newBook(symbol: string): BookSync<E> | undefined {
+    const book = this.spec.book;
+    if (book === undefined) return undefined;
+    return new BookSync({
+      exchange: this.exchange,
+      symbol,
+      rule: book.rule,
+      emit: this.emit,
+      logger: this.log,
+      fetch: this.opts.fetch,
+      resubscribe: () => this.resubscribeBook(symbol, book.channel),
+      pacer: this.pacer,
+      now: this.now,
+      depth: this.opts.bookDepth,
+      backoff: this.opts.backoff,
+    });
+  }
+
+  private retireBook(symbol: string): void {
+    const book = this.books.get(symbol);
+    if (book === undefined) return;
+    book.close();
+    const r = this.retired;
+    r.gaps += book.stats.gaps;
+    r.resyncs += book.stats.resyncs;
+    r.crossed += book.stats.crossed;
+    r.checksumMismatches += book.stats.checksumMismatches;
+    this.books.delete(symbol);
+  }
+
+  /** A book asks for a fresh stream snapshot: unsubscribe and subscribe its channel again. */
+  private resubscribeBook(symbol: string, channel: C): void {
+    if (!this.symbols.has(symbol)) return;
+    this.send('unsubscribe', [symbol], [channel]);
+    this.send('subscribe', [symbol], [channel]);
+  }
+
+  private send(op: ControlOp, symbols: readonly string[], channels: readonly C[]): void {
+    if (symbols.length === 0 || this.conn.state !== 'connected') return; // a reconnect resubscribes
+    const messages = this.controlMessages(op, symbols, channels);
+    for (let i = 0; i < messages.length; i++) this.conn.send(messages[i]);
+  }
+
+  /** Every (symbol, channel) pair, symbol by symbol (or channel by channel), in messages of at most `maxPerMessage`. */
+  private controlMessages(op: ControlOp, symbols: readonly string[], channels: readonly C[]): string[] {
+    const { maxPerMessage, oneChannelPerMessage = false } = this.spec.requests;
+    const out: string[] = [];
+    let batch: Subscription<C>[] = [];
+    const add = (symbol: string, channel: C): void => {
+      if (
+        batch.length >= maxPerMessage ||
+        (oneChannelPerMessage && batch.length > 0 && batch[0].channel !== channel)
+      ) {
+        out.push(this.request(op, batch));
+        batch = [];
+      }
+      batch.push({ symbol, native: this.spec.symbols.toNative(symbol), channel });
+    };
+    if (oneChannelPerMessage) {
+      for (const channel of channels) for (const symbol of symbols) add(symbol, channel);
+    } else {
+      for (const symbol of symbols) for (const channel of channels) add(symbol, channel);
+    }
+    if (batch.length > 0) out.push(this.request(op, batch));
+    return out;
+  }
+
+  private request(op: ControlOp, subscriptions: readonly Subscription<C>[]): string {
+    const id = this.nextId++;
+    if (this.pending.size >= MAX_PENDING) this.pending.delete(this.pending.keys().next().value as number);
+    this.pending.set(id, { op, subscriptions });
+    return this.spec.controlMessage(op, subscriptions, id);
+  }
+
+  private createSink(hasBook: boolean): FrameSink<E> {
+    return {
+      message: (msg) => {
+        // Only the validated local book publishes these; a wire quote or partial depth is unchecked.
+        if (hasBook && (msg.type === 'quote' || msg.type === 'book_snapshot' || msg.type === 'book_change')) {
+          return;
+        }
+        if (msg.type === 'ticker' && msg.bid >= msg.ask && msg.ask > 0) {
+          this.onCrossedTicker(msg);
+          return;
+        }
+        this.conn.observeLatency(msg.timestamp, msg.localTimestamp);
+        this.emit(msg);
+      },
+      book: (event) => {
+        const change = event.change;
+        this.conn.observeLatency(change.timestamp, change.localTimestamp);
+        this.books.get(change.symbol)?.push(event);
+      },
+      reply: (reply) => this.onReply(reply),
+    };
+  }
+
+  private onFrame(frame: string, ts: number): void {
+    try {
+      this.spec.decode(frame, ts, this.sink);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      this.decodeErrors++;
+      // One warning per 1000 (the first included): a broken stream is visible without flooding.
+      if (this.decodeErrors % 1000 === 1) {
+        this.log.warn({ err, decodeErrors: this.decodeErrors }, 'undecodable frame skipped');
+      } else {
+        this.log.debug({ err }, 'undecodable frame skipped');
+      }
+    }
+  }
+
+  /** A ticker showing a crossed book is dropped; one warning per 1000, like undecodable frames. */
+  private onCrossedTicker(ticker: Ticker): void {
+    this.crossedTickers++;
+    const fields = {
+      symbol: ticker.symbol,
+      bid: ticker.bid,
+      ask: ticker.ask,
+      crossedTickers: this.crossedTickers,
+    };
+    if (this.crossedTickers % 1000 === 1) this.log.warn(fields, 'crossed ticker dropped (bid >= ask)');
+    else this.log.debug(fields, 'crossed ticker dropped (bid >= ask)');
+  }
+
+  /** Requests stay remembered after a first reply: some venues answer once per symbol (Kraken). */
+  private onReply(reply: ControlReply): void {
+    const pending = reply.id === undefined ? undefined : this.pending.get(reply.id);
+    const request =
+      pending === undefined
+        ? undefined
+        : `${pending.op} ${pending.subscriptions.map((s) => `${s.symbol} ${s.channel}`).join(', ')}`;
+    if (reply.ok) {
+      this.log.debug({ id: reply.id, request }, 'control request acknowledged');
+    } else {
+      this.log.warn(
+        { id: reply.id, code: reply.code, reason: reply.message, request },
+        `${this.exchange} rejected a control request`,
+      );
+    }
+  }
+
+  private onStatus(state: ConnectionStatusState, reason: string, at: number): void {
+    if (state === 'disconnected') {
+      // The stream has a hole now: every book starts over from a fresh snapshot.
+      for (const book of this.books.values()) book.reset();
+    }
+    for (const symbol of this.symbols) {
+      this.emit({
+        type: 'status',
+        exchange: this.exchange,
+        symbol,
+        timestamp: at,
+        localTimestamp: at,
+        state,
+        reason,
+      });
+    }
+  }
+}
