@@ -137,6 +137,14 @@ export interface SessionHost<S> {
   now(): number;
 }
 
+/** What a venue's timeline publishes through: serialized payloads, per channel (the host's fan-out). */
+export interface ChannelPublisher {
+  /** True while `channel` has a subscriber (a derived payload is worth computing). */
+  has(channel: string): boolean;
+  /** Queue one serialized payload on `channel`; nothing happens when nobody listens. */
+  publish(channel: string, payload: Buffer): void;
+}
+
 export interface HostCounters {
   connectionsOpened: number;
   upgradesRejected: number;
@@ -159,7 +167,7 @@ export interface VenueHostOptions<S> {
 }
 
 /** Hosts one venue's consumer connections; the venue publishes through {@link publish}. */
-export class VenueHost<S> implements SessionHost<S> {
+export class VenueHost<S> implements SessionHost<S>, ChannelPublisher {
   readonly rules: HostRules;
   readonly own: HostCounters = {
     connectionsOpened: 0,

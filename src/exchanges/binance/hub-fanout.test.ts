@@ -51,6 +51,25 @@ describe('Binance replay endpoint: fan-out', () => {
     expect(combined[0].messages[0]).toEqual({ stream: 'btcusdt@trade', data: raws[2].messages[0] });
   });
 
+  it('serializes an event only when one of its streams has a subscriber, and once for all of them', async () => {
+    const { hub, venue } = await start();
+    hub.push(snapshotEvent(T0, baseBook(1000)));
+    const serialized = (): number => venue.counters().payloadsSerialized;
+    const before = serialized();
+    // Nobody listens: no JSON is built for the trade or the depth update.
+    hub.push(tradeEvent(T0 + 1, 1, '67000.10000000', '0.00100000'));
+    hub.push(updateEvent(T0 + 2, 1001, 1001, [['66996.00000000', '3.00000000']], []));
+    expect(serialized()).toBe(before);
+
+    // One update goes to the three diff-depth streams, raw and combined: serialized once.
+    const raw = await client('/binance/ws/btcusdt@depth/btcusdt@depth@100ms');
+    const combined = await client('/binance/stream?streams=btcusdt@depth@1000ms/btcusdt@depth@100ms');
+    hub.push(updateEvent(T0 + 3, 1002, 1002, [['66995.00000000', '1.00000000']], []));
+    expect(await raw.count(2)).toHaveLength(2);
+    expect(await combined.count(2)).toHaveLength(2);
+    expect(serialized()).toBe(before + 1);
+  });
+
   it('drops a consumer that stops reading while a fast one gets everything', async () => {
     const h = await start({ maxBufferedBytes: 256 * 1024 });
     const { hub, venue } = h;

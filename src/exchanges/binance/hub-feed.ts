@@ -2,8 +2,8 @@ import { BookSyncError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { CadenceClock, type Cadence } from '../../replay/cadence-clock.js';
 import type { ReplayEvent } from '../../replay/events.js';
-import type { BinanceFanout } from './hub-fanout.js';
-import { OutgoingFrame } from './hub-fanout.js';
+import type { ChannelPublisher } from '../../replay/venue-host.js';
+import { FramePublisher, OutgoingFrame, type SerializationCounter } from './hub-frame.js';
 import { KLINE_SPECS } from './kline-intervals.js';
 import { BinanceMarketState, type RollingWindow } from './market-state.js';
 import { streamRefusal, type ReplayedSymbols } from './stream-catalog.js';
@@ -80,7 +80,7 @@ export class SymbolFeed {
   }
 }
 
-export interface FeedCounters {
+export interface FeedCounters extends SerializationCounter {
   eventsPushed: number;
   bookSnapshots: number;
   bookUpdates: number;
@@ -120,6 +120,7 @@ export class BinanceFeed {
     trades: 0,
     badEvents: 0,
     boundaries: 0,
+    payloadsSerialized: 0,
   };
   private readonly symbols = new Map<string, SymbolFeed>();
   private readonly list: SymbolFeed[] = [];
@@ -129,15 +130,15 @@ export class BinanceFeed {
     has: (s) => this.symbols.has(s) || this.declared.has(s),
     list: () => [...new Set([...this.declared, ...this.symbols.keys()])],
   };
-  private readonly fanout: BinanceFanout;
+  private readonly fanout: FramePublisher;
   private readonly logger: Logger;
   private readonly frame = new OutgoingFrame();
   private readonly clock: CadenceClock;
   /** Due when a KLINE_MS boundary was reached: the open klines go out with that step's 1000 ms streams. */
   private readonly klinePush: Cadence;
 
-  constructor(fanout: BinanceFanout, logger: Logger) {
-    this.fanout = fanout;
+  constructor(publisher: ChannelPublisher, logger: Logger) {
+    this.fanout = new FramePublisher(publisher, this.counters);
     this.logger = logger;
     this.clock = new CadenceClock((err) => {
       // A derived stream that cannot be built must not stop the replay clock for everyone.
