@@ -130,7 +130,12 @@ export interface VenueProtocol<S> {
 export interface SessionHost<S> {
   /** A reply or notice now, ahead of any queued data. */
   send(session: Session<S>, text: string): void;
-  subscribe(session: Session<S>, channel: string): void;
+  /**
+   * Join `channel`. With `first` (a snapshot), that frame goes to this session alone, ahead of
+   * every later payload of the channel, and payloads queued before it joined go only to the
+   * earlier subscribers: the snapshot already holds them.
+   */
+  subscribe(session: Session<S>, channel: string, first?: string): void;
   unsubscribe(session: Session<S>, channel: string): void;
   setWrapped(session: Session<S>, wrapped: boolean): void;
   close(session: Session<S>, code: number, reason: string): void;
@@ -257,10 +262,12 @@ export class VenueHost<S> implements SessionHost<S> {
     this.fanout.send(s, text);
   }
 
-  subscribe(s: Session<S>, channel: string): void {
+  subscribe(s: Session<S>, channel: string, first?: string): void {
     if (s.channels.has(channel)) return;
+    if (first !== undefined && this.fanout.has(channel)) this.fanout.flush();
     s.channels.add(channel);
     this.fanout.subscribe(s, channel, s.wrapped);
+    if (first !== undefined) this.send(s, first);
   }
 
   unsubscribe(s: Session<S>, channel: string): void {
