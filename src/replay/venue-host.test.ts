@@ -29,7 +29,7 @@ const lineProtocol: VenueProtocol<LineState> = {
     else if (verb === 'wrap') host.setWrapped(s, true);
     else if (verb === 'late') {
       // Something queued on the channel in the same turn as a subscription with a snapshot.
-      host.publish(arg, Buffer.from(`"queued ${arg}"`));
+      (host as VenueHost<LineState>).publish(arg, Buffer.from(`"queued ${arg}"`));
       host.subscribe(s, arg, `snapshot ${arg}`);
     } else if (verb === 'close') host.close(s, 4000, 'asked');
     else host.send(s, `echo ${data.toString()}`);
