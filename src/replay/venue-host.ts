@@ -443,14 +443,15 @@ export class VenueHost<S> implements SessionHost<S> {
   }
 
   private tickAll(): void {
-    const tick = this.protocol.tick;
-    if (tick === undefined) return;
+    const protocol = this.protocol;
+    if (protocol.tick === undefined) return;
     const t = this.clock();
     for (const s of this.sessions) {
       if (s.closing) continue;
       const written = bytesWritten(s.socket);
       const quiet = written === s.bytesAtTick;
-      tick(s, this, t, quiet);
+      // Called on the protocol: a class-based protocol keeps its `this`.
+      protocol.tick(s, this, t, quiet);
       s.bytesAtTick = bytesWritten(s.socket);
     }
   }
