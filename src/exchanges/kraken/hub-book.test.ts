@@ -185,7 +185,7 @@ describe('Kraken v2 hub: book', () => {
   it('every frame passes its checksum, and the rebuilt book equals the recorded one at every depth', async () => {
     await fc.assert(
       fc.asyncProperty(runArb, async ([books, joinAt]) => replayAndCheck(books, joinAt)),
-      { numRuns: 25, interruptAfterTimeMs: 20_000 },
+      { numRuns: 25, interruptAfterTimeLimit: 20_000 },
     );
   });
 

@@ -11,7 +11,7 @@ import type { Logger } from '../../core/logger.js';
 import type { ReplayEvent } from '../../replay/events.js';
 import { SnapshotDiffer, type TextBook, type TextLevel } from '../../replay/level-diff.js';
 import { mergeByTime } from '../../replay/merge.js';
-import { SpanTracker, type ReplaySource } from '../../replay/source.js';
+import { SpanTracker, earliestCapture, type ReplaySource } from '../../replay/source.js';
 import { TradeDeduper } from '../../replay/trade-dedup.js';
 import { listRecordingFiles, listSymbols } from '../../storage/layout.js';
 import { readRecords, type BadLineInfo } from '../../storage/reader.js';
@@ -97,16 +97,11 @@ export class KrakenReplaySource implements ReplaySource {
   }
 
   async recordingStart(): Promise<number | undefined> {
-    let start: number | undefined;
+    const lists: string[][] = [];
     for (const s of this.state) {
-      for (const endpoint of [KRAKEN_TRADES_ENDPOINT, KRAKEN_DEPTH_ENDPOINT]) {
-        for await (const { record } of readRecords(await this.files(endpoint, s))) {
-          if (start === undefined || record.ts < start) start = record.ts;
-          break;
-        }
-      }
+      lists.push(await this.files(KRAKEN_TRADES_ENDPOINT, s), await this.files(KRAKEN_DEPTH_ENDPOINT, s));
     }
-    return start;
+    return earliestCapture(lists);
   }
 
   stats(): Record<string, number> {
