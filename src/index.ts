@@ -14,6 +14,6 @@ export { createBinanceVenue } from './exchanges/binance/hub.js';
 export { BinanceReplaySource } from './exchanges/binance/replay-source.js';
 export { ReplayPublisher } from './replay/publisher.js';
 export type { ReplayEvent, ReplaySink } from './replay/events.js';
-export { generateBinanceDataset } from './generate/binance.js';
+export { generateBinanceDataset } from './exchanges/binance/generate.js';
 export { loadConfig } from './config/load.js';
 export { configSchema, type Config } from './config/schema.js';

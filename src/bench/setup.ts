@@ -7,7 +7,7 @@ import { PUBLIC_DIR } from '../app/paths.js';
 import type { Bus } from '../bus/bus.js';
 import type { Logger } from '../core/logger.js';
 import { createBinanceVenue, type BinanceVenue } from '../exchanges/binance/hub.js';
-import { generateBinanceDataset } from '../generate/binance.js';
+import { generateBinanceDataset } from '../exchanges/binance/generate.js';
 import { createGateway, type Gateway, type GatewayLimits } from '../gateway/server.js';
 import { ReplayHub } from '../replay/hub.js';
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MarketSimulator, type SimTrade } from './market.js';
-import { profileFor } from './profiles.js';
+import { binanceProfileFor as profileFor } from '../exchanges/binance/profiles.js';
 import { Rng } from './random.js';
 import { autocorrelation, mean, quantile, variance } from './stats.js';
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readRecords, type BadLineInfo, type ReadItem } from './reader.js';
+import { RecordPositionError, readRecords, type BadLineInfo, type ReadItem } from './reader.js';
 import type { RecordedResponse } from './record.js';
 
 function line(ts: number, data: unknown = { n: ts }): string {
@@ -157,5 +157,65 @@ describe('readRecords', () => {
 
   it('fails for a missing file', async () => {
     await expect(collect(readRecords([join(dir, 'missing.jsonl')]))).rejects.toThrow(/ENOENT/);
+  });
+
+  describe('from an exact position', () => {
+    it('starts at that line, reporting every position, and never parses the lines before', async () => {
+      await writeFile(b, ['not json', line(4), '{"truncated":', line(5), line(6)].join('\n') + '\n');
+      const bad: BadLineInfo[] = [];
+      const read = readRecords([a, b], { from: { file: b, lineNumber: 4 }, onBadLine: (x) => bad.push(x) });
+      expect(await collect(read)).toEqual([
+        [b, 4, 5],
+        [b, 5, 6],
+      ]);
+      expect(bad).toEqual([]);
+    });
+
+    it('goes on with the next file from one past the last line of a file', async () => {
+      expect(await collect(readRecords([a, b], { from: { file: a, lineNumber: 4 } }))).toEqual([
+        [b, 1, 4],
+        [b, 2, 5],
+      ]);
+      expect(await collect(readRecords([a, b], { from: { file: b, lineNumber: 3 } }))).toEqual([]);
+    });
+
+    it('fails with the file and line when the line is beyond the end of the file', async () => {
+      const read = collect(readRecords([a, b], { from: { file: a, lineNumber: 5 } }));
+      await expect(read).rejects.toThrow(RecordPositionError);
+      await expect(read).rejects.toThrow(
+        `cannot start reading at ${a} line 5: the file ends before that line (it has 3 lines); ` +
+          'start from another position (or from the beginning)',
+      );
+      await expect(read).rejects.toMatchObject({ code: 'ERR_POSITION', file: a, lineNumber: 5 });
+    });
+
+    it('fails with the file and line when the file is not among the recordings, gone or past the end', async () => {
+      const between = join(dir, '2026-01-05T14:30:00.000Z.jsonl');
+      await expect(collect(readRecords([a, b], { from: { file: between, lineNumber: 2 } }))).rejects.toThrow(
+        `cannot start reading at ${between} line 2: the file is not among the recordings (any more)`,
+      );
+      const later = join(dir, '2026-01-05T16:00:00.000Z.jsonl');
+      await expect(collect(readRecords([a, b], { from: { file: later, lineNumber: 1 } }))).rejects.toThrow(
+        `cannot start reading at ${later} line 1: it is past the end of the recordings, the last being ${b}`,
+      );
+      await expect(collect(readRecords([], { from: { file: a, lineNumber: 1 } }))).rejects.toThrow(
+        `cannot start reading at ${a} line 1: the series has no recordings (any more)`,
+      );
+      await rm(b);
+      await expect(collect(readRecords([a, b], { from: { file: b, lineNumber: 2 } }))).rejects.toThrow(
+        `cannot start reading at ${b} line 2: the file no longer exists`,
+      );
+    });
+
+    it('refuses a line number that is not a whole number from 1, and from together with startFile', async () => {
+      for (const lineNumber of [0, -1, 1.5, Number.NaN]) {
+        await expect(collect(readRecords([a], { from: { file: a, lineNumber } }))).rejects.toThrow(
+          `cannot start reading at ${a} line ${lineNumber}: a line number is a whole number from 1`,
+        );
+      }
+      await expect(
+        collect(readRecords([a], { from: { file: a, lineNumber: 1 }, startFile: a })),
+      ).rejects.toThrow('give `from` (exact) or `startFile` (loose), not both');
+    });
   });
 });

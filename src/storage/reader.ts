@@ -1,7 +1,7 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import { once } from 'node:events';
 import { basename, resolve } from 'node:path';
-import { DecodeError } from '../core/errors.js';
+import { DecodeError, TickstreamError } from '../core/errors.js';
 import { splitLines } from './lines.js';
 import type { RecordedResponse } from './record.js';
 
@@ -12,10 +12,41 @@ export interface BadLineInfo {
   error: Error;
 }
 
+/** A place in a recorded series: a line of one of its files. */
+export interface RecordPosition {
+  readonly file: string;
+  /** 1-based. */
+  readonly lineNumber: number;
+}
+
+/** A start position that does not lie in the recordings; the message names the file, the line and what to do. */
+export class RecordPositionError extends TickstreamError {
+  readonly file: string;
+  readonly lineNumber: number;
+
+  constructor(position: RecordPosition, why: string, options: { cause?: unknown } = {}) {
+    super(
+      'ERR_POSITION',
+      `cannot start reading at ${position.file} line ${position.lineNumber}: ${why}; ` +
+        'start from another position (or from the beginning)',
+      options,
+    );
+    this.file = position.file;
+    this.lineNumber = position.lineNumber;
+  }
+}
+
 export interface ReadRecordsOptions {
   /**
-   * Resume in this file (one of `files`). When it is not in the list (deleted or rotated away),
-   * reading starts at the first file whose name sorts after it, i.e. the next later recording.
+   * Start exactly here: `file` is one of `files`, `lineNumber` the first line to yield, up to one
+   * past the file's last line (nothing more in that file: reading goes on with the next). The
+   * lines before are counted, never decoded or parsed. A position that does not lie in the files
+   * fails the read with a {@link RecordPositionError}. Not together with `startFile`.
+   */
+  from?: RecordPosition;
+  /**
+   * Resume loosely in this file (one of `files`). When it is not in the list (deleted or rotated
+   * away), reading starts at the first file whose name sorts after it, i.e. the next later recording.
    */
   startFile?: string;
   /** The first line of `startFile` to yield (1-based); earlier lines are skipped. Default 1. */
@@ -24,11 +55,9 @@ export interface ReadRecordsOptions {
   onBadLine?: (info: BadLineInfo) => void;
 }
 
-export interface ReadItem<T> {
-  record: RecordedResponse<T>;
-  file: string;
-  /** 1-based line number of `record` in `file`. */
-  lineNumber: number;
+/** A record and its position, e.g. for a publisher to save the last one it handed on. */
+export interface ReadItem<T> extends RecordPosition {
+  readonly record: RecordedResponse<T>;
 }
 
 type Parsed<T> = { ok: true; record: RecordedResponse<T> } | { ok: false; error: Error };
@@ -57,14 +86,33 @@ export function parseRecordLine<T = unknown>(line: string): Parsed<T> {
   return { ok: true, record: value as unknown as RecordedResponse<T> };
 }
 
+function indexOfFile(files: readonly string[], file: string): number {
+  const wanted = resolve(file);
+  return files.findIndex((f) => resolve(f) === wanted);
+}
+
 function firstFileIndex(files: readonly string[], startFile: string | undefined): number {
   if (startFile === undefined) return 0;
-  const wanted = resolve(startFile);
-  const exact = files.findIndex((f) => resolve(f) === wanted);
+  const exact = indexOfFile(files, startFile);
   if (exact >= 0) return exact;
   const name = basename(startFile);
   const later = files.findIndex((f) => basename(f) > name);
   return later >= 0 ? later : files.length;
+}
+
+/** The index of `from.file` in `files`, or the error saying why the position is not there. */
+function exactFileIndex(files: readonly string[], from: RecordPosition): number {
+  if (!Number.isSafeInteger(from.lineNumber) || from.lineNumber < 1) {
+    throw new RecordPositionError(from, 'a line number is a whole number from 1');
+  }
+  const index = indexOfFile(files, from.file);
+  if (index >= 0) return index;
+  const last = files[files.length - 1];
+  if (last === undefined) throw new RecordPositionError(from, 'the series has no recordings (any more)');
+  if (basename(from.file) > basename(last)) {
+    throw new RecordPositionError(from, `it is past the end of the recordings, the last being ${last}`);
+  }
+  throw new RecordPositionError(from, 'the file is not among the recordings (any more)');
 }
 
 async function closeStream(stream: ReadStream): Promise<void> {
@@ -74,40 +122,77 @@ async function closeStream(stream: ReadStream): Promise<void> {
   await closed;
 }
 
+/**
+ * The records of `file` from line `firstLine`. With `exact`, a file that is gone or shorter than
+ * `firstLine - 1` lines fails with a {@link RecordPositionError}; otherwise it simply yields nothing.
+ */
 async function* readFile<T>(
   file: string,
   firstLine: number,
+  exact: boolean,
   onBadLine: ReadRecordsOptions['onBadLine'],
 ): AsyncGenerator<ReadItem<T>, void, undefined> {
   const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
-  let lineNumber = 0;
+  const lines = splitLines(stream, firstLine - 1);
+  let lineNumber = firstLine - 1;
   try {
-    for await (const line of splitLines(stream)) {
+    let next: IteratorResult<string, number>;
+    while (!(next = await lines.next()).done) {
       lineNumber++;
-      if (lineNumber < firstLine || line.length === 0) continue;
+      const line = next.value;
+      if (line.length === 0) continue;
       const parsed = parseRecordLine<T>(line);
       if (parsed.ok) yield { record: parsed.record, file, lineNumber };
       else onBadLine?.({ file, lineNumber, error: parsed.error });
     }
+    if (exact && next.value < firstLine - 1) {
+      throw new RecordPositionError(
+        { file, lineNumber: firstLine },
+        `the file ends before that line (it has ${next.value} lines)`,
+      );
+    }
+  } catch (error) {
+    const gone = exact && lineNumber < firstLine && (error as NodeJS.ErrnoException).code === 'ENOENT';
+    if (!gone) throw error;
+    throw new RecordPositionError({ file, lineNumber: firstLine }, 'the file no longer exists', {
+      cause: error,
+    });
   } finally {
+    await lines.return(0);
     await closeStream(stream);
   }
 }
 
 /**
- * Streams the records of `files` in order, one line at a time (a file is never read whole).
- * Empty lines are skipped silently; malformed ones go to `onBadLine`. Leaving the loop early
- * (`break`, `return`, a throw) closes the open file before the loop statement completes.
+ * Streams the records of `files` in order, one line at a time (a file is never read whole), each
+ * with its position. Empty lines are skipped silently; malformed ones go to `onBadLine`. Leaving
+ * the loop early (`break`, `return`, a throw) closes the open file before the loop statement completes.
  */
 export async function* readRecords<T = unknown>(
   files: readonly string[],
   options: ReadRecordsOptions = {},
 ): AsyncGenerator<ReadItem<T>, void, undefined> {
-  const first = firstFileIndex(files, options.startFile);
-  const resumesInFirst =
-    options.startFile !== undefined && resolve(files[first] ?? '') === resolve(options.startFile);
+  const { from, startFile } = options;
+  if (from !== undefined && startFile !== undefined) {
+    throw new RangeError('readRecords: give `from` (exact) or `startFile` (loose), not both');
+  }
+  let first: number;
+  let firstLine: number;
+  if (from !== undefined) {
+    first = exactFileIndex(files, from);
+    firstLine = from.lineNumber;
+  } else {
+    first = firstFileIndex(files, startFile);
+    const resumesInFirst = startFile !== undefined && resolve(files[first] ?? '') === resolve(startFile);
+    const startLine = options.startLine ?? 1;
+    firstLine = resumesInFirst && startLine > 1 ? Math.ceil(startLine) : 1;
+  }
   for (let i = first; i < files.length; i++) {
-    const firstLine = i === first && resumesInFirst ? Math.max(1, options.startLine ?? 1) : 1;
-    yield* readFile<T>(files[i], firstLine, options.onBadLine);
+    yield* readFile<T>(
+      files[i],
+      i === first ? firstLine : 1,
+      i === first && from !== undefined,
+      options.onBadLine,
+    );
   }
 }

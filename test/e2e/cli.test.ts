@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generateBinanceDataset } from '../../src/generate/binance.js';
+import { generateBinanceDataset } from '../../src/exchanges/binance/generate.js';
 import { runCli, type CliProcess } from '../support/cli.js';
 import { freePort } from '../support/ports.js';
 

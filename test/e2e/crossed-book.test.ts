@@ -12,7 +12,7 @@ import { configSchema } from '../../src/config/schema.js';
 import type { BookSnapshot, Quote, Ticker } from '../../src/core/types.js';
 import type { BinanceFeed } from '../../src/exchanges/binance/client.js';
 import type { BinanceBookTickerEvent, BinanceRestDepth } from '../../src/exchanges/binance/wire.js';
-import { generateBinanceDataset } from '../../src/generate/binance.js';
+import { generateBinanceDataset } from '../../src/exchanges/binance/generate.js';
 import { listRecordingFiles } from '../../src/storage/layout.js';
 import { readRecords } from '../../src/storage/reader.js';
 import type { RecordedResponse } from '../../src/storage/record.js';

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateBinanceDataset } from '../../src/generate/binance.js';
+import { generateBinanceDataset } from '../../src/exchanges/binance/generate.js';
 import { runCli, type CliProcess } from './cli.js';
 import { freePort } from './ports.js';
 

@@ -1,5 +1,6 @@
 import { BookSyncError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { CadenceClock, type Cadence } from '../../replay/cadence-clock.js';
 import type { ReplayEvent } from '../../replay/events.js';
 import type { BinanceFanout } from './hub-fanout.js';
 import { OutgoingFrame } from './hub-fanout.js';
@@ -131,21 +132,25 @@ export class BinanceFeed {
   private readonly fanout: BinanceFanout;
   private readonly logger: Logger;
   private readonly frame = new OutgoingFrame();
-  private time: number | null = null;
-  private nextSlow = 0;
-  private nextFast = 0;
-  private nextKline = 0;
-  /** The previous 1000 ms boundary emitted. */
-  private prevSlow = -Infinity;
+  private readonly clock: CadenceClock;
+  /** Due when a KLINE_MS boundary was reached: the open klines go out with that step's 1000 ms streams. */
+  private readonly klinePush: Cadence;
 
   constructor(fanout: BinanceFanout, logger: Logger) {
     this.fanout = fanout;
     this.logger = logger;
+    this.clock = new CadenceClock((err) => {
+      // A derived stream that cannot be built must not stop the replay clock for everyone.
+      if (this.counters.badEvents++ === 0) this.logger.warn({ err }, 'cadenced streams could not be emitted');
+    });
+    this.klinePush = this.clock.every(KLINE_MS);
+    this.clock.every(SLOW_MS, (at, previous) => this.emitSlow(at, previous));
+    this.clock.every(FAST_MS, () => this.emitFast());
   }
 
   /** Replay time of the newest event (or advance), ms; null before the first. */
   get replayTime(): number | null {
-    return this.time;
+    return this.clock.replayTime;
   }
 
   get(symbol: string): SymbolFeed | undefined {
@@ -200,35 +205,13 @@ export class BinanceFeed {
 
   /** Move replay time to `ts`, first emitting the cadenced streams of a boundary it reaches. */
   advanceTo(ts: number): void {
-    if (this.time === null) {
-      this.time = ts;
-      this.nextSlow = Math.floor(ts / SLOW_MS) * SLOW_MS + SLOW_MS;
-      this.nextFast = Math.floor(ts / FAST_MS) * FAST_MS + FAST_MS;
-      this.nextKline = Math.floor(ts / KLINE_MS) * KLINE_MS + KLINE_MS;
-      return;
-    }
-    if (ts >= this.nextFast) {
-      try {
-        if (ts >= this.nextSlow) {
-          const at = Math.floor(ts / SLOW_MS) * SLOW_MS;
-          this.nextSlow = at + SLOW_MS;
-          this.emitSlow(at);
-        }
-        this.nextFast = Math.floor(ts / FAST_MS) * FAST_MS + FAST_MS;
-        this.emitFast();
-      } catch (err) {
-        // A derived stream that cannot be built must not stop the replay clock for everyone.
-        if (this.counters.badEvents++ === 0)
-          this.logger.warn({ err }, 'cadenced streams could not be emitted');
-      }
-    }
-    if (ts > this.time) this.time = ts;
+    this.clock.advanceTo(ts);
   }
 
   private onTrade(feed: SymbolFeed, trade: BinanceTradeEvent): void {
     this.counters.trades++;
     feed.state.applyTrade(trade);
-    feed.tradedAt = this.time ?? trade.T;
+    feed.tradedAt = this.clock.replayTime ?? trade.T;
     const n = feed.names;
     this.fanout.publish(n.trade, this.frame.reset(trade));
     if (this.fanout.has(n.aggTrade))
@@ -288,16 +271,13 @@ export class BinanceFeed {
     feed.bidQty = t.B;
     feed.askPx = t.a;
     feed.askQty = t.A;
-    feed.topChangedAt = this.time ?? 0;
+    feed.topChangedAt = this.clock.replayTime ?? 0;
     this.fanout.publish(feed.names.bookTicker, this.frame.reset(t));
   }
 
-  private emitSlow(at: number): void {
+  private emitSlow(at: number, prev: number): void {
     this.counters.boundaries++;
-    const prev = this.prevSlow;
-    this.prevSlow = at;
-    const klinePush = at >= this.nextKline;
-    if (klinePush) this.nextKline = Math.floor(at / KLINE_MS) * KLINE_MS + KLINE_MS;
+    const klinePush = this.klinePush.due;
     const fanout = this.fanout;
     for (let s = 0; s < this.list.length; s++) {
       const feed = this.list[s];

@@ -1,5 +1,5 @@
 /** Binance Spot as one venue: what the registry hands the app, the CLI and the bench. */
-import { generateBinanceDataset } from '../../generate/binance.js';
+import { generateBinanceDataset } from './generate.js';
 import type { VenueModule } from '../venue.js';
 import { createBinanceFeed } from './client.js';
 import { createBinanceVenue } from './hub.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/logger.js';
-import { generateBinanceDataset } from '../../generate/binance.js';
+import { generateBinanceDataset } from './generate.js';
 import type { ReplayEvent } from '../../replay/events.js';
 import { ReplayPublisher } from '../../replay/publisher.js';
 import { listRecordingFiles } from '../../storage/layout.js';

@@ -2,8 +2,8 @@ import type { Logger } from '../../core/logger.js';
 import type { ReplayEvent } from '../../replay/events.js';
 import { mergeByTime } from '../../replay/merge.js';
 import { SpanTracker, type ReplaySource } from '../../replay/source.js';
-import { listRecordingFiles, listSymbols } from '../../storage/layout.js';
-import { readRecords } from '../../storage/reader.js';
+import { listSymbols } from '../../storage/layout.js';
+import { firstRecord, readSeries, type SeriesId } from '../../storage/series.js';
 import { DepthDiffer } from './depth-diff.js';
 import { TradeDeduper } from '../../replay/trade-dedup.js';
 import { binanceTradeId, restTradeToEvent } from './trade-dedup.js';
@@ -68,11 +68,8 @@ export class BinanceReplaySource implements ReplaySource {
     let start: number | undefined;
     for (const symbol of this.symbols) {
       for (const endpoint of [BINANCE_TRADES_ENDPOINT, BINANCE_DEPTH_ENDPOINT]) {
-        const files = await listRecordingFiles(this.root, 'binance', endpoint, symbol);
-        for await (const { record } of readRecords(files)) {
-          if (start === undefined || record.ts < start) start = record.ts;
-          break;
-        }
+        const first = await firstRecord(this.root, series(endpoint, symbol));
+        if (first !== undefined && (start === undefined || first.record.ts < start)) start = first.record.ts;
       }
     }
     return start;
@@ -104,12 +101,14 @@ export class BinanceReplaySource implements ReplaySource {
     index: number,
     timeShift: number,
   ): AsyncGenerator<ReplayEvent> {
-    const files = await listRecordingFiles(this.root, 'binance', BINANCE_TRADES_ENDPOINT, symbol);
+    const polls = readSeries<BinanceRestTrade[]>(this.root, series(BINANCE_TRADES_ENDPOINT, symbol), {
+      onBadLine: this.onBadLine,
+    });
     const idShift = state.tradeIds.shiftPast(1);
     // Every trade plays at its own time, the first poll's older ones included; a time below the
     // previous trade's (never seen from Binance) plays with it, so event times never go back.
     let ts = -Infinity;
-    for await (const { record } of readRecords<BinanceRestTrade[]>(files, { onBadLine: this.onBadLine })) {
+    for await (const { record } of polls) {
       if (!Array.isArray(record.data)) {
         this.reportBadBody(record.request.path, symbol);
         continue;
@@ -130,9 +129,11 @@ export class BinanceReplaySource implements ReplaySource {
     state: SymbolState,
     timeShift: number,
   ): AsyncGenerator<ReplayEvent> {
-    const files = await listRecordingFiles(this.root, 'binance', BINANCE_DEPTH_ENDPOINT, symbol);
+    const snapshots = readSeries<BinanceRestDepth>(this.root, series(BINANCE_DEPTH_ENDPOINT, symbol), {
+      onBadLine: this.onBadLine,
+    });
     const idShift = state.updateIds.shiftPast(1);
-    for await (const { record } of readRecords<BinanceRestDepth>(files, { onBadLine: this.onBadLine })) {
+    for await (const { record } of snapshots) {
       const body = record.data;
       if (!isDepthBody(body)) {
         this.reportBadBody(record.request.path, symbol);
@@ -164,6 +165,10 @@ export class BinanceReplaySource implements ReplaySource {
     this.badLines++;
     this.logger.warn({ path, symbol }, 'skipping a recorded response whose body is not the expected shape');
   }
+}
+
+function series(endpoint: string, symbol: string): SeriesId {
+  return { platform: 'binance', endpoint, symbol };
 }
 
 function eventTime(e: ReplayEvent): number {

@@ -1,34 +1,68 @@
+/**
+ * The venue-neutral generator: runs the seeded market simulator of each symbol and records it
+ * the way a REST poller would — one static metadata capture, a depth snapshot every second and
+ * trade polls whose consecutive pages overlap — with realistic request/response timing. A venue
+ * supplies only a {@link VenueRecorder}: its paths and how its REST bodies print the market.
+ */
 import { ConfigError } from '../core/errors.js';
-import type { BinanceRestTrade } from '../exchanges/binance/wire.js';
 import { endpointName, listRecordingFiles } from '../storage/layout.js';
 import type { RecordedResponse } from '../storage/record.js';
 import { RecordingWriter } from '../storage/writer.js';
-import { BinanceFormatter, exchangeInfoBody } from './binance-format.js';
-import { GRID_MS, MarketSimulator } from './market.js';
-import { profileFor, type SymbolProfile } from './profiles.js';
+import { GRID_MS, MarketSimulator, type SimTrade } from './market.js';
+import type { SymbolProfile } from './profiles.js';
 import { Rng, type Seed } from './random.js';
 
-export const PLATFORM = 'binance';
-export const DEPTH_PATH = '/api/v3/depth';
-export const TRADES_PATH = '/api/v3/historicalTrades';
-export const EXCHANGE_INFO_PATH = '/api/v3/exchangeInfo';
-export const DEPTH_LIMIT = 100;
-export const DEFAULT_TRADES_LIMIT = 200;
-export const DEFAULT_TRADES_POLL_MS = 5000;
+export type RequestParams = Record<string, string | number>;
 
-export interface GenerateOptions {
-  /** Storage root; recordings go to `<root>/binance/<endpoint>/<symbol>/`. */
-  root: string;
-  seed: Seed;
+/** One captured REST call: its parameters and the body the exchange answered. */
+export interface RestCapture {
+  readonly params: RequestParams;
+  readonly body: unknown;
+}
+
+/** One trades poll, with the id range of the trades it returned (none for an empty page). */
+export interface TradesCapture extends RestCapture {
+  readonly firstId?: number;
+  readonly lastId?: number;
+}
+
+/** How one symbol of one venue is recorded: created per symbol by the venue. */
+export interface SymbolRecorder {
+  /** The venue's own symbol spelling, for the storage layout (`BTCUSDT`, `BTC/USD`). */
+  readonly symbol: string;
+  readonly profile: SymbolProfile;
+  /** Trades printed since the last poll before one goes out early (so pages keep overlapping). */
+  readonly earlyPollTrades: number;
+  /** Every trade the market prints, in order. */
+  onTrade(trade: SimTrade): void;
+  /** The metadata call made once at the start (exchangeInfo, AssetPairs), as served at `serverMs`. */
+  info(serverMs: number): RestCapture;
+  depth(sim: MarketSimulator, serverMs: number): RestCapture;
+  /** The next trades poll, as served now. */
+  trades(): TradesCapture;
+}
+
+export interface VenueRecorder {
+  /** Storage platform (`binance`). */
+  readonly platform: string;
+  readonly infoPath: string;
+  readonly depthPath: string;
+  readonly tradesPath: string;
+  /** Between trade polls in a calm market, ms. */
+  readonly tradesPollMs: number;
+  /** A recorder for the venue's symbol `symbol` (throws a ConfigError for an unknown one). */
+  symbol(symbol: string): SymbolRecorder;
+}
+
+export interface DatasetOptions {
+  /** Storage root; recordings go to `<root>/<platform>/<endpoint>/<symbol>/`. */
+  readonly root: string;
+  readonly seed: Seed;
   /** Market time of the first capture, ms since epoch. */
-  startMs: number;
-  minutes: number;
-  /** Native symbols, e.g. `['BTCUSDT', 'ETHUSDT']`. */
-  symbols: string[];
-  /** `limit` of each historicalTrades poll. Default 200. */
-  tradesLimit?: number;
-  /** Normal interval between historicalTrades polls. Default 5000 ms. */
-  tradesPollMs?: number;
+  readonly startMs: number;
+  readonly minutes: number;
+  /** The venue's own symbols. */
+  readonly symbols: readonly string[];
 }
 
 export interface SymbolSummary {
@@ -43,9 +77,9 @@ export interface SymbolSummary {
   lastMid: number;
 }
 
-export interface GenerateSummary {
+export interface DatasetSummary {
   root: string;
-  platform: typeof PLATFORM;
+  platform: string;
   startMs: number;
   endMs: number;
   files: string[];
@@ -55,8 +89,6 @@ export interface GenerateSummary {
 
 /** The market runs this long before the first capture, so the book and the tape are warm. */
 const WARMUP_MS = 60_000;
-/** A poll goes out early once this share of `limit` new trades has printed since the last one. */
-const EARLY_POLL_SHARE = 0.4;
 
 interface Capture {
   send: number;
@@ -74,29 +106,22 @@ function capture(net: Rng, send: number, endMs: number): Capture {
   return { send, server, ts: server + oneWay() };
 }
 
-function validate(opts: GenerateOptions): void {
+function validate(venue: VenueRecorder, opts: DatasetOptions): void {
   if (!Number.isSafeInteger(opts.startMs))
     throw new ConfigError('generate: startMs must be an integer ms time');
   if (!(opts.minutes > 0) || !Number.isFinite(opts.minutes)) {
     throw new ConfigError(`generate: minutes must be a positive number, got ${opts.minutes}`);
   }
   if (opts.symbols.length === 0) throw new ConfigError('generate: at least one symbol is required');
-  const limit = opts.tradesLimit ?? DEFAULT_TRADES_LIMIT;
-  if (!Number.isInteger(limit) || limit < 10 || limit > 1000) {
-    throw new ConfigError(
-      `generate: tradesLimit must be an integer in 10..1000 (Binance's range), got ${limit}`,
-    );
-  }
-  if (!((opts.tradesPollMs ?? DEFAULT_TRADES_POLL_MS) >= GRID_MS))
-    throw new ConfigError(`generate: tradesPollMs must be ≥ ${GRID_MS}`);
+  if (!(venue.tradesPollMs >= GRID_MS)) throw new ConfigError(`generate: tradesPollMs must be ≥ ${GRID_MS}`);
 }
 
-async function refuseExisting(root: string, profile: SymbolProfile): Promise<void> {
-  for (const path of [DEPTH_PATH, TRADES_PATH, EXCHANGE_INFO_PATH]) {
-    const existing = await listRecordingFiles(root, PLATFORM, endpointName(path), profile.symbol);
+async function refuseExisting(root: string, venue: VenueRecorder, symbol: string): Promise<void> {
+  for (const path of [venue.depthPath, venue.tradesPath, venue.infoPath]) {
+    const existing = await listRecordingFiles(root, venue.platform, endpointName(path), symbol);
     if (existing.length > 0) {
       throw new ConfigError(
-        `generate: ${root} already holds ${PLATFORM} ${endpointName(path)} recordings for ${profile.symbol}; ` +
+        `generate: ${root} already holds ${venue.platform} ${endpointName(path)} recordings for ${symbol}; ` +
           'generate into an empty --data directory (or remove the old recordings first)',
       );
     }
@@ -105,44 +130,41 @@ async function refuseExisting(root: string, profile: SymbolProfile): Promise<voi
 
 class SymbolRun {
   readonly summary: SymbolSummary;
-  private readonly format: BinanceFormatter;
   private readonly sim: MarketSimulator;
   private readonly net: Rng;
   private readonly writers: Record<'depth' | 'trades' | 'info', RecordingWriter>;
-  private readonly tape: BinanceRestTrade[] = [];
   private newTrades = 0;
 
   constructor(
-    private readonly profile: SymbolProfile,
-    private readonly opts: Required<GenerateOptions>,
+    private readonly venue: VenueRecorder,
+    private readonly recorder: SymbolRecorder,
+    private readonly opts: DatasetOptions,
     rng: Rng,
   ) {
-    this.format = new BinanceFormatter(profile);
     this.net = rng.fork('network');
     this.sim = new MarketSimulator({
-      profile,
+      profile: recorder.profile,
       rng: rng.fork('market'),
       startMs: opts.startMs - WARMUP_MS,
       onTrade: (trade) => {
-        this.tape.push(this.format.trade(trade));
+        recorder.onTrade(trade);
         this.newTrades++;
-        if (this.tape.length > 4 * opts.tradesLimit) this.tape.splice(0, this.tape.length - opts.tradesLimit);
       },
     });
     const writer = (path: string): RecordingWriter =>
       new RecordingWriter({
         root: opts.root,
-        platform: PLATFORM,
+        platform: venue.platform,
         endpoint: endpointName(path),
-        symbol: profile.symbol,
+        symbol: recorder.symbol,
       });
     this.writers = {
-      depth: writer(DEPTH_PATH),
-      trades: writer(TRADES_PATH),
-      info: writer(EXCHANGE_INFO_PATH),
+      depth: writer(venue.depthPath),
+      trades: writer(venue.tradesPath),
+      info: writer(venue.infoPath),
     };
     this.summary = {
-      symbol: profile.symbol,
+      symbol: recorder.symbol,
       depthSnapshots: 0,
       tradePolls: 0,
       trades: 0,
@@ -172,17 +194,16 @@ class SymbolRun {
   }
 
   private async captureLoop(): Promise<void> {
-    const { startMs, tradesPollMs } = this.opts;
+    const { startMs } = this.opts;
     const endMs = startMs + Math.round(this.opts.minutes * 60_000);
     const jitter = (): number => this.net.int(0, 3);
 
     this.sim.advanceTo(startMs);
     this.newTrades = 0;
-    // exchangeInfo does not depend on the market, so the simulation need not wait for it.
+    // The metadata does not depend on the market, so the simulation need not wait for it.
     const info = capture(this.net, startMs, endMs);
-    await this.writers.info.write(
-      this.record(info.ts, EXCHANGE_INFO_PATH, {}, exchangeInfoBody(this.profile, info.server)),
-    );
+    const meta = this.recorder.info(info.server);
+    await this.writers.info.write(this.record(info.ts, this.venue.infoPath, meta));
 
     let second = 0;
     let depth = capture(this.net, startMs + jitter(), endMs);
@@ -198,7 +219,7 @@ class SymbolRun {
       }
       if (isPoll) {
         await this.pollTrades(poll);
-        poll = capture(this.net, Math.max(poll.send + tradesPollMs + jitter(), poll.ts), endMs);
+        poll = capture(this.net, Math.max(poll.send + this.venue.tradesPollMs + jitter(), poll.ts), endMs);
       } else {
         await this.snapshotDepth(depth);
         second++;
@@ -214,7 +235,7 @@ class SymbolRun {
    * enough new trades printed that the (not yet sent) next poll must go out early.
    */
   private advanceWatchingTape(target: number, nextPollSend: number): number | undefined {
-    const threshold = Math.floor(this.opts.tradesLimit * EARLY_POLL_SHARE);
+    const threshold = this.recorder.earlyPollTrades;
     while (this.sim.now < target) {
       const hop = Math.min(target, this.sim.now + GRID_MS);
       this.sim.advanceTo(hop);
@@ -224,68 +245,57 @@ class SymbolRun {
   }
 
   private async pollTrades(poll: Capture): Promise<void> {
-    const page = this.tape.slice(-this.opts.tradesLimit);
+    const page = this.recorder.trades();
     this.newTrades = 0;
-    if (page.length > 0) {
-      if (this.summary.tradePolls === 0) this.summary.firstTradeId = page[0].id;
-      this.summary.lastTradeId = page[page.length - 1].id;
+    if (page.firstId !== undefined && page.lastId !== undefined) {
+      if (this.summary.tradePolls === 0) this.summary.firstTradeId = page.firstId;
+      this.summary.lastTradeId = page.lastId;
     }
     this.summary.tradePolls++;
-    const params = { symbol: this.profile.symbol, limit: this.opts.tradesLimit };
-    await this.writers.trades.write(this.record(poll.ts, TRADES_PATH, params, page));
+    await this.writers.trades.write(this.record(poll.ts, this.venue.tradesPath, page));
   }
 
   private async snapshotDepth(depth: Capture): Promise<void> {
     const mid = (this.sim.bids.tickAt(0) + this.sim.asks.tickAt(0)) / 2;
-    if (this.summary.depthSnapshots === 0) this.summary.firstMid = this.midPrice(mid);
-    this.summary.lastMid = this.midPrice(mid);
+    const midPrice = mid * Number(this.recorder.profile.priceFilter.tickSize);
+    if (this.summary.depthSnapshots === 0) this.summary.firstMid = midPrice;
+    this.summary.lastMid = midPrice;
     this.summary.depthSnapshots++;
-    const body = this.format.depth(this.sim, DEPTH_LIMIT);
-    const params = { symbol: this.profile.symbol, limit: DEPTH_LIMIT };
-    await this.writers.depth.write(this.record(depth.ts, DEPTH_PATH, params, body));
+    const body = this.recorder.depth(this.sim, depth.server);
+    await this.writers.depth.write(this.record(depth.ts, this.venue.depthPath, body));
   }
 
-  private midPrice(midTicks: number): number {
-    return midTicks * Number(this.profile.priceFilter.tickSize);
-  }
-
-  private record<T>(
-    ts: number,
-    path: string,
-    params: Record<string, string | number>,
-    data: T,
-  ): RecordedResponse<T> {
-    return { ts, request: { path, params: { symbol: this.profile.symbol, ...params } }, data };
+  private record(ts: number, path: string, call: RestCapture): RecordedResponse<unknown> {
+    return { ts, request: { path, params: call.params }, data: call.body };
   }
 }
 
 /**
- * Writes a realistic, seeded Binance spot dataset in the storage layout: per symbol one
- * `exchangeInfo` capture, a 100-level `depth` snapshot every second and `historicalTrades`
- * polls whose consecutive pages overlap. Same options → byte-identical files.
+ * Writes a realistic, seeded dataset of one venue in the storage layout, per symbol: one
+ * metadata capture, a depth snapshot every second and trade polls whose consecutive pages
+ * overlap. Same options → byte-identical files.
  */
-export async function generateBinanceDataset(opts: GenerateOptions): Promise<GenerateSummary> {
-  validate(opts);
-  const full: Required<GenerateOptions> = {
-    ...opts,
-    tradesLimit: opts.tradesLimit ?? DEFAULT_TRADES_LIMIT,
-    tradesPollMs: opts.tradesPollMs ?? DEFAULT_TRADES_POLL_MS,
-  };
-  const profiles = [...new Set(opts.symbols.map((s) => profileFor(s)))];
-  for (const profile of profiles) await refuseExisting(opts.root, profile);
+export async function generateDataset(venue: VenueRecorder, opts: DatasetOptions): Promise<DatasetSummary> {
+  validate(venue, opts);
+  const recorders: SymbolRecorder[] = [];
+  for (const s of opts.symbols) {
+    const r = venue.symbol(s);
+    if (!recorders.some((x) => x.symbol === r.symbol)) recorders.push(r);
+  }
+  for (const r of recorders) await refuseExisting(opts.root, venue, r.symbol);
 
-  const rng = new Rng(full.seed);
-  const summary: GenerateSummary = {
+  const rng = new Rng(opts.seed);
+  const summary: DatasetSummary = {
     root: opts.root,
-    platform: PLATFORM,
+    platform: venue.platform,
     startMs: opts.startMs,
     endMs: opts.startMs + Math.round(opts.minutes * 60_000),
     files: [],
     bytes: 0,
     symbols: [],
   };
-  for (const profile of profiles) {
-    const run = new SymbolRun(profile, full, rng.fork(profile.symbol));
+  for (const recorder of recorders) {
+    const run = new SymbolRun(venue, recorder, opts, rng.fork(recorder.symbol));
     await run.run();
     summary.files.push(...run.files);
     summary.bytes += run.bytes;

@@ -1,7 +1,7 @@
-import type { BinanceLevel, BinanceRestDepth, BinanceRestTrade } from '../exchanges/binance/wire.js';
-import { decimalsOf, formatUnits, unitsOf } from './decimal.js';
-import type { MarketSimulator, SimTrade } from './market.js';
-import type { SymbolProfile } from './profiles.js';
+import type { BinanceLevel, BinanceRestDepth, BinanceRestTrade } from './wire.js';
+import { decimalsOf, formatUnits, unitsOf } from '../../generate/decimal.js';
+import type { MarketSimulator, SimTrade } from '../../generate/market.js';
+import type { SymbolProfile } from '../../generate/profiles.js';
 
 /** GET /api/v3/exchangeInfo?symbol=…, with the fields the real response carries. */
 export interface BinanceExchangeInfo {

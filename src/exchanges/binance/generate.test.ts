@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../core/errors.js';
-import type { BinanceLevel, BinanceRestDepth, BinanceRestTrade } from '../exchanges/binance/wire.js';
-import { listRecordingFiles, listSymbols } from '../storage/layout.js';
-import { readRecords } from '../storage/reader.js';
-import type { RecordedResponse } from '../storage/record.js';
-import type { BinanceExchangeInfo } from './binance-format.js';
-import { generateBinanceDataset, type GenerateSummary } from './binance.js';
-import { profileFor } from './profiles.js';
-import { autocorrelation, mean, quantile } from './stats.js';
+import { ConfigError } from '../../core/errors.js';
+import type { BinanceLevel, BinanceRestDepth, BinanceRestTrade } from './wire.js';
+import { listRecordingFiles, listSymbols } from '../../storage/layout.js';
+import { readRecords } from '../../storage/reader.js';
+import type { RecordedResponse } from '../../storage/record.js';
+import type { BinanceExchangeInfo } from './generate-format.js';
+import { generateBinanceDataset, type GenerateSummary } from './generate.js';
+import { binanceProfileFor as profileFor } from './profiles.js';
+import { autocorrelation, mean, quantile } from '../../generate/stats.js';
 
 const START = Date.UTC(2026, 0, 5, 14);
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
@@ -104,9 +104,7 @@ describe('generateBinanceDataset: 30 minutes of BTCUSDT and ETHUSDT', () => {
     const d = (): SymbolData => data.get(symbol) as SymbolData;
 
     it('records exchangeInfo shaped like the real response, restricted to the symbol', async () => {
-      const fixture = fileURLToPath(
-        new URL('../exchanges/binance/fixtures/exchangeInfo.json', import.meta.url),
-      );
+      const fixture = fileURLToPath(new URL('./fixtures/exchangeInfo.json', import.meta.url));
       const real = (JSON.parse(await readFile(fixture, 'utf8')) as BinanceExchangeInfo).symbols.find(
         (s) => s.symbol === symbol,
       );
