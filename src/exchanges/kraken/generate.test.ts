@@ -82,8 +82,13 @@ describe('generateKrakenDataset', () => {
       expect(polls[0].request.params.since).toBeUndefined();
       let overlapping = 0;
       let prevIds = new Set<number>();
+      let prevLast = BigInt(polls[0].data.result?.last ?? '0');
       for (const p of polls.slice(1)) {
         expect(p.request.params.since).toMatch(/^\d{19}$/);
+        // Each poll reaches a second back before the last trade the previous one returned.
+        if (prevIds.size > 0)
+          expect(prevLast - BigInt(p.request.params.since as string)).toBeGreaterThanOrEqual(1_000_000_000n);
+        prevLast = BigInt(p.data.result?.last ?? '0');
         const ids = (
           p.data.result?.[KEY[symbol]] as unknown as [
             string,
