@@ -51,6 +51,15 @@ describe('Kraken v2 hub: connection', () => {
     expect(await c.nextText()).toBe(
       `{"method":"pong","req_id":7,"time_in":"${t(T0 + 250)}","time_out":"${t(T0 + 250)}"}`,
     );
+    const [venue] = h.hub.health().venues;
+    expect(venue).toMatchObject({
+      exchange: 'kraken',
+      prefix: '/kraken',
+      symbols: ['BTC/USD', 'ETH/USD'],
+      consumers: 1,
+      replayTime: T0 + 250,
+      counters: { events: 1, requests: 1, connectionsOpened: 1 },
+    });
   });
 
   it('sends a heartbeat a second (tick) while quiet, but only once something is subscribed', async () => {

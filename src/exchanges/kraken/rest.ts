@@ -65,48 +65,29 @@ export function krakenRestRouter(ctx: KrakenRestContext): RestRouter {
       throw err;
     }
   };
-  return new RestRouter({
+  const router = new RestRouter({
     notFound: () => failed(KRAKEN_REST_ERRORS.unknownMethod, 404),
     methodNotAllowed: (_r, allowed) => ({
       ...failed(`${KRAKEN_REST_ERRORS.invalidArguments}: use ${allowed.join(' or ')}`, 405),
       headers: { ...CONTENT_TYPE, Allow: allowed.join(', ') },
     }),
-  })
-    .on(
+  });
+  const calls: ReadonlyArray<[name: string, result: (query: URLSearchParams) => unknown]> = [
+    ['Time', () => serverTime(ctx.now())],
+    ['SystemStatus', () => ({ status: 'online', timestamp: rfc3339Seconds(ctx.now()) })],
+    ['Assets', (q) => assets(ctx, q)],
+    ['AssetPairs', (q) => assetPairs(ctx, q)],
+    ['Ticker', (q) => tickers(ctx, q)],
+    ['Depth', (q) => depth(ctx, q)],
+    ['Trades', (q) => trades(ctx, q)],
+  ];
+  for (const [name, result] of calls)
+    router.on(
       'GET',
-      '/0/public/Time',
-      route(() => serverTime(ctx.now())),
-    )
-    .on(
-      'GET',
-      '/0/public/SystemStatus',
-      route(() => ({ status: 'online', timestamp: rfc3339Seconds(ctx.now()) })),
-    )
-    .on(
-      'GET',
-      '/0/public/Assets',
-      route((r) => assets(ctx, r.query)),
-    )
-    .on(
-      'GET',
-      '/0/public/AssetPairs',
-      route((r) => assetPairs(ctx, r.query)),
-    )
-    .on(
-      'GET',
-      '/0/public/Ticker',
-      route((r) => tickers(ctx, r.query)),
-    )
-    .on(
-      'GET',
-      '/0/public/Depth',
-      route((r) => depth(ctx, r.query)),
-    )
-    .on(
-      'GET',
-      '/0/public/Trades',
-      route((r) => trades(ctx, r.query)),
+      `/0/public/${name}`,
+      route((r) => result(r.query)),
     );
+  return router;
 }
 
 // ---- parameters
