@@ -1,3 +1,4 @@
+import { readRecords } from '../storage/reader.js';
 import type { ReplayEvent } from './events.js';
 
 /**
@@ -43,4 +44,19 @@ export class SpanTracker {
   shiftPast(step: number): number {
     return this.max < this.min ? 0 : this.max + step - this.min;
   }
+}
+
+/**
+ * The earliest capture time (`ts` of the first record) over several recordings' file lists, each
+ * oldest first, as `recordingStart` needs it; undefined when none has a record.
+ */
+export async function earliestCapture(fileLists: Iterable<readonly string[]>): Promise<number | undefined> {
+  let start: number | undefined;
+  for (const files of fileLists) {
+    for await (const { record } of readRecords(files)) {
+      if (start === undefined || record.ts < start) start = record.ts;
+      break;
+    }
+  }
+  return start;
 }

@@ -27,7 +27,11 @@ const lineProtocol: VenueProtocol<LineState> = {
     if (verb === 'sub') host.subscribe(s, arg);
     else if (verb === 'unsub') host.unsubscribe(s, arg);
     else if (verb === 'wrap') host.setWrapped(s, true);
-    else if (verb === 'close') host.close(s, 4000, 'asked');
+    else if (verb === 'late') {
+      // Something queued on the channel in the same turn as a subscription with a snapshot.
+      (host as VenueHost<LineState>).publish(arg, Buffer.from(`"queued ${arg}"`));
+      host.subscribe(s, arg, `snapshot ${arg}`);
+    } else if (verb === 'close') host.close(s, 4000, 'asked');
     else host.send(s, `echo ${data.toString()}`);
   },
   farewell: (_s, reason) => {
@@ -133,6 +137,19 @@ describe('VenueHost', () => {
     expect(host.counters()).toMatchObject({ connectionsOpened: 1, upgradesRejected: 1, inboundMessages: 3 });
     c.ws.send('close');
     expect(await c.closed).toEqual({ code: 4000, reason: 'asked' });
+  });
+
+  it('sends a snapshot to the subscriber alone, and what was queued before it only to the others', async () => {
+    const { host, url } = await start();
+    const early = await open(`${url}/ok/a`);
+    const late = await open(`${url}/ok`);
+    await Promise.all([early.next(1), late.next(1)]);
+    late.ws.send('late a');
+    expect(await early.next(2)).toEqual(['hello /line/ok/a', '"queued a"']);
+    expect(await late.next(2)).toEqual(['hello /line/ok', 'snapshot a']);
+    host.publish('a', Buffer.from('"after"'));
+    expect(await late.next(3)).toEqual(['hello /line/ok', 'snapshot a', '"after"']);
+    expect(await early.next(3)).toEqual(['hello /line/ok/a', '"queued a"', '"after"']);
   });
 
   it('closes a consumer over the inbound rate with the protocol farewell', async () => {

@@ -130,7 +130,12 @@ export interface VenueProtocol<S> {
 export interface SessionHost<S> {
   /** A reply or notice now, ahead of any queued data. */
   send(session: Session<S>, text: string): void;
-  subscribe(session: Session<S>, channel: string): void;
+  /**
+   * Join `channel`. With `first` (a snapshot), that frame goes to this session alone, ahead of
+   * every later payload of the channel, and payloads queued before it joined go only to the
+   * earlier subscribers: the snapshot already holds them.
+   */
+  subscribe(session: Session<S>, channel: string, first?: string): void;
   unsubscribe(session: Session<S>, channel: string): void;
   setWrapped(session: Session<S>, wrapped: boolean): void;
   close(session: Session<S>, code: number, reason: string): void;
@@ -265,10 +270,12 @@ export class VenueHost<S> implements SessionHost<S>, ChannelPublisher {
     this.fanout.send(s, text);
   }
 
-  subscribe(s: Session<S>, channel: string): void {
+  subscribe(s: Session<S>, channel: string, first?: string): void {
     if (s.channels.has(channel)) return;
+    if (first !== undefined && this.fanout.has(channel)) this.fanout.flush();
     s.channels.add(channel);
     this.fanout.subscribe(s, channel, s.wrapped);
+    if (first !== undefined) this.send(s, first);
   }
 
   unsubscribe(s: Session<S>, channel: string): void {
@@ -444,14 +451,15 @@ export class VenueHost<S> implements SessionHost<S>, ChannelPublisher {
   }
 
   private tickAll(): void {
-    const tick = this.protocol.tick;
-    if (tick === undefined) return;
+    const protocol = this.protocol;
+    if (protocol.tick === undefined) return;
     const t = this.clock();
     for (const s of this.sessions) {
       if (s.closing) continue;
       const written = bytesWritten(s.socket);
       const quiet = written === s.bytesAtTick;
-      tick(s, this, t, quiet);
+      // Called on the protocol: a class-based protocol keeps its `this`.
+      protocol.tick(s, this, t, quiet);
       s.bytesAtTick = bytesWritten(s.socket);
     }
   }

@@ -5,7 +5,7 @@
  * capture of XXBTZUSD shows them (`cost_decimals` 5, `costmin` "0.5", `tick_size` = one price
  * step, `status` "online"); for XETHZUSD they are inferred from that, not captured.
  */
-import type { KrakenRestAssetPair } from './wire.js';
+import type { KrakenRestAsset, KrakenRestAssetPair } from './wire.js';
 
 type FeeTiers = KrakenRestAssetPair['fees'];
 
@@ -83,3 +83,35 @@ export const KRAKEN_ASSET_PAIRS: Readonly<Record<string, KrakenRestAssetPair>> =
 
 /** The fields the API has gained since the 2021 capture. */
 export const ASSET_PAIR_FIELDS_SINCE_2021 = ['cost_decimals', 'costmin', 'tick_size', 'status'] as const;
+
+/**
+ * `/0/public/Assets` entries of the assets of those pairs, keyed by asset id. `decimals` and
+ * `display_decimals` as Kraken lists them for XBT, ETH and USD; `collateral_value` and `status`
+ * as its current responses carry them [unconfirmed: not from a capture in this repository].
+ */
+export const KRAKEN_ASSETS: Readonly<Record<string, KrakenRestAsset>> = {
+  XXBT: {
+    aclass: 'currency',
+    altname: 'XBT',
+    decimals: 10,
+    display_decimals: 5,
+    collateral_value: 1,
+    status: 'enabled',
+  },
+  XETH: {
+    aclass: 'currency',
+    altname: 'ETH',
+    decimals: 10,
+    display_decimals: 5,
+    collateral_value: 1,
+    status: 'enabled',
+  },
+  ZUSD: {
+    aclass: 'currency',
+    altname: 'USD',
+    decimals: 4,
+    display_decimals: 2,
+    collateral_value: 1,
+    status: 'enabled',
+  },
+};

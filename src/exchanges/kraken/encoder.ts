@@ -216,9 +216,12 @@ export function encodeKrakenAck(
   });
 }
 
-/** A refused request; `symbol` when the refusal concerns one (`Currency pair not supported X`). */
+/**
+ * A refused request; `symbol` when the refusal concerns one (`Currency pair not supported X`).
+ * `method` is the request's (`error` for a frame that names none).
+ */
 export function encodeKrakenAckError(
-  method: 'subscribe' | 'unsubscribe',
+  method: string,
   error: string,
   symbol: string | undefined,
   times: KrakenResponseTimes,
