@@ -10,7 +10,7 @@ import { crc32 } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BookChange, BookSnapshot, Level, NormalizedMessage, Status } from '../core/types.js';
 import { silentLogger } from '../core/logger.js';
-import { until } from '../test-support/fake-binance.js';
+import { until } from '../test-support/until.js';
 import {
   RefBook,
   ToyStream,
