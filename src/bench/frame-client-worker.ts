@@ -12,8 +12,8 @@ export interface FrameClientJob {
   readonly port: number;
   readonly path: string;
   readonly connections: number;
-  /** Sent as one masked text frame once the handshake completes (a SUBSCRIBE). */
-  readonly subscribe?: string;
+  /** Sent as masked text frames once the handshake completes (SUBSCRIBE messages). */
+  readonly subscribe?: string | readonly string[];
 }
 
 export type FrameClientReport =
@@ -122,7 +122,9 @@ function run(job: FrameClientJob): void {
         return;
       }
       handshaking = false;
-      if (job.subscribe !== undefined) socket.write(maskedText(job.subscribe));
+      const subscribe = job.subscribe ?? [];
+      for (const text of typeof subscribe === 'string' ? [subscribe] : subscribe)
+        socket.write(maskedText(text));
       if (++open === job.connections) report({ type: 'ready' });
       if (head.length > end + 4) counter.push(head, end + 4);
     });

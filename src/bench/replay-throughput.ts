@@ -4,12 +4,10 @@
  * a plain `ws` server pushing the same number of frames of the same average size to it.
  */
 import { once } from 'node:events';
-import type { Socket } from 'node:net';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
-import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../core/logger.js';
 import type { VenueModule } from '../exchanges/venue.js';
-import { frameBatch } from '../net/ws-frame.js';
+import type { WebSocket } from 'ws';
 import { ReplayPublisher } from '../replay/publisher.js';
 import { FrameClients } from './frame-clients.js';
 import { figure, type BenchFigure } from './report.js';
@@ -63,28 +61,24 @@ async function measureHub(venue: VenueModule, root: string, logger: Logger): Pro
   }
 }
 
-/** Plain ws pushing `frames` frames of `avgBytes` to one consumer as fast as it takes them. */
+/** Plain `ws` pushing `frames` frames of `avgBytes` to one consumer (`send` per frame) as fast as it takes them. */
 async function measureBaseline(frames: number, avgBytes: number): Promise<number> {
   const { wss, port } = await listenPlainWs();
-  const payload = Buffer.from(`{"stream":"x","data":"${'x'.repeat(Math.max(avgBytes - 24, 1))}"}`);
-  const connected = once(wss, 'connection') as Promise<[unknown, IncomingMessage]>;
+  const payload = `{"stream":"x","data":"${'x'.repeat(Math.max(avgBytes - 24, 1))}"}`;
+  const connected = once(wss, 'connection') as Promise<[WebSocket]>;
   const clients = new FrameClients({ host: '127.0.0.1', port, path: '/', connections: 1 });
   try {
-    const [, req] = await connected;
-    const socket = req.socket as Socket;
+    const [ws] = await connected;
     await clients.ready;
     const started = performance.timeOrigin + performance.now();
-    // 64 frames per write, as a careful hand-written server batches a burst.
-    const batch = frameBatch(Array.from({ length: 64 }, () => payload), null);
-    for (let sent = 0; sent < frames; sent += 64) {
-      socket.write(batch);
-      if (socket.writableLength > 4 * 1024 * 1024) {
-        while (socket.writableLength > 1024 * 1024) await sleep(1);
-      } else if (sent % 1024 === 0) await yieldToLoop();
+    for (let i = 0; i < frames; i++) {
+      ws.send(payload);
+      if (ws.bufferedAmount > 4 * 1024 * 1024) {
+        while (ws.bufferedAmount > 1024 * 1024) await sleep(1);
+      } else if (i % 256 === 255) await yieldToLoop();
     }
-    const total = Math.ceil(frames / 64) * 64;
-    await clients.until(total, 120_000);
-    return total / ((clients.progress.lastAt - started) / 1000);
+    await clients.until(frames, 120_000);
+    return frames / ((clients.progress.lastAt - started) / 1000);
   } finally {
     await clients.stop();
     await closePlainWs(wss);
@@ -97,10 +91,16 @@ export async function benchReplay(opts: ReplayBenchOptions): Promise<BenchFigure
     const hub = await measureHub(venue, root, opts.logger);
     const avg = Math.round(hub.bytes / Math.max(hub.frames, 1));
     const baseline = await measureBaseline(hub.frames, avg);
-    return figure(`replay throughput, ${venue.title} (--speed max, 1 consumer)`, 'msg/s', hub.rate, baseline, {
-      frames: hub.frames,
-      avgFrameBytes: avg,
-      marketMinutes: opts.minutes,
-    });
+    return figure(
+      `replay throughput, ${venue.title} (--speed max, 1 consumer)`,
+      'msg/s',
+      hub.rate,
+      baseline,
+      {
+        frames: hub.frames,
+        avgFrameBytes: avg,
+        marketMinutes: opts.minutes,
+      },
+    );
   });
 }
