@@ -19,10 +19,9 @@ import { startIngest } from '../app/ingest-stack.js';
 import { MemoryBus } from '../bus/memory.js';
 import type { Logger } from '../core/logger.js';
 import type { Trade } from '../core/types.js';
-import type { BinanceVenue } from '../exchanges/binance/hub.js';
-import { BinanceReplaySource } from '../exchanges/binance/replay-source.js';
+import { venueFor } from '../exchanges/index.js';
 import type { ReplayEvent, ReplaySink } from '../replay/events.js';
-import { ReplayHub } from '../replay/hub.js';
+import { ReplayHub, type VenueEndpoint } from '../replay/hub.js';
 import { ReplayPublisher } from '../replay/publisher.js';
 import { BenchClients, type DoneReport } from './clients.js';
 import { figure, type BenchFigure } from './report.js';
@@ -37,6 +36,8 @@ export interface LatencyBenchOptions {
   logger: Logger;
 }
 
+/** Measured on the Binance venue: the baseline relay below is written against its trade frames. */
+const BINANCE = venueFor('binance');
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
 const NATIVE = 'BTCUSDT';
 const STREAM = 'trade@BTC/USDT';
@@ -84,12 +85,13 @@ class TimedSink implements ReplaySink {
  * control messages (ingest SUBSCRIBEs after connecting; the baseline names its stream in the URL).
  */
 async function waitForSubscriber(
-  venue: BinanceVenue,
+  endpoint: VenueEndpoint,
   controlRequests: number,
   timeoutMs: number,
 ): Promise<void> {
   for (let waited = 0; waited < timeoutMs; waited += 20) {
-    if (venue.stats().consumers > 0 && venue.counters().controlRequests >= controlRequests) return;
+    const stats = endpoint.stats();
+    if (stats.consumers > 0 && (stats.counters.controlRequests ?? 0) >= controlRequests) return;
     await sleep(20);
   }
   throw new Error('latency bench: the relay never subscribed at the replay hub');
@@ -104,7 +106,7 @@ async function waitUntilStable(clients: BenchClients, quietMs: number, timeoutMs
 }
 
 async function replay(root: string, speed: number, sink: ReplaySink, logger: Logger): Promise<void> {
-  const source = await BinanceReplaySource.open(root, logger);
+  const source = await BINANCE.openSource(root, logger);
   await new ReplayPublisher({ source, speed, loop: false, logger }).run(sink);
 }
 
@@ -148,7 +150,7 @@ function clientJob(url: string, clients: number): ConstructorParameters<typeof B
 
 async function measureTickstream(root: string, opts: LatencyBenchOptions): Promise<Sample> {
   const { logger } = opts;
-  const replayHub = await startBenchHub(logger, SYMBOLS);
+  const replayHub = await startBenchHub(BINANCE, logger, SYMBOLS);
   const bus = new MemoryBus();
   const { gateway, port: gatewayPort } = await startBenchGateway(bus, logger, {
     pricePairs: ['BTC/USDT', 'ETH/USDT'],
@@ -161,7 +163,7 @@ async function measureTickstream(root: string, opts: LatencyBenchOptions): Promi
     logger,
   });
   try {
-    await waitForSubscriber(replayHub.venue, 1, 5000);
+    await waitForSubscriber(replayHub.endpoint, 1, 5000);
     const clients = new BenchClients(clientJob(`ws://127.0.0.1:${gatewayPort}/ws`, opts.clients));
     await clients.ready;
     const sink = new TimedSink(replayHub.hub);
@@ -184,7 +186,7 @@ interface BinanceTradeFrame {
 /** The hand-written plain-ws relay: hub → parse → normalize → stringify → every client. */
 async function measureBaseline(root: string, opts: LatencyBenchOptions): Promise<Sample> {
   const { logger } = opts;
-  const replayHub = await startBenchHub(logger, SYMBOLS);
+  const replayHub = await startBenchHub(BINANCE, logger, SYMBOLS);
   const { wss, port } = await listenPlainWs();
   wss.on('connection', (ws) => ws.on('message', () => ws.send('{"result":null,"id":1}')));
   const upstream = new WebSocket(
@@ -211,7 +213,7 @@ async function measureBaseline(root: string, opts: LatencyBenchOptions): Promise
   upstream.on('error', (err) => logger.warn({ err }, 'baseline relay upstream error'));
   try {
     await once(upstream, 'open');
-    await waitForSubscriber(replayHub.venue, 0, 5000);
+    await waitForSubscriber(replayHub.endpoint, 0, 5000);
     const clients = new BenchClients(clientJob(`ws://127.0.0.1:${port}`, opts.clients));
     await clients.ready;
     const sink = new TimedSink(replayHub.hub);
@@ -227,7 +229,7 @@ async function measureBaseline(root: string, opts: LatencyBenchOptions): Promise
 
 /** Two figures, p50 and p99 of every (trade, client) delivery, from the same two runs. */
 export async function benchLatency(opts: LatencyBenchOptions): Promise<BenchFigure[]> {
-  return withDataset('bench-latency', opts.minutes, SYMBOLS, async (root) => {
+  return withDataset(BINANCE, 'bench-latency', opts.minutes, async (root) => {
     const baseline = await measureBaseline(root, opts);
     const value = await measureTickstream(root, opts);
     const details = {

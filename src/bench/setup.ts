@@ -6,10 +6,9 @@ import { WebSocketServer } from 'ws';
 import { PUBLIC_DIR } from '../app/paths.js';
 import type { Bus } from '../bus/bus.js';
 import type { Logger } from '../core/logger.js';
-import { createBinanceVenue, type BinanceVenue } from '../exchanges/binance/hub.js';
-import { generateBinanceDataset } from '../exchanges/binance/generate.js';
+import type { VenueModule } from '../exchanges/venue.js';
 import { createGateway, type Gateway, type GatewayLimits } from '../gateway/server.js';
-import { ReplayHub } from '../replay/hub.js';
+import { ReplayHub, type VenueEndpoint } from '../replay/hub.js';
 
 const HOST = '127.0.0.1';
 
@@ -20,16 +19,17 @@ export function boundPort(address: string | { port: number } | null): number {
   return address.port;
 }
 
-/** Run `fn` on a freshly generated Binance dataset in a temp dir, removed afterwards. */
+/** Run `fn` on a freshly generated dataset of `venue` (its sample symbols) in a temp dir, removed afterwards. */
 export async function withDataset<T>(
+  venue: VenueModule,
   seed: string,
   minutes: number,
-  symbols: string[],
   fn: (root: string) => Promise<T>,
 ): Promise<T> {
   const root = await mkdtemp(join(tmpdir(), 'tickstream-bench-'));
   try {
-    await generateBinanceDataset({ root, seed, startMs: Date.UTC(2026, 0, 5, 14), minutes, symbols });
+    const symbols = venue.sampleSymbols;
+    await venue.generate({ root, seed, startMs: Date.UTC(2026, 0, 5, 14), minutes, symbols });
     return await fn(root);
   } finally {
     await rm(root, { recursive: true, force: true });
@@ -38,17 +38,21 @@ export async function withDataset<T>(
 
 export interface BenchHub {
   readonly hub: ReplayHub;
-  readonly venue: BinanceVenue;
+  readonly endpoint: VenueEndpoint;
   readonly port: number;
 }
 
-/** A replay hub with the Binance venue, replaying `symbols` (native), on an ephemeral loopback port. */
-export async function startBenchHub(logger: Logger, symbols: readonly string[]): Promise<BenchHub> {
+/** A replay hub with `venue` mounted, replaying `symbols` (native), on an ephemeral loopback port. */
+export async function startBenchHub(
+  venue: VenueModule,
+  logger: Logger,
+  symbols: readonly string[],
+): Promise<BenchHub> {
   const hub = new ReplayHub({ logger });
-  const venue = createBinanceVenue({ logger, symbols });
-  hub.addVenue(venue);
+  const endpoint = venue.createEndpoint({ logger, symbols });
+  hub.addVenue(endpoint);
   const port = await hub.listen(0, HOST);
-  return { hub, venue, port };
+  return { hub, endpoint, port };
 }
 
 /** The gateway on an ephemeral loopback port. */

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BookChange, BookSnapshot, Level, NormalizedMessage, Status } from '../core/types.js';
 import { DecodeError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
-import { until } from '../test-support/fake-binance.js';
+import { until } from '../test-support/until.js';
 import {
   RefBook,
   ToyStream,

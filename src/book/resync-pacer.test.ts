@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { until } from '../test-support/fake-binance.js';
+import { until } from '../test-support/until.js';
 import { ResyncPacer } from './resync-pacer.js';
 
 describe('ResyncPacer', () => {

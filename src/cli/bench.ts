@@ -3,16 +3,25 @@ import { benchLatency } from '../bench/latency.js';
 import { benchMemory } from '../bench/memory.js';
 import { benchReplay } from '../bench/replay-throughput.js';
 import { printReport, type BenchFigure } from '../bench/report.js';
+import { VENUE_NAMES, venueFor } from '../exchanges/index.js';
 import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
+
+/** Saturated fan-out to 1,000 clients: a bursty replay's rhythm (50 per turn) and a live feed's (2). */
+const FANOUT_LOADS = [
+  { clients: 1000, perTurn: 50, messages: 2000, naiveMessages: 200 },
+  { clients: 1000, perTurn: 2, messages: 600, naiveMessages: 100 },
+] as const;
 
 /** `tickstream bench`: each figure beside a plain-ws baseline measured in the same run. */
 export async function runBench(flags: CommonFlags): Promise<number> {
   const logger = loggerFor(await resolveConfig(flags, 'bench'));
   const figures: BenchFigure[] = [];
-  process.stderr.write('bench: replay throughput…\n');
-  figures.push(await benchReplay({ minutes: 20, logger }));
+  for (const name of VENUE_NAMES) {
+    process.stderr.write(`bench: replay throughput, ${name}…\n`);
+    figures.push(await benchReplay({ venue: venueFor(name), minutes: 20, logger }));
+  }
   process.stderr.write('bench: gateway fan-out…\n');
-  figures.push(await benchFanout({ clients: 100, messages: 2000, logger }));
+  for (const load of FANOUT_LOADS) figures.push(...(await benchFanout({ ...load, logger })));
   process.stderr.write('bench: end-to-end latency…\n');
   figures.push(...(await benchLatency({ minutes: 5, speed: 30, clients: 20, logger })));
   process.stderr.write('bench: memory per idle connection…\n');

@@ -58,6 +58,11 @@ export interface VenueModule {
   openSource(root: string, logger: Logger): Promise<ReplaySource>;
   /** An ingest client for the venue (real exchange or a hub mount). */
   createFeed(opts: VenueFeedOptions): Feed;
+  /**
+   * One hub connection that receives the venue's real-time streams of `symbols` (native): the
+   * path below the venue's mount and the messages to send once open. The replay bench's consumer.
+   */
+  firehose(symbols: readonly string[]): { readonly path: string; readonly subscribe: readonly string[] };
   /** Write the seeded synthetic recordings in the exchange's own REST formats. */
   generate(opts: VenueGenerateOptions): Promise<VenueGenerateSummary>;
 }

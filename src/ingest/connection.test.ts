@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
 import { silentLogger } from '../core/logger.js';
-import { until } from '../test-support/fake-binance.js';
+import { until } from '../test-support/until.js';
 import { Connection, type ConnectionSpec, type ConnectionStatusState } from './connection.js';
 
 /** The exchange stand-in: a real ws server on 127.0.0.1:0 that records what it receives. */

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { DecodeError } from '../core/errors.js';
 import type { NormalizedMessage, Status } from '../core/types.js';
-import { until } from '../test-support/fake-binance.js';
+import { until } from '../test-support/until.js';
 import { LOG_LEVEL, captureLogs, type LogLine } from '../test-support/log-capture.js';
 import { closeWsServer } from '../test-support/ws-server.js';
 import {

@@ -17,7 +17,7 @@ import { listRecordingFiles } from '../../src/storage/layout.js';
 import { readRecords } from '../../src/storage/reader.js';
 import type { RecordedResponse } from '../../src/storage/record.js';
 import { RecordingWriter } from '../../src/storage/writer.js';
-import { until } from '../../src/test-support/fake-binance.js';
+import { until } from '../../src/test-support/until.js';
 import { captureLogs, LOG_LEVEL, type LogLine } from '../../src/test-support/log-capture.js';
 
 /**

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Trade } from '../../src/core/types.js';
 import type { BinanceAggTradeEvent, BinanceTradeEvent } from '../../src/exchanges/binance/wire.js';
 import { generateBinanceDataset, type SymbolSummary } from '../../src/exchanges/binance/generate.js';
-import { TestClient } from '../../src/test-support/binance-hub.js';
+import { TestClient } from '../../src/exchanges/binance/test-support/hub.js';
 import { runCli, type CliProcess } from '../support/cli.js';
 import { freePort } from '../support/ports.js';
 

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BackoffOptions } from '../../ingest/backoff.js';
 import type { BookSnapshot, NormalizedMessage, Quote, Status } from '../../core/types.js';
-import { FakeBinance, until } from '../../test-support/fake-binance.js';
+import { FakeBinance } from './test-support/fake-binance.js';
+import { until } from '../../test-support/until.js';
 import { LOG_LEVEL, captureLogs, type LogLine } from '../../test-support/log-capture.js';
 import { BookSync } from '../../book/book-sync.js';
 import { binanceBookRule } from './book-sync.js';

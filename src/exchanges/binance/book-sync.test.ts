@@ -1,12 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/logger.js';
 import type { BookChange, BookSnapshot, Level, NormalizedMessage, Quote } from '../../core/types.js';
-import {
-  btcDepthRawFrames,
-  combinedStreamFrames,
-  depthSnapshots,
-} from '../../test-support/binance-fixtures.js';
-import { FakeBinance, until } from '../../test-support/fake-binance.js';
+import { btcDepthRawFrames, combinedStreamFrames, depthSnapshots } from './test-support/fixtures.js';
+import { FakeBinance } from './test-support/fake-binance.js';
+import { until } from '../../test-support/until.js';
 import { BookSync } from '../../book/book-sync.js';
 import { binanceBookRule } from './book-sync.js';
 import { decodeBinanceFrame, decodeDepthUpdate, parseBinanceFrame, type BinanceDepthDiff } from './codec.js';

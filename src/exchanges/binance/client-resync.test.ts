@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/logger.js';
 import type { NormalizedMessage } from '../../core/types.js';
-import { FakeBinance, until } from '../../test-support/fake-binance.js';
+import { FakeBinance } from './test-support/fake-binance.js';
+import { until } from '../../test-support/until.js';
 import { createBinanceFeed, type BinanceFeed } from './client.js';
 
 let server: FakeBinance;

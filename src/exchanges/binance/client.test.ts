@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/logger.js';
 import type { BookChange, BookSnapshot, NormalizedMessage, Status } from '../../core/types.js';
-import { combinedStreamFrames, depthSnapshots } from '../../test-support/binance-fixtures.js';
-import { FakeBinance, until } from '../../test-support/fake-binance.js';
+import { combinedStreamFrames, depthSnapshots } from './test-support/fixtures.js';
+import { FakeBinance } from './test-support/fake-binance.js';
+import { until } from '../../test-support/until.js';
 import { createBinanceFeed, type BinanceFeed, type BinanceFeedOptions } from './client.js';
 
 let server: FakeBinance;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../../core/errors.js';
 import type { BookChange, NormalizedMessage, Quote, Ticker, Trade } from '../../core/types.js';
-import { btcDepthRawFrames, combinedStreamFrames } from '../../test-support/binance-fixtures.js';
+import { btcDepthRawFrames, combinedStreamFrames } from './test-support/fixtures.js';
 import {
   binanceStreamName,
   decodeBinanceFrame,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { T0, refusedUpgrade as refused, sleep, tradeEvent, useHub } from '../../test-support/binance-hub.js';
+import { T0, refusedUpgrade as refused, sleep, tradeEvent, useHub } from './test-support/hub.js';
 
 const { start, stop, client } = useHub();
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { T0, baseBook, snapshotEvent, updateEvent, useHub } from '../../test-support/binance-hub.js';
+import { T0, baseBook, snapshotEvent, updateEvent, useHub } from './test-support/hub.js';
 import { LOG_LEVEL, captureLogs } from '../../test-support/log-capture.js';
 import type { BinanceBookTickerEvent, BinanceRestDepth } from './wire.js';
 

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RawData } from 'ws';
-import {
-  T0,
-  baseBook,
-  sleep,
-  snapshotEvent,
-  tradeEvent,
-  updateEvent,
-  useHub,
-} from '../../test-support/binance-hub.js';
+import { T0, baseBook, sleep, snapshotEvent, tradeEvent, updateEvent, useHub } from './test-support/hub.js';
 import type { BinanceLevel } from './wire.js';
 
 const { start, client, clients } = useHub();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { T0, baseBook, snapshotEvent, tradeEvent, useHub } from '../../test-support/binance-hub.js';
+import { T0, baseBook, snapshotEvent, tradeEvent, useHub } from './test-support/hub.js';
 
 const { start: hub, client } = useHub();
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findJsonError } from './hub-json.js';
 import { errorReply, isWellFormedStreamName, parseControl, resultReply } from './hub-protocol.js';
-import { HUB_SYMBOLS, TestClient, startHub, type Harness } from '../../test-support/binance-hub.js';
+import { HUB_SYMBOLS, TestClient, startHub, type Harness } from './test-support/hub.js';
 
 const EXPECTED = '`SUBSCRIBE`, `UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`, `SET_PROPERTY`, `GET_PROPERTY`';
 const BAD_ID = { error: { code: 2, msg: 'Invalid request: request ID must be an unsigned integer' } };

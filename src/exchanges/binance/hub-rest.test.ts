@@ -10,7 +10,7 @@ import {
   updateEvent,
   useHub,
   type Harness,
-} from '../../test-support/binance-hub.js';
+} from './test-support/hub.js';
 import type { BinanceDepthUpdateEvent, BinanceLevel, BinanceRestDepth } from './wire.js';
 
 const { start, harness: current } = useHub();

@@ -7,7 +7,7 @@ import {
   tradeEvent,
   useHub,
   type TestClient,
-} from '../../test-support/binance-hub.js';
+} from './test-support/hub.js';
 
 const { start: hub, client } = useHub();
 

@@ -9,7 +9,7 @@ import {
   tradeEvent,
   updateEvent,
   useHub,
-} from '../../test-support/binance-hub.js';
+} from './test-support/hub.js';
 import type { BinanceLevel } from './wire.js';
 
 const { start: hub, client } = useHub();

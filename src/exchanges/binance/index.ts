@@ -23,6 +23,12 @@ export const binance: VenueModule = {
       bookDepth,
       logger,
     }),
+  firehose: (symbols) => ({
+    path: `/stream?streams=${symbols
+      .flatMap((s) => ['trade', 'depth@100ms', 'bookTicker'].map((k) => `${s.toLowerCase()}@${k}`))
+      .join('/')}`,
+    subscribe: [],
+  }),
   generate: async (opts) => {
     const summary = await generateBinanceDataset({
       root: opts.root,

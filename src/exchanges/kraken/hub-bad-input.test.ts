@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KrakenTestClient, startKrakenHub, type RunningKrakenHub } from '../../test-support/kraken-hub.js';
-import { tradeEvent } from '../../test-support/kraken-events.js';
+import { KrakenTestClient, startKrakenHub, type RunningKrakenHub } from './test-support/hub.js';
+import { tradeEvent } from './test-support/events.js';
 import { formatKrakenTime } from './wire-format.js';
 
 const T0 = Date.UTC(2026, 0, 5, 14, 0, 0);

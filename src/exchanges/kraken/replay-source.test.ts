@@ -8,7 +8,7 @@ import { applyDiff, type TextBook } from '../../replay/level-diff.js';
 import { ReplayPublisher } from '../../replay/publisher.js';
 import { listRecordingFiles } from '../../storage/layout.js';
 import { readRecords } from '../../storage/reader.js';
-import { writeKrakenRecords, writeKrakenSample } from '../../test-support/kraken-recordings.js';
+import { writeKrakenRecords, writeKrakenSample } from './test-support/recordings.js';
 import {
   KRAKEN_DEPTH_ENDPOINT,
   KRAKEN_TRADES_ENDPOINT,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bookEvent, tradeEvent } from '../../test-support/kraken-events.js';
-import { startKrakenHub, type RunningKrakenHub } from '../../test-support/kraken-hub.js';
+import { bookEvent, tradeEvent } from './test-support/events.js';
+import { startKrakenHub, type RunningKrakenHub } from './test-support/hub.js';
 import { KRAKEN_ASSET_PAIRS } from './asset-pairs.js';
 import { KrakenPairs } from './symbols.js';
 

@@ -3,23 +3,19 @@
  * Kraken's REST shapes (src/exchanges/kraken/generate-format.ts), or hand-written records, in
  * the storage layout. Test support only (excluded from the build).
  */
-import { MarketSimulator } from '../generate/market.js';
-import { Rng } from '../generate/random.js';
+import { MarketSimulator } from '../../../generate/market.js';
+import { Rng } from '../../../generate/random.js';
 import {
   KRAKEN_DEPTH_PATH,
   KRAKEN_TRADES_PATH,
   KrakenRestFormatter,
   KrakenTradesPoller,
-} from '../exchanges/kraken/generate-format.js';
-import { krakenProfileFor } from '../exchanges/kraken/profiles.js';
-import {
-  KRAKEN_DEPTH_ENDPOINT,
-  KRAKEN_PLATFORM,
-  KRAKEN_TRADES_ENDPOINT,
-} from '../exchanges/kraken/replay-source.js';
-import { KRAKEN_PAIRS } from '../exchanges/kraken/symbols.js';
-import type { RecordedResponse } from '../storage/record.js';
-import { RecordingWriter } from '../storage/writer.js';
+} from '../generate-format.js';
+import { krakenProfileFor } from '../profiles.js';
+import { KRAKEN_DEPTH_ENDPOINT, KRAKEN_PLATFORM, KRAKEN_TRADES_ENDPOINT } from '../replay-source.js';
+import { KRAKEN_PAIRS } from '../symbols.js';
+import type { RecordedResponse } from '../../../storage/record.js';
+import { RecordingWriter } from '../../../storage/writer.js';
 
 export interface KrakenSampleOptions {
   readonly root: string;

@@ -5,11 +5,11 @@
  */
 import { afterEach } from 'vitest';
 import { WebSocket, type ClientOptions, type RawData } from 'ws';
-import { silentLogger } from '../core/logger.js';
-import type { ReplayEvent } from '../replay/events.js';
-import { ReplayHub } from '../replay/hub.js';
-import { createBinanceVenue, type BinanceVenue, type BinanceVenueOptions } from '../exchanges/binance/hub.js';
-import type { BinanceLevel, BinanceRestDepth, BinanceTradeEvent } from '../exchanges/binance/wire.js';
+import { silentLogger } from '../../../core/logger.js';
+import type { ReplayEvent } from '../../../replay/events.js';
+import { ReplayHub } from '../../../replay/hub.js';
+import { createBinanceVenue, type BinanceVenue, type BinanceVenueOptions } from '../hub.js';
+import type { BinanceLevel, BinanceRestDepth, BinanceTradeEvent } from '../wire.js';
 
 export interface Harness {
   readonly hub: ReplayHub;

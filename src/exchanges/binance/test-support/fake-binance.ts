@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { closeWsServer } from './ws-server.js';
+import { closeWsServer } from '../../../test-support/ws-server.js';
 
 export interface DepthResponse {
   readonly status: number;
@@ -111,14 +111,5 @@ export class FakeBinance {
         ws.send('{"error":{"code":3,"msg":"Invalid JSON: expected value at line 1 column 1"}}');
       }
     });
-  }
-}
-
-/** Poll until `predicate` holds (every 5 ms, default limit 5 s). */
-export async function until(predicate: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
   }
 }

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const dir = new URL('../exchanges/binance/fixtures/', import.meta.url);
+const dir = new URL('../fixtures/', import.meta.url);
 
 function read(name: string): string {
   return readFileSync(fileURLToPath(new URL(name, dir)), 'utf8');

@@ -1,9 +1,9 @@
 /**
  * Kraken replay events for tests, as KrakenReplaySource emits them. Test support only.
  */
-import type { ReplayEvent } from '../replay/events.js';
-import type { TextLevel } from '../replay/level-diff.js';
-import type { KrakenTradeEvent } from '../exchanges/kraken/replay-source.js';
+import type { ReplayEvent } from '../../../replay/events.js';
+import type { TextLevel } from '../../../replay/level-diff.js';
+import type { KrakenTradeEvent } from '../replay-source.js';
 
 export function tradeEvent(
   symbol: string,

@@ -4,10 +4,10 @@
  */
 import { once } from 'node:events';
 import { WebSocket } from 'ws';
-import { silentLogger } from '../core/logger.js';
-import { createKrakenEndpoint, type KrakenEndpointOptions } from '../exchanges/kraken/endpoint.js';
-import type { ReplayEvent } from '../replay/events.js';
-import { ReplayHub } from '../replay/hub.js';
+import { silentLogger } from '../../../core/logger.js';
+import { createKrakenEndpoint, type KrakenEndpointOptions } from '../endpoint.js';
+import type { ReplayEvent } from '../../../replay/events.js';
+import { ReplayHub } from '../../../replay/hub.js';
 
 export interface RunningKrakenHub {
   readonly hub: ReplayHub;
