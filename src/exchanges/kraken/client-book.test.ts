@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { BookSnapshot, NormalizedMessage, Status } from '../../core/types.js';
-import { until } from '../../test-support/fake-binance.js';
+import { until } from '../../test-support/until.js';
 import { LOG_LEVEL, captureLogs } from '../../test-support/log-capture.js';
 import { closeWsServer } from '../../test-support/ws-server.js';
 import { krakenBookChecksum, krakenTextChecksum, type TextLevel } from './checksum.js';
