@@ -5,11 +5,11 @@
 import type { Logger } from '../../core/logger.js';
 import { HostedEndpoint } from '../../replay/hosted-endpoint.js';
 import type { VenueEndpoint } from '../../replay/hub.js';
-import { VenueHost, type HostRules } from '../../replay/venue-host.js';
+import { VenueHost, type ChannelPublisher, type HostRules } from '../../replay/venue-host.js';
 import { KRAKEN_HOST_RULES, KrakenProtocol, type KrakenSessionState } from './hub.js';
 import { krakenRestRouter } from './rest.js';
 import { KRAKEN_PAIRS, type KrakenPairs } from './symbols.js';
-import { KrakenTimeline, type ChannelSink } from './timeline.js';
+import { KrakenTimeline } from './timeline.js';
 
 export interface KrakenEndpointOptions {
   readonly logger: Logger;
@@ -31,7 +31,7 @@ export function createKrakenEndpoint(opts: KrakenEndpointOptions): VenueEndpoint
   const clock = opts.now ?? Date.now;
   const logger = opts.logger.child({ venue: 'kraken' });
   // The timeline publishes through the host, which runs the protocol that reads the timeline.
-  const sink: ChannelSink = {
+  const sink: ChannelPublisher = {
     has: (channel) => host.has(channel),
     publish: (channel, payload) => host.publish(channel, payload),
   };
