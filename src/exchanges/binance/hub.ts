@@ -8,7 +8,7 @@ import { HostedEndpoint } from '../../replay/hosted-endpoint.js';
 import type { VenueEndpoint } from '../../replay/hub.js';
 import { VenueHost } from '../../replay/venue-host.js';
 import { BinanceFeed, type FeedCounters } from './hub-feed.js';
-import { handleBinanceRest, type BinanceRestContext } from './hub-rest.js';
+import { binanceRestRouter } from './hub-rest.js';
 import { BINANCE_HOST_RULES, BinanceProtocol, isStreamPath } from './hub-session.js';
 
 export interface BinanceVenueOptions {
@@ -87,14 +87,14 @@ export function createBinanceVenue(opts: BinanceVenueOptions): BinanceVenue {
   });
   const feed: BinanceFeed = new BinanceFeed(host, logger);
   feed.declare(opts.symbols ?? []);
-  const rest: BinanceRestContext = { feed, serverTime };
+  const rest = binanceRestRouter({ feed, serverTime });
   return new HostedEndpoint<null, BinanceVenueCounters>({
     exchange: 'binance',
     prefix,
     host,
     timeline: feed,
     isStreamPath,
-    rest: (req, res, subPath, query) => handleBinanceRest(req, res, subPath, query, rest),
+    rest: (req, res, subPath, query) => rest.handle(req, res, subPath, query),
     counters: () => {
       const h = host.counters();
       return {
