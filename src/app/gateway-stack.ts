@@ -1,8 +1,10 @@
 import type { Bus } from '../bus/bus.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
+import type { Exchange } from '../core/types.js';
 import { createGateway, type Gateway } from '../gateway/server.js';
 import { PUBLIC_DIR } from './paths.js';
+import { allSymbols } from './symbols.js';
 
 export interface GatewayStack {
   readonly gateway: Gateway;
@@ -13,19 +15,20 @@ export interface GatewayStack {
 export async function startGatewayStack(opts: {
   bus: Bus;
   config: Config;
-  /** Canonical symbols ingest provides (also the price cache's pairs). */
-  symbols: readonly string[];
+  /** Canonical symbols ingest provides per exchange (all of them are the price cache's pairs). */
+  symbols: ReadonlyMap<Exchange, readonly string[]>;
   logger: Logger;
 }): Promise<GatewayStack> {
   const { config } = opts;
+  const symbols = allSymbols(opts.symbols);
   const gateway = createGateway({
     bus: opts.bus,
     port: config.gatewayPort,
     host: config.host,
     logger: opts.logger.child({ component: 'gateway' }),
     publicDir: PUBLIC_DIR,
-    pricePairs: [...opts.symbols],
-    sources: { exchanges: config.exchanges, symbols: opts.symbols },
+    pricePairs: symbols,
+    sources: { exchanges: config.exchanges, symbols, symbolsOf: opts.symbols },
     limits: {
       maxConnections: config.maxConnections,
       maxSubscriptionsPerClient: config.maxSubscriptionsPerClient,

@@ -43,7 +43,8 @@ export interface BookChecksum<E extends BookEvent> {
   /**
    * The checksum of the local book after `event` (all its levels applied, then truncated).
    * `wire` holds the levels' wire text when the rule keeps it (`wireLevels`), else it is empty;
-   * `event` names the symbol, for rules that format by the pair's precision (Kraken).
+   * `event` names the symbol, for rules that format by the pair's precision (Kraken). A
+   * `DecodeError` (a level the venue's format cannot write) counts as a mismatch.
    */
   compute(book: NumericOrderBook, wire: OrderBook<WireLevel>, event: E): number;
 }

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BookChange, BookSnapshot, Level, NormalizedMessage, Status } from '../core/types.js';
+import { DecodeError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import { until } from '../test-support/until.js';
 import {
@@ -320,6 +321,34 @@ describe('BookSync with a truncating rule and a checksum over the numeric book',
       [100.9, 1],
       [101, 1],
     ]);
+  });
+
+  it('takes a checksum the rule cannot compute (DecodeError) for a mismatch: not published, resubscribed', async () => {
+    const out: NormalizedMessage[] = [];
+    let resubscribes = 0;
+    const picky: BookRule<PlainEvent> = {
+      ...truncatingRule,
+      checksum: {
+        expected: (e) => e.checksum,
+        compute: (book: NumericOrderBook) => {
+          if (book.bids.bestPrice() === 100.25)
+            throw new DecodeError('bid 0 price 100.25 has more than 1 decimals');
+          return numericChecksum(book.bids.top(10), book.asks.top(10));
+        },
+      },
+    };
+    const sync = newSync(picky, out, { resubscribe: () => resubscribes++ });
+    const snapshot = change(0, [['100', '1']], [['101', '1']], true);
+    sync.push({ change: snapshot, checksum: numericChecksum([[100, 1]], [[101, 1]]) });
+    expect(sync.state).toBe('synced');
+    sync.push({ change: change(0, [['100.25', '1']], [], false), checksum: 42 });
+    expect(sync.state).toBe('resubscribing');
+    expect(sync.stats).toMatchObject({ checksums: 2, checksumMismatches: 1, resyncs: 1, applied: 0 });
+    expect(tops(out)).toHaveLength(1);
+    expect(statuses(out).map((m) => m.reason)).toEqual([
+      'checksum mismatch: update checksum=42 says 42, local book not computable (bid 0 price 100.25 has more than 1 decimals)',
+    ]);
+    await until(() => resubscribes === 1, 1000, 'resubscribe');
   });
 });
 

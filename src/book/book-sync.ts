@@ -18,12 +18,13 @@
  * Timestamps are exchange time: an event's own, and for a REST snapshot the time of the newest
  * buffered event it reaches into.
  */
+import { DecodeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { BookChange, Exchange, NormalizedMessage } from '../core/types.js';
 import { Backoff, type BackoffOptions } from '../ingest/backoff.js';
 import type { RateLimitOptions } from '../ingest/rate-limiter.js';
 import { BookPublisher } from './book-publisher.js';
-import type { BookEvent, BookRule, RestBookSnapshot, RestResync } from './book-rule.js';
+import type { BookChecksum, BookEvent, BookRule, RestBookSnapshot, RestResync } from './book-rule.js';
 import { LocalBook } from './local-book.js';
 import { newBookSyncStats, type BookSyncState, type BookSyncStats, type BookView } from './book-view.js';
 import type { NumericOrderBook } from './order-book.js';
@@ -349,7 +350,7 @@ export class BookSync<E extends BookEvent> implements BookView {
     const expected = checksum.expected(event);
     if (expected === undefined) return false;
     this.stats.checksums++;
-    const actual = this.local.checksum(checksum, event);
+    const actual = this.localChecksum(checksum, event);
     if (actual === expected) return false;
     this.stats.checksumMismatches++;
     this.stats.resyncs++;
@@ -361,6 +362,19 @@ export class BookSync<E extends BookEvent> implements BookView {
     );
     this.restart(event);
     return true;
+  }
+
+  /**
+   * The rule's checksum of the local book, or why it cannot be computed (a value the venue's
+   * format cannot write, e.g. more decimals than the pair has): a mismatch all the same.
+   */
+  private localChecksum(checksum: BookChecksum<E>, event: E): number | string {
+    try {
+      return this.local.checksum(checksum, event);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      return `not computable (${err.message})`;
+    }
   }
 
   private onGap(event: E, reason: string): void {

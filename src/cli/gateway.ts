@@ -2,7 +2,7 @@ import { startGatewayStack } from '../app/gateway-stack.js';
 import { startIngest } from '../app/ingest-stack.js';
 import { onShutdownSignal } from '../app/shutdown.js';
 import { createBus } from '../app/bus.js';
-import { allSymbols, symbolsPerExchange } from '../app/symbols.js';
+import { symbolsPerExchange } from '../app/symbols.js';
 import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
 
 /** `tickstream gateway`: the gateway with ingest from the exchanges (or a replay hub via --upstream). */
@@ -19,12 +19,10 @@ export async function runGateway(flags: CommonFlags): Promise<number> {
     bookDepth: config.bookDepth,
     logger,
   });
-  const gateway = await startGatewayStack({ bus, config, symbols: allSymbols(symbols), logger }).catch(
-    async (err: unknown) => {
-      await ingest.close();
-      throw err;
-    },
-  );
+  const gateway = await startGatewayStack({ bus, config, symbols, logger }).catch(async (err: unknown) => {
+    await ingest.close();
+    throw err;
+  });
   await onShutdownSignal([() => ingest.close(), () => gateway.close(), () => bus.close()], logger);
   return 0;
 }

@@ -89,7 +89,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
   ).action(run(runGateway));
   commonOptions(
     program.command('generate').description('write a seeded synthetic dataset in the REST formats'),
-    ['config', 'data', 'seed', 'minutes', 'symbols', 'logLevel'],
+    ['config', 'data', 'exchanges', 'seed', 'minutes', 'symbols', 'logLevel'],
   ).action(run(runGenerate));
   program
     .command('record')

@@ -3,7 +3,6 @@ import { startIngest } from '../app/ingest-stack.js';
 import { createBus } from '../app/bus.js';
 import { startReplayFromConfig } from '../app/replay-stack.js';
 import { onShutdownSignal, type Closer } from '../app/shutdown.js';
-import { allSymbols } from '../app/symbols.js';
 import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
 
 /** `tickstream start`: replay hub + publishers, ingest pointed at the hub, memory bus, gateway + dashboard. */
@@ -17,7 +16,7 @@ export async function runStart(flags: CommonFlags): Promise<number> {
     const replay = await startReplayFromConfig(config, logger);
     started.push(() => replay.close());
     const symbols = replay.canonicalSymbols;
-    const gateway = await startGatewayStack({ bus, config, symbols: allSymbols(symbols), logger });
+    const gateway = await startGatewayStack({ bus, config, symbols, logger });
     started.push(() => gateway.close());
     const ingest = startIngest({
       bus,

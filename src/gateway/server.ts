@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Bus } from '../bus/bus.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { Exchange } from '../core/types.js';
 import { answerClientError } from '../net/client-error.js';
 import { createHttpHandler } from './http.js';
 import { PriceCache } from './prices.js';
@@ -56,7 +57,11 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const sources =
     opts.sources === undefined
       ? undefined
-      : { exchanges: opts.sources.exchanges, symbols: resolvePairs(opts.sources.symbols, 'sources.symbols') };
+      : {
+          exchanges: opts.sources.exchanges,
+          symbols: resolvePairs(opts.sources.symbols, 'sources.symbols'),
+          symbolsOf: resolvePairsOf(opts.sources.symbolsOf),
+        };
   const hub = new WsHub({ bus: opts.bus, logger: log, limits, sources });
   const handler = createHttpHandler({ prices, publicDir: opts.publicDir, logger: log });
   let httpRequests = 0;
@@ -135,4 +140,14 @@ function resolvePairs(input: readonly string[], key: string): string[] {
     if (out.indexOf(r.symbol) === -1) out.push(r.symbol);
   }
   return out;
+}
+
+/** Each exchange's pairs, canonical (`btc/usd` → `BTC/USD`). */
+function resolvePairsOf(
+  symbolsOf: ReadonlyMap<Exchange, readonly string[]> | undefined,
+): ReadonlyMap<Exchange, readonly string[]> | undefined {
+  if (symbolsOf === undefined) return undefined;
+  return new Map(
+    [...symbolsOf].map(([e, list]) => [e, resolvePairs(list, `sources.symbolsOf.${e}`)] as const),
+  );
 }

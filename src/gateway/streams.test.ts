@@ -103,4 +103,21 @@ describe('sourceRefusal', () => {
       "stream 'trade@binance:SOL/USDT' has no source: this gateway ingests BTC/USDT, ETH/USDT, not SOL/USDT",
     );
   });
+
+  it('with each exchange’s own symbols, refuses a pair from an exchange that does not carry it', () => {
+    const two = {
+      exchanges: ['binance', 'kraken'] as const,
+      symbols: ['BTC/USDT', 'BTC/USD'],
+      symbolsOf: new Map([
+        ['binance', ['BTC/USDT']],
+        ['kraken', ['BTC/USD']],
+      ] as const),
+    };
+    for (const name of ['book@kraken:BTC/USD', 'book@BTC/USD', 'trade@binance:BTC/USDT', 'trade@BTC/USDT']) {
+      expect(sourceRefusal(stream(name), two)).toBeUndefined();
+    }
+    expect(sourceRefusal(stream('book@binance:BTC/USD'), two)).toBe(
+      "stream 'book@binance:BTC/USD' has no source: this gateway ingests BTC/USDT from binance, not BTC/USD; use 'book@BTC/USD' for the aggregated stream",
+    );
+  });
 });

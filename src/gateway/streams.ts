@@ -129,8 +129,10 @@ export function parseStream(input: string): StreamParseResult {
 /** What ingest feeds the bus with: a stream outside it can never deliver. */
 export interface StreamSources {
   readonly exchanges: readonly Exchange[];
-  /** Canonical symbols. */
+  /** Canonical symbols, of any exchange. */
   readonly symbols: readonly string[];
+  /** Each exchange's own symbols when they differ (Binance BTC/USDT, Kraken BTC/USD); else `symbols` for all. */
+  readonly symbolsOf?: ReadonlyMap<Exchange, readonly string[]>;
 }
 
 /** Why `stream` can never deliver from `sources` (an exchange or symbol nothing ingests), or undefined. */
@@ -141,6 +143,10 @@ export function sourceRefusal(stream: StreamName, sources: StreamSources): strin
   }
   if (!sources.symbols.includes(stream.symbol)) {
     return `stream '${name}' has no source: this gateway ingests ${sources.symbols.join(', ')}, not ${stream.symbol}`;
+  }
+  const own = stream.exchange === undefined ? undefined : sources.symbolsOf?.get(stream.exchange);
+  if (own !== undefined && !own.includes(stream.symbol)) {
+    return `stream '${name}' has no source: this gateway ingests ${own.join(', ')} from ${stream.exchange}, not ${stream.symbol}; use '${stream.type}@${stream.symbol}' for the aggregated stream`;
   }
   return undefined;
 }

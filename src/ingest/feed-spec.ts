@@ -38,6 +38,8 @@ export interface FrameSink<E extends BookEvent> {
   /** A book snapshot or update, for the symbol's book sync. */
   book(event: E): void;
   reply(reply: ControlReply): void;
+  /** Canonical symbols subscribed now, for a venue-wide frame that concerns each (Kraken's system status). */
+  subscribed(): readonly string[];
 }
 
 /** Canonical ↔ native symbols. `toNative` throws on a symbol the venue cannot spell. */

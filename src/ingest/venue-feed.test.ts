@@ -78,6 +78,12 @@ function toySpec(url: string, withBook = true): FeedSpec<SeqEvent, ToyChannel> {
         };
         return sink.book({ change, seq, prev: Number(m.prev), checksum: Number(m.cs), wire: { bids, asks } });
       }
+      if (m.ch === 'notice') {
+        for (const symbol of sink.subscribed()) {
+          sink.message({ ...base, symbol, type: 'status', state: 'stale', reason: String(m.text) });
+        }
+        return;
+      }
       if (m.ch === 'trade') {
         return sink.message({ ...base, type: 'trade', id: String(m.id), price: 1, amount: 1, side: 'buy' });
       }
@@ -308,6 +314,22 @@ describe('createVenueFeed over a toy venue (real sockets)', () => {
       Date.UTC(2021, 4, 1) + 100,
     ]);
     expect(feed.stats()).toMatchObject({ crossedTickers: 1, decodeErrors: 1 });
+  });
+
+  it('a venue-wide frame reaches every symbol subscribed at the time', async () => {
+    const { feed, out } = start(['AAA/USD', 'BBB/USD', 'CCC/USD']);
+    await until(() => venue.requests.length === 6);
+    feed.unsubscribe(['BBB/USD']);
+    venue.send({ ch: 'notice', ts: 7, text: 'maintenance' });
+    await until(() => statuses(out).filter((s) => s.state === 'stale').length === 2);
+    expect(
+      statuses(out)
+        .filter((s) => s.state === 'stale')
+        .map((s) => [s.symbol, s.reason, s.timestamp]),
+    ).toEqual([
+      ['AAA/USD', 'maintenance', 7],
+      ['CCC/USD', 'maintenance', 7],
+    ]);
   });
 
   it('without a book rule, quotes and books from the wire pass through and no book is kept', async () => {

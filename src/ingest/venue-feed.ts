@@ -300,6 +300,7 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
         this.books.get(change.symbol)?.push(event);
       },
       reply: (reply) => this.onReply(reply),
+      subscribed: () => [...this.symbols],
     };
   }
 

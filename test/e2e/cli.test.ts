@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateBinanceDataset } from '../../src/exchanges/binance/generate.js';
+import { generateKrakenDataset } from '../../src/exchanges/kraken/generate.js';
 import { runCli, type CliProcess } from '../support/cli.js';
 import { freePort } from '../support/ports.js';
 
@@ -19,16 +20,15 @@ async function tempDir(prefix: string): Promise<string> {
 }
 
 let dataset: Promise<string> | undefined;
-/** One minute of BTCUSDT recordings, generated once for the tests that need the program to get past its data. */
+/**
+ * One minute of Binance BTCUSDT and Kraken BTC/USD recordings (every venue replays by default),
+ * generated once for the tests that need the program to get past its data.
+ */
 function smallDataset(): Promise<string> {
   dataset ??= tempDir('tickstream-cli-data-').then(async (root) => {
-    await generateBinanceDataset({
-      root,
-      seed: 'cli',
-      startMs: Date.UTC(2026, 0, 5),
-      minutes: 1,
-      symbols: ['BTCUSDT'],
-    });
+    const common = { root, seed: 'cli', startMs: Date.UTC(2026, 0, 5), minutes: 1 };
+    await generateBinanceDataset({ ...common, symbols: ['BTCUSDT'] });
+    await generateKrakenDataset({ ...common, symbols: ['BTC/USD'] });
     return root;
   });
   return dataset;
@@ -93,12 +93,37 @@ describe('tickstream CLI', () => {
   it('generates a dataset into --data', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tickstream-gen-'));
     dirs.push(dir);
-    const cli = runCli(['generate', '--data', dir, '--minutes', '1', '--symbols', 'BTC/USDT']);
+    const cli = runCli([
+      'generate',
+      '--data',
+      dir,
+      '--minutes',
+      '1',
+      '--exchanges',
+      'binance',
+      '--symbols',
+      'BTC/USDT',
+    ]);
     expect(await cli.exited).toBe(0);
     expect(await readdir(join(dir, 'binance'))).toEqual(
       expect.arrayContaining(['api_v3_depth', 'api_v3_historicalTrades']),
     );
     expect(await readdir(join(dir, 'binance', 'api_v3_depth'))).toEqual(['BTCUSDT']);
+  });
+
+  it('generates every venue’s sample pairs by default, and refuses --symbols a venue has no pair for', async () => {
+    const dir = await tempDir('tickstream-gen-all-');
+    const cli = runCli(['generate', '--data', dir, '--minutes', '1']);
+    expect(await cli.exited).toBe(0);
+    expect(await readdir(join(dir, 'binance', 'api_v3_depth'))).toEqual(['BTCUSDT', 'ETHUSDT']);
+    expect(await readdir(join(dir, 'kraken', '0_public_Depth'))).toHaveLength(2);
+
+    const mixed = await oneErrorLine(
+      runCli(['generate', '--data', dir, '--minutes', '1', '--symbols', 'BTC/USDT']),
+    );
+    expect(mixed.code).toBe(1);
+    expect(mixed.line).toContain('"symbols" applies to every exchange, and Kraken has no pair BTC/USDT');
+    expect(mixed.line).toContain('name the exchanges it is for with --exchanges');
   });
 
   it('lets "loop": false in a --config file outrank the default of `start`', async () => {
@@ -178,7 +203,18 @@ describe('tickstream CLI', () => {
 
   it('warns of a misspelled TICKSTREAM_* variable, names the nearest, and goes on', async () => {
     const dir = await tempDir('tickstream-cli-env-');
-    const cli = runCli(['generate', '--data', dir, '--minutes', '1', '--symbols', 'BTC/USDT'], {
+    const args = [
+      'generate',
+      '--data',
+      dir,
+      '--minutes',
+      '1',
+      '--exchanges',
+      'binance',
+      '--symbols',
+      'BTC/USDT',
+    ];
+    const cli = runCli(args, {
       TICKSTREAM_GATWAY_PORT: '4000',
     });
     const { code, line } = await oneErrorLine(cli);

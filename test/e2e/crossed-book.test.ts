@@ -84,7 +84,13 @@ beforeAll(async () => {
     symbols: ['BTCUSDT'],
   });
   recorded = await crossDepthRecordings();
-  const config = configSchema.parse({ data: root, gatewayPort: 0, hubPort: 0, speed: SPEED });
+  const config = configSchema.parse({
+    data: root,
+    exchanges: ['binance'],
+    gatewayPort: 0,
+    hubPort: 0,
+    speed: SPEED,
+  });
   const captured = captureLogs('info');
   logs = captured.lines;
   const logger = captured.logger;
@@ -98,7 +104,7 @@ beforeAll(async () => {
       else fromHub.depth20.push(data as BinanceRestDepth);
     },
   );
-  gateway = await startGatewayStack({ bus, config, symbols: ['BTC/USDT'], logger });
+  gateway = await startGatewayStack({ bus, config, symbols: new Map([['binance', ['BTC/USDT']]]), logger });
   const ws = await open(`ws://127.0.0.1:${gateway.port}/ws`, (stream, data) => {
     if (stream === 'book@BTC/USDT') fromGateway.books.push(data as BookSnapshot);
     else if (stream === 'quote@BTC/USDT') fromGateway.quotes.push(data as Quote);

@@ -20,31 +20,38 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
     await stack?.stop();
   });
 
-  it('shows moving live prices for the sample pairs within 10 s', async () => {
+  it('shows moving live prices for the sample pairs of both venues within 10 s', async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`http://127.0.0.1:${port}/`);
-    const price = page.locator('[data-pair="BTC/USDT"] .price');
+    const priceOf = async (pair: string) =>
+      Number((await page.locator(`[data-pair="${pair}"] .price`).textContent())?.replace(/[^0-9.]/g, ''));
+    await expect.poll(() => priceOf('BTC/USDT'), { timeout: 10_000, interval: 200 }).toBeGreaterThan(1000);
+    const first = await page.locator('[data-pair="BTC/USDT"] .price').textContent();
     await expect
-      .poll(async () => Number((await price.textContent())?.replace(/[^0-9.]/g, '')), {
-        timeout: 10_000,
+      .poll(async () => page.locator('[data-pair="BTC/USDT"] .price').textContent(), {
+        timeout: 15_000,
         interval: 200,
       })
-      .toBeGreaterThan(1000);
-    const first = await price.textContent();
-    await expect.poll(async () => price.textContent(), { timeout: 15_000, interval: 200 }).not.toBe(first);
+      .not.toBe(first);
+    await expect.poll(() => priceOf('ETH/USDT'), { timeout: 10_000 }).toBeGreaterThan(100);
+    // Kraken's pairs, each from the Kraken feed (BTC/USD trades only there: it is their primary source).
+    await expect.poll(() => priceOf('BTC/USD'), { timeout: 10_000 }).toBeGreaterThan(1000);
+    await expect.poll(() => priceOf('ETH/USD'), { timeout: 10_000 }).toBeGreaterThan(100);
+    const kraken = await page.locator('[data-pair="BTC/USD"] .price').textContent();
     await expect
-      .poll(
-        async () =>
-          Number(
-            (await page.locator('[data-pair="ETH/USDT"] .price').textContent())?.replace(/[^0-9.]/g, ''),
-          ),
-        {
-          timeout: 10_000,
-        },
-      )
-      .toBeGreaterThan(100);
+      .poll(async () => page.locator('[data-pair="BTC/USD"] .price').textContent(), {
+        timeout: 15_000,
+        interval: 200,
+      })
+      .not.toBe(kraken);
+    await expect
+      .poll(async () => page.locator('[data-pair="BTC/USD"] .source').textContent(), { timeout: 5_000 })
+      .toBe('via kraken');
+    expect(
+      await page.locator('[data-pair]').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-pair'))),
+    ).toEqual(['BTC/USD', 'BTC/USDT', 'ETH/USD', 'ETH/USDT']);
     await page.screenshot({ path: join(stack.dataDir, 'dashboard.png') });
     expect(errors).toEqual([]);
   });

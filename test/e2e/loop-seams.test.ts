@@ -41,7 +41,7 @@ beforeAll(async () => {
   gatewayPort = await freePort();
   // About two minutes of replay time per pass (data plus the first poll's earlier trades): ~1.2 s at 100×.
   const ports = ['--port', String(gatewayPort), '--hub-port', String(hubPort)];
-  cli = runCli(['start', '--data', dataDir, ...ports, '--speed', '100', '--loop']);
+  cli = runCli(['start', '--data', dataDir, '--exchanges', 'binance', ...ports, '--speed', '100', '--loop']);
   await cli.waitForLog((l) => l.msg === 'tickstream is running', 30_000);
 });
 

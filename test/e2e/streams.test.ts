@@ -290,51 +290,75 @@ describe('hub streams at --speed 60', () => {
 });
 
 describe('gateway streams at --speed 60', () => {
-  it('delivers every stream type, bar@ with 1-minute bars, and refuses streams nothing ingests', async () => {
+  it('delivers every stream type of both venues, bar@ with 1-minute bars, and refuses streams nothing ingests', async () => {
     const c = await open(`ws://127.0.0.1:${gatewayPort}/ws`);
     const types = ['trade', 'book', 'book_change', 'ticker', 'quote', 'status'];
-    const names = ['bar@BTC/USDT', 'bar@binance:BTC/USDT', ...types.map((t) => `${t}@BTC/USDT`)];
+    // BTC/USDT is Binance's alone and BTC/USD Kraken's: each aggregated stream is fed by that venue.
+    const venues = [
+      { exchange: 'binance', symbol: 'BTC/USDT' },
+      { exchange: 'kraken', symbol: 'BTC/USD' },
+    ];
+    const names = venues.flatMap(({ exchange, symbol }) => [
+      `bar@${symbol}`,
+      `bar@${exchange}:${symbol}`,
+      ...types.flatMap((t) => [`${t}@${symbol}`, `${t}@${exchange}:${symbol}`]),
+    ]);
     expect(await request(c, { method: 'SUBSCRIBE', params: names, id: 1 })).toEqual({ result: null, id: 1 });
     const of = (name: string): Record<string, unknown>[] =>
       c.frames.filter((f) => f.stream === name).map((f) => f.data as Record<string, unknown>);
     await expect
-      .poll(() => names.every((n) => of(n).length > 0) && of('bar@BTC/USDT').length >= 2, { timeout: 20_000 })
+      .poll(
+        () =>
+          names.every((n) => of(n).length > 0) &&
+          venues.every(({ symbol }) => of(`bar@${symbol}`).length >= 2),
+        { timeout: 20_000 },
+      )
       .toBe(true);
 
-    for (const name of ['bar@BTC/USDT', 'bar@binance:BTC/USDT']) {
-      for (const bar of of(name)) {
-        expect(Object.keys(bar)).toEqual([
-          'type',
-          'exchange',
-          'symbol',
-          'timestamp',
-          'localTimestamp',
-          'interval',
-          'open',
-          'high',
-          'low',
-          'close',
-          'volume',
-        ]);
-        expect(bar).toMatchObject({ type: 'bar', exchange: 'binance', symbol: 'BTC/USDT', interval: '1m' });
-        for (const f of ['timestamp', 'localTimestamp', 'open', 'high', 'low', 'close', 'volume'])
-          expect(typeof bar[f], f).toBe('number');
-        expect(bar.high as number).toBeGreaterThanOrEqual(Math.max(bar.open as number, bar.close as number));
-        expect(bar.low as number).toBeLessThanOrEqual(Math.min(bar.open as number, bar.close as number));
+    for (const { exchange, symbol } of venues) {
+      for (const name of [`bar@${symbol}`, `bar@${exchange}:${symbol}`]) {
+        for (const bar of of(name)) {
+          expect(Object.keys(bar)).toEqual([
+            'type',
+            'exchange',
+            'symbol',
+            'timestamp',
+            'localTimestamp',
+            'interval',
+            'open',
+            'high',
+            'low',
+            'close',
+            'volume',
+          ]);
+          expect(bar).toMatchObject({ type: 'bar', exchange, symbol, interval: '1m' });
+          for (const f of ['timestamp', 'localTimestamp', 'open', 'high', 'low', 'close', 'volume'])
+            expect(typeof bar[f], f).toBe('number');
+          expect(bar.high as number).toBeGreaterThanOrEqual(
+            Math.max(bar.open as number, bar.close as number),
+          );
+          expect(bar.low as number).toBeLessThanOrEqual(Math.min(bar.open as number, bar.close as number));
+        }
+        // Closed bars only: one per replay minute, a minute of replay apart.
+        const times = of(name).map((b) => b.timestamp as number);
+        expect(new Set(times.map((t) => Math.floor(t / 60_000))).size).toBe(times.length);
       }
-      // Closed bars only: one per replay minute, a minute of replay apart.
-      const times = of(name).map((b) => b.timestamp as number);
-      expect(new Set(times.map((t) => Math.floor(t / 60_000))).size).toBe(times.length);
+      for (const t of types) {
+        expect(of(`${t}@${symbol}`)[0], t).toMatchObject({ exchange, symbol });
+        expect(of(`${t}@${exchange}:${symbol}`)[0], t).toMatchObject({ exchange, symbol });
+      }
     }
-    for (const t of types)
-      expect(of(`${t}@BTC/USDT`)[0], t).toMatchObject({ exchange: 'binance', symbol: 'BTC/USDT' });
 
     const refusals = [
       [
-        'bar@kraken:BTC/USDT',
-        "this gateway ingests binance, not kraken; use 'bar@BTC/USDT' for the aggregated stream",
+        'bar@okx:BTC/USDT',
+        "this gateway ingests binance, kraken, not okx; use 'bar@BTC/USDT' for the aggregated stream",
       ],
-      ['trade@SOL/USDT', 'this gateway ingests BTC/USDT, ETH/USDT, not SOL/USDT'],
+      [
+        'book@kraken:BTC/USDT',
+        "this gateway ingests BTC/USD, ETH/USD from kraken, not BTC/USDT; use 'book@BTC/USDT' for the aggregated stream",
+      ],
+      ['trade@SOL/USDT', 'this gateway ingests BTC/USDT, ETH/USDT, BTC/USD, ETH/USD, not SOL/USDT'],
     ];
     let id = 10;
     for (const [stream, why] of refusals) {

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateBinanceDataset } from '../../src/exchanges/binance/generate.js';
+import { generateKrakenDataset } from '../../src/exchanges/kraken/generate.js';
 import { runCli, type CliProcess } from './cli.js';
 import { freePort } from './ports.js';
 
@@ -17,26 +18,25 @@ export interface SampleStack {
 
 export interface SampleStackOptions {
   readonly seed: string;
-  /** Market minutes generated (BTCUSDT and ETHUSDT from 2026-01-05 14:00 UTC). */
+  /** Market minutes generated (Binance BTCUSDT, ETHUSDT and Kraken BTC/USD, ETH/USD from 2026-01-05 14:00 UTC). */
   readonly minutes: number;
   /** `--speed`; the CLI default when absent. */
   readonly speed?: number;
+  /** `--no-loop` when false; `start` loops by default. */
+  readonly loop?: boolean;
 }
 
-/** Generate the dataset, start the CLI and resolve once it logs "tickstream is running". */
+/** Generate the dataset of both venues, start the CLI and resolve once it logs "tickstream is running". */
 export async function startSampleStack(opts: SampleStackOptions): Promise<SampleStack> {
   const dataDir = await mkdtemp(join(tmpdir(), `tickstream-${opts.seed}-`));
-  await generateBinanceDataset({
-    root: dataDir,
-    seed: opts.seed,
-    startMs: Date.UTC(2026, 0, 5, 14),
-    minutes: opts.minutes,
-    symbols: ['BTCUSDT', 'ETHUSDT'],
-  });
+  const common = { root: dataDir, seed: opts.seed, startMs: Date.UTC(2026, 0, 5, 14), minutes: opts.minutes };
+  await generateBinanceDataset({ ...common, symbols: ['BTCUSDT', 'ETHUSDT'] });
+  await generateKrakenDataset({ ...common, symbols: ['BTC/USD', 'ETH/USD'] });
   const gatewayPort = await freePort();
   const hubPort = await freePort();
   const args = ['start', '--data', dataDir, '--port', String(gatewayPort), '--hub-port', String(hubPort)];
   if (opts.speed !== undefined) args.push('--speed', String(opts.speed));
+  if (opts.loop === false) args.push('--no-loop');
   const cli = runCli(args);
   const stop = async (): Promise<void> => {
     if (cli.child.exitCode === null && cli.child.signalCode === null) {

@@ -6,6 +6,7 @@ import type { Bar, Level, Ticker, Trade } from '../../core/types.js';
 import { krakenBookChecksum, type TextLevel } from './checksum.js';
 import {
   decodeKrakenFrame,
+  decodeKrakenFrameInto,
   encodeKrakenAck,
   encodeKrakenAckError,
   encodeKrakenBook,
@@ -188,6 +189,26 @@ describe('decodeKrakenFrame: channel messages', () => {
       checksum: 4249465476,
       timestamp: Date.UTC(2026, 7, 16, 23, 37, 3, 745),
     });
+  });
+});
+
+describe('decodeKrakenFrameInto', () => {
+  it('tells a snapshot from an update, and control frames from both', () => {
+    const types = [
+      encodeKrakenTrades('snapshot', [], BTC_USD),
+      encodeKrakenTrades('update', [], BTC_USD),
+      DOC_SNAPSHOT,
+      KRAKEN_HEARTBEAT_FRAME,
+      encodeKrakenPong({ reqId: 1, timeIn: AT, timeOut: AT }),
+    ].map((raw) => decodeKrakenFrameInto(raw, AT, []));
+    expect(types).toEqual(['snapshot', 'update', 'snapshot', undefined, undefined]);
+  });
+
+  it('appends to the caller’s array, as decodeKrakenFrame does', () => {
+    const out: KrakenDecoded[] = [];
+    decodeKrakenFrameInto(KRAKEN_HEARTBEAT_FRAME, AT, out);
+    decodeKrakenFrameInto(DOC_SNAPSHOT, AT, out);
+    expect(out.map((m) => m.type)).toEqual(['heartbeat', 'book_change']);
   });
 });
 

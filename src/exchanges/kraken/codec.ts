@@ -20,7 +20,7 @@
 import { DecodeError } from '../../core/errors.js';
 import type { Bar, BookChange, Level, Status, Ticker, Trade } from '../../core/types.js';
 import { parseKrakenTime } from './wire-format.js';
-import type { KrakenOhlcInterval, KrakenSystemState } from './wire.js';
+import type { KrakenMessageType, KrakenOhlcInterval, KrakenSystemState } from './wire.js';
 
 export * from './encoder.js';
 
@@ -103,6 +103,21 @@ export function decodeKrakenFrame(
   localTimestamp: number,
   out: KrakenDecoded[] = [],
 ): KrakenDecoded[] {
+  decodeKrakenFrameInto(raw, localTimestamp, out);
+  return out;
+}
+
+/**
+ * `decodeKrakenFrame` for a caller that must tell a subscription's snapshot from its updates (a
+ * `trade` or `ohlc` snapshot repeats the recent past): returns the channel message's `type`,
+ * undefined for method responses, heartbeats and status. On a DecodeError `out` may hold part
+ * of the frame.
+ */
+export function decodeKrakenFrameInto(
+  raw: string,
+  localTimestamp: number,
+  out: KrakenDecoded[],
+): KrakenMessageType | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -112,32 +127,36 @@ export function decodeKrakenFrame(
     });
   }
   try {
-    decodeParsed(asObject(parsed, 'frame'), raw, localTimestamp, out);
+    return decodeParsed(asObject(parsed, 'frame'), raw, localTimestamp, out);
   } catch (err) {
     if (err instanceof DecodeError)
       throw new DecodeError(`${err.message} in ${preview(raw)}`, { cause: err });
     throw err;
   }
-  return out;
 }
 
 function preview(raw: string): string {
   return raw.length <= 120 ? raw : `${raw.slice(0, 120)}…`;
 }
 
-function decodeParsed(frame: Fields, raw: string, localTimestamp: number, out: KrakenDecoded[]): void {
+function decodeParsed(
+  frame: Fields,
+  raw: string,
+  localTimestamp: number,
+  out: KrakenDecoded[],
+): KrakenMessageType | undefined {
   if ('method' in frame || frame.success === false) {
     out.push(methodResponse(frame, localTimestamp));
-    return;
+    return undefined;
   }
   const channel = frame.channel;
   if (channel === 'heartbeat') {
     out.push({ type: 'heartbeat', localTimestamp });
-    return;
+    return undefined;
   }
   if (channel === 'status') {
     systemStatus(frame, raw, localTimestamp, out);
-    return;
+    return undefined;
   }
   const decodeEntry = typeof channel === 'string' ? ENTRY_DECODERS.get(channel) : undefined;
   if (decodeEntry === undefined) {
@@ -151,6 +170,7 @@ function decodeParsed(frame: Fields, raw: string, localTimestamp: number, out: K
   const data = array(frame.data, 'data');
   for (let i = 0; i < data.length; i++)
     out.push(decodeEntry(asObject(data[i], 'data'), isSnapshot, localTimestamp));
+  return isSnapshot ? 'snapshot' : 'update';
 }
 
 type EntryDecoder = (entry: Fields, isSnapshot: boolean, localTimestamp: number) => KrakenDecoded;

@@ -1,0 +1,67 @@
+/**
+ * What Kraken v2's `trade` and `ohlc` snapshots mean to a feed. Each (re)subscription starts
+ * with a snapshot of the recent past (the last trades, the recent candles), then updates. The
+ * feed's streams start at its first subscription, as Binance's do: that first snapshot only
+ * marks where each symbol stands. A later one (after a reconnect) fills the hole: whatever it
+ * holds past what was already passed on goes out, exactly once.
+ *
+ * - Trades: Kraken's `trade_id` rises by one per trade of a pair; a trade goes out when its id is
+ *   above the last one passed on.
+ * - Bars: an `ohlc` update carries the whole open candle so far, on every trade, and there is no
+ *   "closed" flag. A candle is closed once a later one of the same symbol appears (Kraken has
+ *   moved on: no trade joins it any more), so the last state of a candle goes out then. That
+ *   waits for the next candle's first trade: no timer guesses at the end of a quiet minute.
+ */
+import type { Bar, NormalizedMessage, Trade } from '../../core/types.js';
+
+/** Where passed-on messages go (the feed's frame sink). */
+export interface MessageSink {
+  message(msg: NormalizedMessage): void;
+}
+
+export class KrakenTradeResume {
+  /** Per symbol, the id of the last trade passed on (or seen in the first snapshot). */
+  private readonly lastIds = new Map<string, number>();
+
+  /** Pass on the trades of one frame that were not passed on before. */
+  frame(trades: readonly Trade[], isSnapshot: boolean, sink: MessageSink): void {
+    let firstSeen: Set<string> | undefined;
+    for (let i = 0; i < trades.length; i++) {
+      const trade = trades[i];
+      const id = Number(trade.id);
+      const last = this.lastIds.get(trade.symbol);
+      if (isSnapshot && (last === undefined || firstSeen?.has(trade.symbol) === true)) {
+        (firstSeen ??= new Set()).add(trade.symbol);
+        if (last === undefined || id > last) this.lastIds.set(trade.symbol, id);
+        continue;
+      }
+      if (last !== undefined && id <= last) continue;
+      this.lastIds.set(trade.symbol, id);
+      sink.message(trade);
+    }
+  }
+}
+
+export class KrakenClosedBars {
+  /** Per symbol, the latest state of its newest candle, not passed on yet. */
+  private readonly open = new Map<string, Bar>();
+
+  /** Pass on each candle of one frame's that is now closed (a snapshot's are oldest first). */
+  frame(bars: readonly Bar[], isSnapshot: boolean, sink: MessageSink): void {
+    let firstSeen: Set<string> | undefined;
+    for (let i = 0; i < bars.length; i++) {
+      const bar = bars[i];
+      const held = this.open.get(bar.symbol);
+      if (isSnapshot && (held === undefined || firstSeen?.has(bar.symbol) === true)) {
+        (firstSeen ??= new Set()).add(bar.symbol);
+        if (held === undefined || bar.timestamp >= held.timestamp) this.open.set(bar.symbol, bar);
+        continue;
+      }
+      if (held !== undefined) {
+        if (bar.timestamp < held.timestamp) continue; // closed and passed on already
+        if (bar.timestamp > held.timestamp) sink.message(held);
+      }
+      this.open.set(bar.symbol, bar);
+    }
+  }
+}
