@@ -122,13 +122,13 @@ export class BinanceFeed {
     boundaries: 0,
     payloadsSerialized: 0,
   };
-  private readonly symbols = new Map<string, SymbolFeed>();
+  private readonly bySymbol = new Map<string, SymbolFeed>();
   private readonly list: SymbolFeed[] = [];
   /** Symbols the replay will publish, told before their first event. */
   private readonly declared = new Set<string>();
   private readonly replayed: ReplayedSymbols = {
-    has: (s) => this.symbols.has(s) || this.declared.has(s),
-    list: () => [...new Set([...this.declared, ...this.symbols.keys()])],
+    has: (s) => this.bySymbol.has(s) || this.declared.has(s),
+    list: () => [...new Set([...this.declared, ...this.bySymbol.keys()])],
   };
   private readonly fanout: FramePublisher;
   private readonly logger: Logger;
@@ -150,12 +150,17 @@ export class BinanceFeed {
   }
 
   /** Replay time of the newest event (or advance), ms; null before the first. */
+  /** Native symbols seen so far, in arrival order. */
+  symbols(): string[] {
+    return this.list.map((f) => f.state.symbol);
+  }
+
   get replayTime(): number | null {
     return this.clock.replayTime;
   }
 
   get(symbol: string): SymbolFeed | undefined {
-    return this.symbols.get(symbol);
+    return this.bySymbol.get(symbol);
   }
 
   /** Symbols seen so far, in arrival order. */
@@ -176,10 +181,10 @@ export class BinanceFeed {
   push(event: ReplayEvent): void {
     this.counters.eventsPushed++;
     this.advanceTo(event.ts);
-    let feed = this.symbols.get(event.symbol);
+    let feed = this.bySymbol.get(event.symbol);
     if (feed === undefined) {
       feed = new SymbolFeed(event.symbol);
-      this.symbols.set(event.symbol, feed);
+      this.bySymbol.set(event.symbol, feed);
       this.list.push(feed);
     }
     try {

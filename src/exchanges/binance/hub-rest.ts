@@ -3,8 +3,7 @@
  * `ticker/24hr`, `ping`, `time`), answered from the replay state at the current replay time,
  * with Binance's bodies and error bodies (`{"code":-1121,"msg":"Invalid symbol."}`, HTTP 400).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJson } from '../../replay/http.js';
+import { RestRouter, type RestHandler } from '../../replay/rest-router.js';
 import type { BinanceFeed, SymbolFeed } from './hub-feed.js';
 import { splitBinanceSymbol } from './symbols.js';
 
@@ -37,47 +36,46 @@ const INVALID_SYMBOL = new RestError(400, -1121, 'Invalid symbol.');
 const BAD_COMBINATION = new RestError(400, -1128, 'Combination of optional parameters invalid.');
 const SYMBOLS_RANGE = '^\\[("[A-Z0-9-_.]{1,20}"(,"[A-Z0-9-_.]{1,20}"){0,}){0,1}\\]$';
 
-/** Serve one REST request under the Binance prefix. */
-export function handleBinanceRest(
-  req: IncomingMessage,
-  res: ServerResponse,
-  subPath: string,
-  query: URLSearchParams,
-  ctx: BinanceRestContext,
-): void {
-  const headOnly = req.method === 'HEAD';
-  if (req.method !== 'GET' && !headOnly) {
-    sendJson(res, 405, { error: `method ${req.method} not allowed`, path: subPath });
-    return;
-  }
-  try {
-    const body = route(subPath, query, ctx);
-    if (body === undefined) {
-      sendJson(res, 404, { error: `no Binance endpoint at ${subPath}`, path: subPath });
-      return;
-    }
-    sendJson(res, 200, body, headOnly);
-  } catch (err) {
-    if (!(err instanceof RestError)) throw err;
-    sendJson(res, err.status, { code: err.code, msg: err.msg }, headOnly);
-  }
-}
-
-function route(path: string, query: URLSearchParams, ctx: BinanceRestContext): unknown {
-  switch (path) {
-    case '/api/v3/ping':
-      return {};
-    case '/api/v3/time':
-      return { serverTime: ctx.serverTime() };
-    case '/api/v3/depth':
-      return depth(query, ctx);
-    case '/api/v3/exchangeInfo':
-      return exchangeInfo(query, ctx);
-    case '/api/v3/ticker/24hr':
-      return ticker24h(query, ctx);
-    default:
-      return undefined;
-  }
+/** Binance's REST mirror: each call a pure handler of the replay state; errors in Binance's body. */
+export function binanceRestRouter(ctx: BinanceRestContext): RestRouter {
+  const ok =
+    (body: (query: URLSearchParams) => unknown): RestHandler =>
+    ({ query }) => {
+      try {
+        return { status: 200, body: body(query) };
+      } catch (err) {
+        if (!(err instanceof RestError)) throw err;
+        return { status: err.status, body: { code: err.code, msg: err.msg } };
+      }
+    };
+  return new RestRouter({
+    notFound: ({ path }) => ({ status: 404, body: { error: `no Binance endpoint at ${path}`, path } }),
+  })
+    .on(
+      'GET',
+      '/api/v3/ping',
+      ok(() => ({})),
+    )
+    .on(
+      'GET',
+      '/api/v3/time',
+      ok(() => ({ serverTime: ctx.serverTime() })),
+    )
+    .on(
+      'GET',
+      '/api/v3/depth',
+      ok((query) => depth(query, ctx)),
+    )
+    .on(
+      'GET',
+      '/api/v3/exchangeInfo',
+      ok((query) => exchangeInfo(query, ctx)),
+    )
+    .on(
+      'GET',
+      '/api/v3/ticker/24hr',
+      ok((query) => ticker24h(query, ctx)),
+    );
 }
 
 /** The `symbol` parameter: mandatory, well-formed and replayed. */

@@ -3,15 +3,12 @@
  * rules (hub-session.ts, run by the shared venue host), the streams of the replay timeline
  * (hub-feed.ts) and the REST calls clients sync with (hub-rest.ts).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
 import type { Logger } from '../../core/logger.js';
-import type { ReplayEvent } from '../../replay/events.js';
-import { sendJson } from '../../replay/http.js';
-import type { VenueEndpoint, VenueStats } from '../../replay/hub.js';
+import { HostedEndpoint } from '../../replay/hosted-endpoint.js';
+import type { VenueEndpoint } from '../../replay/hub.js';
 import { VenueHost } from '../../replay/venue-host.js';
 import { BinanceFeed, type FeedCounters } from './hub-feed.js';
-import { handleBinanceRest, type BinanceRestContext } from './hub-rest.js';
+import { binanceRestRouter } from './hub-rest.js';
 import { BINANCE_HOST_RULES, BinanceProtocol, isStreamPath } from './hub-session.js';
 
 export interface BinanceVenueOptions {
@@ -65,108 +62,57 @@ export interface BinanceVenue extends VenueEndpoint {
 
 /** Build the `/binance` endpoint of the replay hub. */
 export function createBinanceVenue(opts: BinanceVenueOptions): BinanceVenue {
-  return new BinanceVenueEndpoint(opts);
-}
-
-class BinanceVenueEndpoint implements BinanceVenue {
-  readonly exchange = 'binance' as const;
-  readonly prefix: string;
-  private readonly now: () => number;
-  private readonly protocol: BinanceProtocol;
-  private readonly host: VenueHost<null>;
-  private readonly feed: BinanceFeed;
-  private readonly rest: BinanceRestContext;
-
-  constructor(opts: BinanceVenueOptions) {
-    this.prefix = opts.prefix ?? '/binance';
-    const logger = opts.logger.child({ venue: 'binance' });
-    this.now = opts.now ?? Date.now;
-    this.protocol = new BinanceProtocol({
-      refusal: (name) => this.feed.refusal(name),
-      serverTime: () => this.serverTime(),
-    });
-    const rules = BINANCE_HOST_RULES;
-    this.host = new VenueHost<null>({
-      protocol: this.protocol,
-      logger,
-      now: this.now,
-      rules: {
-        ...rules,
-        pingIntervalMs: opts.pingIntervalMs ?? rules.pingIntervalMs,
-        pongTimeoutMs: opts.pongTimeoutMs ?? rules.pongTimeoutMs,
-        maxIncoming: opts.maxIncomingPerSecond ?? rules.maxIncoming,
-        maxBufferedBytes: opts.maxBufferedBytes ?? rules.maxBufferedBytes,
-        maxLifetimeMs: opts.maxLifetimeMs ?? rules.maxLifetimeMs,
-        closeTimeoutMs: opts.closeTimeoutMs ?? rules.closeTimeoutMs,
-      },
-    });
-    this.feed = new BinanceFeed(this.host, logger);
-    this.feed.declare(opts.symbols ?? []);
-    this.rest = { feed: this.feed, serverTime: () => this.serverTime() };
-  }
-
-  push(event: ReplayEvent): void {
-    this.feed.push(event);
-  }
-
-  advanceTo(ts: number): void {
-    this.feed.advanceTo(ts);
-  }
-
-  handleHttp(req: IncomingMessage, res: ServerResponse, subPath: string, query: URLSearchParams): void {
-    if (isStreamPath(subPath)) {
-      sendJson(res, 426, { error: 'WebSocket upgrade required', path: this.prefix + subPath });
-      return;
-    }
-    handleBinanceRest(req, res, subPath, query, this.rest);
-  }
-
-  handleUpgrade(
-    req: IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    subPath: string,
-    query: URLSearchParams,
-  ): void {
-    this.host.handleUpgrade({ req, subPath, query, path: this.prefix + subPath }, socket, head);
-  }
-
-  stats(): VenueStats {
-    return {
-      exchange: this.exchange,
-      prefix: this.prefix,
-      symbols: this.feed.all().map((f) => f.state.symbol),
-      consumers: this.host.consumers,
-      replayTime: this.feed.replayTime,
-      counters: { ...this.counters() },
-    };
-  }
-
-  counters(): BinanceVenueCounters {
-    const h = this.host.counters();
-    return {
-      ...this.feed.counters,
-      batchesFramed: h.batchesFramed,
-      deliveries: h.deliveries,
-      socketWrites: h.socketWrites,
-      slowConsumersDropped: h.slowDropped,
-      connectionsOpened: h.connectionsOpened,
-      upgradesRejected: h.upgradesRejected,
-      // Every inbound data frame that passed the rate window is a control request.
-      controlRequests: h.inboundMessages,
-      controlErrors: this.protocol.controlErrors,
-      rateLimitCloses: h.rateLimitCloses,
-      pingsSent: h.pingsSent,
-      pongTimeouts: h.pongTimeouts,
-      lifetimeCloses: h.lifetimeCloses,
-    };
-  }
-
-  close(): Promise<void> {
-    return this.host.closeAll();
-  }
-
-  private serverTime(): number {
-    return this.feed.replayTime ?? this.now();
-  }
+  const prefix = opts.prefix ?? '/binance';
+  const logger = opts.logger.child({ venue: 'binance' });
+  const now = opts.now ?? Date.now;
+  const serverTime = (): number => feed.replayTime ?? now();
+  const protocol: BinanceProtocol = new BinanceProtocol({
+    refusal: (name: string): string | undefined => feed.refusal(name),
+    serverTime,
+  });
+  const rules = BINANCE_HOST_RULES;
+  const host: VenueHost<null> = new VenueHost<null>({
+    protocol,
+    logger,
+    now,
+    rules: {
+      ...rules,
+      pingIntervalMs: opts.pingIntervalMs ?? rules.pingIntervalMs,
+      pongTimeoutMs: opts.pongTimeoutMs ?? rules.pongTimeoutMs,
+      maxIncoming: opts.maxIncomingPerSecond ?? rules.maxIncoming,
+      maxBufferedBytes: opts.maxBufferedBytes ?? rules.maxBufferedBytes,
+      maxLifetimeMs: opts.maxLifetimeMs ?? rules.maxLifetimeMs,
+      closeTimeoutMs: opts.closeTimeoutMs ?? rules.closeTimeoutMs,
+    },
+  });
+  const feed: BinanceFeed = new BinanceFeed(host, logger);
+  feed.declare(opts.symbols ?? []);
+  const rest = binanceRestRouter({ feed, serverTime });
+  return new HostedEndpoint<null, BinanceVenueCounters>({
+    exchange: 'binance',
+    prefix,
+    host,
+    timeline: feed,
+    isStreamPath,
+    rest: (req, res, subPath, query) => rest.handle(req, res, subPath, query),
+    counters: () => {
+      const h = host.counters();
+      return {
+        ...feed.counters,
+        batchesFramed: h.batchesFramed,
+        deliveries: h.deliveries,
+        socketWrites: h.socketWrites,
+        slowConsumersDropped: h.slowDropped,
+        connectionsOpened: h.connectionsOpened,
+        upgradesRejected: h.upgradesRejected,
+        // Every inbound data frame that passed the rate window is a control request.
+        controlRequests: h.inboundMessages,
+        controlErrors: protocol.controlErrors,
+        rateLimitCloses: h.rateLimitCloses,
+        pingsSent: h.pingsSent,
+        pongTimeouts: h.pongTimeouts,
+        lifetimeCloses: h.lifetimeCloses,
+      };
+    },
+  });
 }

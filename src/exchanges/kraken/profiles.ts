@@ -1,5 +1,4 @@
-import { ConfigError } from '../../core/errors.js';
-import type { SymbolProfile } from '../../generate/profiles.js';
+import { profileIn, type SymbolProfile } from '../../generate/profiles.js';
 
 /**
  * The market simulator's profiles of the Kraken pairs, keyed by v2 symbol. The grid follows the
@@ -45,10 +44,5 @@ export const KRAKEN_PROFILES: ReadonlyMap<string, SymbolProfile> = new Map(
 
 /** The profile of a v2 symbol (`BTC/USD`); a ConfigError lists the supported ones otherwise. */
 export function krakenProfileFor(symbol: string): SymbolProfile {
-  const profile = KRAKEN_PROFILES.get(symbol.toUpperCase());
-  if (profile === undefined) {
-    const known = [...KRAKEN_PROFILES.keys()].join(', ');
-    throw new ConfigError(`generate: no Kraken market profile for "${symbol}"; supported: ${known}`);
-  }
-  return profile;
+  return profileIn(KRAKEN_PROFILES, symbol, 'Kraken');
 }

@@ -8,6 +8,7 @@
  */
 import type { Logger } from '../../core/logger.js';
 import type { ReplayEvent } from '../../replay/events.js';
+import type { ChannelPublisher } from '../../replay/venue-host.js';
 import type { TextBook } from '../../replay/level-diff.js';
 import { KrakenBookState, type WireBook } from './book-state.js';
 import {
@@ -26,12 +27,6 @@ import { KRAKEN_BOOK_DEPTHS, KRAKEN_OHLC_INTERVALS, type KrakenMessageType } fro
 
 /** Trades in a `trade` snapshot [unconfirmed: 50]. */
 export const TRADE_SNAPSHOT_SIZE = 50;
-
-/** Where frames go: the venue host's channel fan-out. */
-export interface ChannelSink {
-  has(channel: string): boolean;
-  publish(channel: string, payload: Buffer): void;
-}
 
 /** The state of one replayed pair. */
 export class KrakenMarket {
@@ -59,7 +54,7 @@ export class KrakenTimeline {
   private latest: number | null = null;
 
   constructor(
-    private readonly sink: ChannelSink,
+    private readonly sink: ChannelPublisher,
     private readonly pairs: KrakenPairs,
     private readonly logger: Logger,
     symbols: readonly string[] = [],
