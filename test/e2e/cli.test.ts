@@ -34,6 +34,19 @@ function smallDataset(): Promise<string> {
   return dataset;
 }
 
+/** `generate` of one minute of Binance BTC/USDT into `dir`. */
+const generateBtcUsdt = (dir: string): string[] => [
+  'generate',
+  '--data',
+  dir,
+  '--minutes',
+  '1',
+  '--exchanges',
+  'binance',
+  '--symbols',
+  'BTC/USDT',
+];
+
 /** The CLI's exit code and its whole stderr, which must be one line and no stack trace. */
 async function oneErrorLine(cli: CliProcess): Promise<{ code: number | string; line: string }> {
   const code = await cli.exited;
@@ -93,17 +106,7 @@ describe('tickstream CLI', () => {
   it('generates a dataset into --data', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tickstream-gen-'));
     dirs.push(dir);
-    const cli = runCli([
-      'generate',
-      '--data',
-      dir,
-      '--minutes',
-      '1',
-      '--exchanges',
-      'binance',
-      '--symbols',
-      'BTC/USDT',
-    ]);
+    const cli = runCli(generateBtcUsdt(dir));
     expect(await cli.exited).toBe(0);
     expect(await readdir(join(dir, 'binance'))).toEqual(
       expect.arrayContaining(['api_v3_depth', 'api_v3_historicalTrades']),
@@ -203,20 +206,7 @@ describe('tickstream CLI', () => {
 
   it('warns of a misspelled TICKSTREAM_* variable, names the nearest, and goes on', async () => {
     const dir = await tempDir('tickstream-cli-env-');
-    const args = [
-      'generate',
-      '--data',
-      dir,
-      '--minutes',
-      '1',
-      '--exchanges',
-      'binance',
-      '--symbols',
-      'BTC/USDT',
-    ];
-    const cli = runCli(args, {
-      TICKSTREAM_GATWAY_PORT: '4000',
-    });
+    const cli = runCli(generateBtcUsdt(dir), { TICKSTREAM_GATWAY_PORT: '4000' });
     const { code, line } = await oneErrorLine(cli);
     expect(code).toBe(0);
     expect(line).toBe(

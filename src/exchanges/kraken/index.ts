@@ -34,13 +34,7 @@ export const kraken: VenueModule = {
     };
   },
   generate: async (opts) => {
-    const summary = await generateKrakenDataset({
-      root: opts.root,
-      seed: opts.seed,
-      startMs: opts.startMs,
-      minutes: opts.minutes,
-      symbols: opts.symbols.map(v2Symbol),
-    });
-    return { files: summary.files, bytes: summary.bytes };
+    const { files, bytes } = await generateKrakenDataset({ ...opts, symbols: opts.symbols.map(v2Symbol) });
+    return { files, bytes };
   },
 };

@@ -19,49 +19,78 @@ export interface MessageSink {
   message(msg: NormalizedMessage): void;
 }
 
+/**
+ * One frame's entries in order: an entry of a symbol whose first snapshot this is only marks
+ * where that symbol stands (`mark`); every other entry goes to `next`.
+ */
+function walkFrame<T extends { readonly symbol: string }>(
+  entries: readonly T[],
+  isSnapshot: boolean,
+  sink: MessageSink,
+  known: (symbol: string) => boolean,
+  mark: (entry: T) => void,
+  next: (entry: T, sink: MessageSink) => void,
+): void {
+  let firstSeen: Set<string> | undefined;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i];
+    if (isSnapshot && (firstSeen?.has(entry.symbol) === true || !known(entry.symbol))) {
+      (firstSeen ??= new Set()).add(entry.symbol);
+      mark(entry);
+    } else {
+      next(entry, sink);
+    }
+  }
+}
+
 export class KrakenTradeResume {
   /** Per symbol, the id of the last trade passed on (or seen in the first snapshot). */
   private readonly lastIds = new Map<string, number>();
 
   /** Pass on the trades of one frame that were not passed on before. */
   frame(trades: readonly Trade[], isSnapshot: boolean, sink: MessageSink): void {
-    let firstSeen: Set<string> | undefined;
-    for (let i = 0; i < trades.length; i++) {
-      const trade = trades[i];
-      const id = Number(trade.id);
-      const last = this.lastIds.get(trade.symbol);
-      if (isSnapshot && (last === undefined || firstSeen?.has(trade.symbol) === true)) {
-        (firstSeen ??= new Set()).add(trade.symbol);
-        if (last === undefined || id > last) this.lastIds.set(trade.symbol, id);
-        continue;
-      }
-      if (last !== undefined && id <= last) continue;
-      this.lastIds.set(trade.symbol, id);
-      sink.message(trade);
-    }
+    walkFrame(trades, isSnapshot, sink, this.known, this.mark, this.next);
   }
+
+  private readonly known = (symbol: string): boolean => this.lastIds.has(symbol);
+
+  private readonly mark = (trade: Trade): void => {
+    const id = Number(trade.id);
+    const last = this.lastIds.get(trade.symbol);
+    if (last === undefined || id > last) this.lastIds.set(trade.symbol, id);
+  };
+
+  private readonly next = (trade: Trade, sink: MessageSink): void => {
+    const id = Number(trade.id);
+    const last = this.lastIds.get(trade.symbol);
+    if (last !== undefined && id <= last) return;
+    this.lastIds.set(trade.symbol, id);
+    sink.message(trade);
+  };
 }
 
 export class KrakenClosedBars {
   /** Per symbol, the latest state of its newest candle, not passed on yet. */
   private readonly open = new Map<string, Bar>();
 
-  /** Pass on each candle of one frame's that is now closed (a snapshot's are oldest first). */
+  /** Pass on each candle that one frame shows closed (a snapshot's candles are oldest first). */
   frame(bars: readonly Bar[], isSnapshot: boolean, sink: MessageSink): void {
-    let firstSeen: Set<string> | undefined;
-    for (let i = 0; i < bars.length; i++) {
-      const bar = bars[i];
-      const held = this.open.get(bar.symbol);
-      if (isSnapshot && (held === undefined || firstSeen?.has(bar.symbol) === true)) {
-        (firstSeen ??= new Set()).add(bar.symbol);
-        if (held === undefined || bar.timestamp >= held.timestamp) this.open.set(bar.symbol, bar);
-        continue;
-      }
-      if (held !== undefined) {
-        if (bar.timestamp < held.timestamp) continue; // closed and passed on already
-        if (bar.timestamp > held.timestamp) sink.message(held);
-      }
-      this.open.set(bar.symbol, bar);
-    }
+    walkFrame(bars, isSnapshot, sink, this.known, this.mark, this.next);
   }
+
+  private readonly known = (symbol: string): boolean => this.open.has(symbol);
+
+  private readonly mark = (bar: Bar): void => {
+    const held = this.open.get(bar.symbol);
+    if (held === undefined || bar.timestamp >= held.timestamp) this.open.set(bar.symbol, bar);
+  };
+
+  private readonly next = (bar: Bar, sink: MessageSink): void => {
+    const held = this.open.get(bar.symbol);
+    if (held !== undefined) {
+      if (bar.timestamp < held.timestamp) return; // closed and passed on already
+      if (bar.timestamp > held.timestamp) sink.message(held);
+    }
+    this.open.set(bar.symbol, bar);
+  };
 }
