@@ -66,6 +66,15 @@ class TimedSink implements ReplaySink {
 
   constructor(private readonly hub: ReplayHub) {}
 
+  /**
+   * Measure from `WARMUP_REPLAY_MS` after the recording's first capture: the first poll's older
+   * trades (the tape before the recording began) are pushed at once as opening history, a burst
+   * that is not the steady state this figure is about.
+   */
+  startAt(recordingStart: number): void {
+    this.warmupUntil = recordingStart + WARMUP_REPLAY_MS;
+  }
+
   push(event: ReplayEvent): void {
     if (Number.isNaN(this.warmupUntil)) this.warmupUntil = event.ts + WARMUP_REPLAY_MS;
     if (event.kind === 'trade' && event.symbol === NATIVE && event.ts >= this.warmupUntil) {
@@ -105,8 +114,10 @@ async function waitUntilStable(clients: BenchClients, quietMs: number, timeoutMs
   }
 }
 
-async function replay(root: string, speed: number, sink: ReplaySink, logger: Logger): Promise<void> {
+async function replay(root: string, speed: number, sink: TimedSink, logger: Logger): Promise<void> {
   const source = await BINANCE.openSource(root, logger);
+  const start = await source.recordingStart();
+  if (start !== undefined) sink.startAt(start);
   await new ReplayPublisher({ source, speed, loop: false, logger }).run(sink);
 }
 
