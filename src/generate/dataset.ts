@@ -106,6 +106,16 @@ function capture(net: Rng, send: number, endMs: number): Capture {
   return { send, server, ts: server + oneWay() };
 }
 
+/** A venue's trades-per-poll option, checked against the range the venue's REST call accepts. */
+export function tradesPerPoll(name: string, value: number, max: number, venue: string): number {
+  if (!Number.isInteger(value) || value < 10 || value > max) {
+    throw new ConfigError(
+      `generate: ${name} must be an integer in 10..${max} (${venue}'s range), got ${value}`,
+    );
+  }
+  return value;
+}
+
 function validate(venue: VenueRecorder, opts: DatasetOptions): void {
   if (!Number.isSafeInteger(opts.startMs))
     throw new ConfigError('generate: startMs must be an integer ms time');

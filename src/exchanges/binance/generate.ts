@@ -1,7 +1,7 @@
 /** Binance's part of the generator: its REST paths and how its bodies print the simulated market. */
-import { ConfigError } from '../../core/errors.js';
 import {
   generateDataset,
+  tradesPerPoll,
   type DatasetOptions,
   type DatasetSummary,
   type SymbolRecorder,
@@ -76,12 +76,7 @@ class BinanceSymbolRecorder implements SymbolRecorder {
 export function binanceRecorder(
   opts: Pick<GenerateOptions, 'tradesLimit' | 'tradesPollMs'> = {},
 ): VenueRecorder {
-  const limit = opts.tradesLimit ?? DEFAULT_TRADES_LIMIT;
-  if (!Number.isInteger(limit) || limit < 10 || limit > 1000) {
-    throw new ConfigError(
-      `generate: tradesLimit must be an integer in 10..1000 (Binance's range), got ${limit}`,
-    );
-  }
+  const limit = tradesPerPoll('tradesLimit', opts.tradesLimit ?? DEFAULT_TRADES_LIMIT, 1000, 'Binance');
   return {
     platform: PLATFORM,
     infoPath: EXCHANGE_INFO_PATH,

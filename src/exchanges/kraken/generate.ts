@@ -3,9 +3,9 @@
  * (generate-format.ts). Per pair: one `AssetPairs` capture, a 100-level `Depth` every second and
  * `Trades` polls whose `since` cursors overlap the previous page, as a real poller's do.
  */
-import { ConfigError } from '../../core/errors.js';
 import {
   generateDataset,
+  tradesPerPoll,
   type DatasetOptions,
   type DatasetSummary,
   type RestCapture,
@@ -83,12 +83,12 @@ class KrakenSymbolRecorder implements SymbolRecorder {
 export function krakenRecorder(
   opts: Pick<KrakenGenerateOptions, 'tradesCount' | 'tradesPollMs'> = {},
 ): VenueRecorder {
-  const count = opts.tradesCount ?? KRAKEN_TRADES_MAX_COUNT;
-  if (!Number.isInteger(count) || count < 10 || count > KRAKEN_TRADES_MAX_COUNT) {
-    throw new ConfigError(
-      `generate: tradesCount must be an integer in 10..${KRAKEN_TRADES_MAX_COUNT} (Kraken's range), got ${count}`,
-    );
-  }
+  const count = tradesPerPoll(
+    'tradesCount',
+    opts.tradesCount ?? KRAKEN_TRADES_MAX_COUNT,
+    KRAKEN_TRADES_MAX_COUNT,
+    'Kraken',
+  );
   return {
     platform: KRAKEN_PLATFORM,
     infoPath: KRAKEN_ASSET_PAIRS_PATH,
