@@ -28,7 +28,7 @@ const book: BookSnapshot = {
 };
 
 describe('BusRouter', () => {
-  it('publishes on the exchange stream, and on the aggregated stream only from the primary exchange', () => {
+  it('publishes trades on the exchange stream and on the aggregated stream from every exchange', () => {
     const bus = new MemoryBus();
     const seen: string[] = [];
     for (const topic of ['trade@binance:BTC/USDT', 'trade@okx:BTC/USDT', 'trade@BTC/USDT']) {
@@ -41,8 +41,21 @@ describe('BusRouter', () => {
       'trade@binance:BTC/USDT binance',
       'trade@BTC/USDT binance',
       'trade@okx:BTC/USDT okx',
+      'trade@BTC/USDT okx',
     ]);
     expect(router.routed).toBe(2);
+  });
+
+  it('publishes books, quotes and tickers on the aggregated stream only from the primary exchange', () => {
+    const bus = new MemoryBus();
+    const seen: string[] = [];
+    for (const topic of ['book@binance:BTC/USDT', 'book@okx:BTC/USDT', 'book@BTC/USDT']) {
+      bus.subscribe(topic, (m) => seen.push(`${m.topic} ${m.data.exchange}`));
+    }
+    const router = new BusRouter(bus, { latestTtlMs: 1000, primaryFor: () => 'binance' });
+    router.route({ ...book, exchange: 'okx' });
+    router.route(book);
+    expect(seen).toEqual(['book@okx:BTC/USDT okx', 'book@binance:BTC/USDT binance', 'book@BTC/USDT binance']);
   });
 
   it('sends book snapshots to `book@` and keeps them as the latest value; trades are not kept', () => {

@@ -21,6 +21,14 @@ const STATEFUL: ReadonlySet<MessageType> = new Set<MessageType>([
 ]);
 
 /**
+ * Streams every source of a symbol feeds on its aggregated topic: each trade is a distinct event
+ * at its venue (tagged with `exchange`), so `trade@BTC/USDT` is the tape of all of them. A book,
+ * quote, ticker or bar is one venue's view and a mix would flicker between venues: those come
+ * from the primary source only.
+ */
+const FROM_EVERY_SOURCE: ReadonlySet<MessageType> = new Set<MessageType>(['trade']);
+
+/**
  * A status holds until the next one (a feed reports every change, its close included), so it
  * never expires: with a TTL, a `status@` subscriber joining after it lapsed would hear nothing
  * until the connection next changed state.
@@ -30,14 +38,14 @@ const STATUS_OPTS: PublishOptions = { latestTtlMs: Infinity };
 export interface RouterOptions {
   /** How long a latest value (book, ticker, quote) stays valid without being refreshed. */
   latestTtlMs: number;
-  /** The exchange whose data feeds the aggregated `<type>@<SYMBOL>` streams of a symbol. */
+  /** The exchange whose books, quotes, tickers, bars and statuses feed a symbol's aggregated streams. */
   primaryFor(symbol: string): Exchange | undefined;
 }
 
 /**
  * Publishes normalized messages on the bus under their per-exchange stream
- * (`trade@binance:BTC/USDT`) and, from the symbol's primary exchange, the aggregated stream
- * (`trade@BTC/USDT`). Topic strings are cached per (type, exchange, symbol).
+ * (`trade@binance:BTC/USDT`) and on the aggregated stream (`trade@BTC/USDT`): trades from every
+ * exchange carrying the symbol, everything else from the symbol's primary exchange. Topic strings are cached per (type, exchange, symbol).
  */
 export class BusRouter {
   private readonly bus: Bus;
@@ -58,7 +66,9 @@ export class BusRouter {
     const publishOpts =
       msg.type === 'status' ? STATUS_OPTS : STATEFUL.has(msg.type) ? this.statefulOpts : undefined;
     this.bus.publish(pair[0], msg, publishOpts);
-    if (this.opts.primaryFor(msg.symbol) === msg.exchange) this.bus.publish(pair[1], msg, publishOpts);
+    if (FROM_EVERY_SOURCE.has(msg.type) || this.opts.primaryFor(msg.symbol) === msg.exchange) {
+      this.bus.publish(pair[1], msg, publishOpts);
+    }
     this.routed++;
   }
 
