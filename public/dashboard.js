@@ -1,9 +1,11 @@
-/* global fetch, setInterval */
+/* global fetch, setInterval, requestAnimationFrame, Option */
 // Tickstream dashboard: plain browser JS, no build step.
 // Lists pairs from /api/prices, subscribes to ticker@<pair> and trade@<pair> on /ws, and shows
 // each pair's price, 24h change, last update and a live/stale indicator, plus a trade tape.
 // Test hooks: [data-pair="BTC/USDT"] .price (text and data-value), [data-pair] data-state
-// ("waiting" | "live" | "stale"), #connection data-state, #trade-tape-body rows (data-trade-pair).
+// ("waiting" | "live" | "stale"), #connection data-state, #trade-tape-body rows (data-trade-pair),
+// #book-pair (the pair whose books show), [data-book-venue="okx"] ladders (.asks/.bids rows with
+// data-price), each fed by that venue's own book@<venue>:<pair> stream.
 
 const DEFAULT_PAIRS = ['BTC/USDT', 'ETH/USDT'];
 const STALE_AFTER_MS = 5000;
@@ -12,10 +14,13 @@ const LIST_RETRY_MS = 3000;
 const LIST_REFRESH_MS = 30000;
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 15000;
+const BOOK_LEVELS = 10;
 
 /** pair -> card state */
 const cards = new Map();
 const conn = { ws: null, attempt: 0, nextId: 1, timer: null };
+/** The order book panel: the pair shown, the venues of each pair, one ladder per venue. */
+const books = { pair: null, venuesOf: {}, panels: new Map(), drawPending: false };
 
 const el = {
   prices: document.getElementById('prices'),
@@ -24,6 +29,10 @@ const el = {
   tape: document.getElementById('trade-tape-body'),
   connection: document.getElementById('connection'),
   connectionLabel: document.getElementById('connection-label'),
+  books: document.getElementById('books'),
+  booksEmpty: document.getElementById('books-empty'),
+  bookPair: document.getElementById('book-pair'),
+  bookTemplate: document.getElementById('book-template'),
 };
 
 function decimalsFor(price) {
@@ -118,8 +127,109 @@ function addTrade(t) {
   while (el.tape.childElementCount > TAPE_SIZE) el.tape.removeChild(el.tape.lastElementChild);
 }
 
+function bookStreams(pair) {
+  return (books.venuesOf[pair] || []).map((venue) => 'book@' + venue + ':' + pair);
+}
+
+function send(method, params) {
+  const ws = conn.ws;
+  if (!ws || ws.readyState !== WebSocket.OPEN || params.length === 0) return;
+  ws.send(JSON.stringify({ method, params, id: conn.nextId++ }));
+}
+
+/** Show the books of `pair`: one ladder per venue carrying it, fed by its own book stream. */
+function showBooks(pair) {
+  if (books.pair !== null) send('UNSUBSCRIBE', bookStreams(books.pair));
+  books.pair = pair;
+  books.panels.clear();
+  el.books.replaceChildren();
+  const venues = books.venuesOf[pair] || [];
+  el.booksEmpty.hidden = venues.length > 0;
+  if (venues.length === 0) el.books.appendChild(el.booksEmpty);
+  for (const venue of venues) {
+    const node = el.bookTemplate.content.firstElementChild.cloneNode(true);
+    node.dataset.bookVenue = venue;
+    node.querySelector('.venue').textContent = venue;
+    el.books.appendChild(node);
+    books.panels.set(venue, {
+      node,
+      asks: node.querySelector('.asks'),
+      bids: node.querySelector('.bids'),
+      spread: node.querySelector('.spread'),
+      latest: null,
+    });
+  }
+  send('SUBSCRIBE', bookStreams(pair));
+}
+
+function ladderRows(body, levels) {
+  const rows = [];
+  for (const [price, amount] of levels) {
+    const row = document.createElement('tr');
+    row.dataset.price = String(price);
+    for (const [i, text] of [
+      formatPrice(price),
+      amount.toLocaleString('en-US', { maximumFractionDigits: 8 }),
+    ].entries()) {
+      const td = document.createElement('td');
+      td.className = 'num';
+      td.textContent = text;
+      if (i === 0) td.title = String(price);
+      row.appendChild(td);
+    }
+    rows.push(row);
+  }
+  body.replaceChildren(...rows);
+}
+
+/** Draw the ladders whose books changed, at most once per animation frame. */
+function drawBooks() {
+  books.drawPending = false;
+  for (const panel of books.panels.values()) {
+    const book = panel.latest;
+    if (book === null) continue;
+    panel.latest = null;
+    // Asks highest first so the best ask sits on the spread line, above the best bid.
+    ladderRows(panel.asks, book.asks.slice(0, BOOK_LEVELS).reverse());
+    ladderRows(panel.bids, book.bids.slice(0, BOOK_LEVELS));
+    const bid = book.bids[0];
+    const ask = book.asks[0];
+    panel.spread.textContent = bid && ask ? 'spread ' + formatPrice(ask[0] - bid[0]) : 'one side empty';
+    panel.node.dataset.state = 'live';
+  }
+}
+
+function onBook(book) {
+  if (book.symbol !== books.pair) return;
+  const panel = books.panels.get(book.exchange);
+  if (!panel) return;
+  panel.latest = book;
+  if (!books.drawPending) {
+    books.drawPending = true;
+    requestAnimationFrame(drawBooks);
+  }
+}
+
+function setBookPairs(venuesOf) {
+  books.venuesOf = venuesOf;
+  const pairs = Object.keys(venuesOf).sort();
+  const current = Array.from(el.bookPair.options).map((o) => o.value);
+  if (pairs.join() !== current.join()) {
+    el.bookPair.replaceChildren(...pairs.map((p) => new Option(p, p)));
+  }
+  if (books.pair === null && pairs.length > 0) {
+    const first = pairs.includes(DEFAULT_PAIRS[0]) ? DEFAULT_PAIRS[0] : pairs[0];
+    el.bookPair.value = first;
+    showBooks(first);
+  }
+}
+
 function onData(stream, data) {
   if (!data || typeof data !== 'object') return;
+  if (data.type === 'book_snapshot') {
+    onBook(data);
+    return;
+  }
   const card = cards.get(data.symbol);
   if (!card) return;
   if (data.type === 'ticker') {
@@ -143,11 +253,9 @@ function onMessage(event) {
 }
 
 function subscribe(pairs) {
-  const ws = conn.ws;
-  if (!ws || ws.readyState !== WebSocket.OPEN || pairs.length === 0) return;
   const params = [];
   for (const p of pairs) params.push('ticker@' + p, 'trade@' + p);
-  ws.send(JSON.stringify({ method: 'SUBSCRIBE', params, id: conn.nextId++ }));
+  send('SUBSCRIBE', params);
 }
 
 function connect() {
@@ -160,6 +268,7 @@ function connect() {
     conn.attempt = 0;
     setConnection('open', 'live');
     subscribe(Array.from(cards.keys()));
+    if (books.pair !== null) send('SUBSCRIBE', bookStreams(books.pair));
   };
   ws.onmessage = onMessage;
   ws.onclose = () => {
@@ -194,17 +303,21 @@ function addPairs(pairs) {
 async function listPrices() {
   try {
     const res = await fetch('/api/prices', { cache: 'no-store' });
-    if (!res.ok) return [];
+    if (!res.ok) return { prices: [], venues: {} };
     const body = await res.json();
-    return Array.isArray(body.prices) ? body.prices : [];
+    return {
+      prices: Array.isArray(body.prices) ? body.prices : [],
+      venues: body.venues && typeof body.venues === 'object' ? body.venues : {},
+    };
   } catch {
-    return [];
+    return { prices: [], venues: {} };
   }
 }
 
 /** List pairs from the server: retry until the list is non-empty, then refresh now and then. */
 async function refreshPairs() {
-  const prices = await listPrices();
+  const { prices, venues } = await listPrices();
+  setBookPairs(venues);
   if (prices.length > 0) {
     addPairs(prices.map((p) => p.pair));
     for (const p of prices) {
@@ -228,6 +341,7 @@ function updateStaleness() {
 async function main() {
   const listed = await refreshPairs();
   if (listed === 0) addPairs(DEFAULT_PAIRS);
+  el.bookPair.addEventListener('change', () => showBooks(el.bookPair.value));
   connect();
   setInterval(updateStaleness, 1000);
 }

@@ -81,7 +81,7 @@ describe('gateway HTTP', () => {
       'trade@ETH/USDT',
     ]);
     const empty = await fetch(`${base}/api/prices`);
-    expect(await empty.json()).toEqual({ prices: [] });
+    expect(await empty.json()).toEqual({ prices: [], venues: {} });
 
     bus.publish('trade@BTC/USDT', trade('BTC/USDT', 60_000));
     bus.publish('trade@ETH/USDT', trade('ETH/USDT', 2500, 'kraken'));
@@ -94,8 +94,35 @@ describe('gateway HTTP', () => {
         { pair: 'BTC/USDT', price: 60_000, timestamp: 1_700_000_000_000, source: 'binance' },
         { pair: 'ETH/USDT', price: 2500, timestamp: 1_700_000_000_000, source: 'kraken' },
       ],
+      venues: {},
     });
     expect(gw.stats().pricePairs).toBe(2);
+  });
+
+  it('lists the venues carrying each ingested pair, primary first', async () => {
+    const withSources = createGateway({
+      bus,
+      port: 0,
+      host: '127.0.0.1',
+      logger: silentLogger(),
+      publicDir,
+      sources: {
+        exchanges: ['binance', 'kraken', 'okx'],
+        symbols: ['BTC/USDT', 'BTC/USD'],
+        symbolsOf: new Map([
+          ['binance', ['BTC/USDT']],
+          ['kraken', ['BTC/USD']],
+          ['okx', ['BTC/USDT']],
+        ]),
+      },
+    });
+    try {
+      const { port: p } = await withSources.listen();
+      const body = (await (await fetch(`http://127.0.0.1:${p}/api/prices`)).json()) as { venues: unknown };
+      expect(body.venues).toEqual({ 'BTC/USDT': ['binance', 'okx'], 'BTC/USD': ['kraken'] });
+    } finally {
+      await withSources.close();
+    }
   });
 
   it('serves one pair written as BTC-USDT, BTC_USDT or BTC%2FUSDT', async () => {

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
 import type { Logger } from '../core/logger.js';
+import type { Exchange } from '../core/types.js';
 import type { PriceCache } from './prices.js';
 import { parseSymbol } from './streams.js';
 
@@ -11,6 +12,8 @@ export interface HttpHandlerOptions {
   /** Directory served at `/`; nothing outside it is ever read. */
   readonly publicDir: string;
   readonly logger: Logger;
+  /** The exchanges ingest carries each pair from, reported beside the prices (`venues`). */
+  readonly venues?: Readonly<Record<string, readonly Exchange[]>>;
 }
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -31,7 +34,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 };
 
 /**
- * HTTP routes of the gateway: `GET /api/prices`, `GET /api/prices/:pair` (`BTC-USDT`,
+ * HTTP routes of the gateway: `GET /api/prices` (with the venues of each pair), `GET /api/prices/:pair` (`BTC-USDT`,
  * `BTC_USDT` or `BTC%2FUSDT`) and static files from `publicDir` (`/` → `index.html`).
  */
 export function createHttpHandler(opts: HttpHandlerOptions): HttpHandler {
@@ -53,7 +56,7 @@ export function createHttpHandler(opts: HttpHandlerOptions): HttpHandler {
       return;
     }
     if (path === '/api/prices' || path === '/api/prices/') {
-      sendJson(res, req, 200, { prices: opts.prices.list() });
+      sendJson(res, req, 200, { prices: opts.prices.list(), venues: opts.venues ?? {} });
       return;
     }
     if (path.startsWith('/api/prices/')) {

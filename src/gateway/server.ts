@@ -48,6 +48,15 @@ export interface Gateway {
   readonly prices: PriceCache;
 }
 
+/** Each ingested pair → the exchanges carrying it, in the exchanges' order (the first is its primary). */
+function venuesOfPairs(sources: StreamSources): Record<string, Exchange[]> {
+  const venues: Record<string, Exchange[]> = {};
+  for (const symbol of sources.symbols) {
+    venues[symbol] = sources.exchanges.filter((e) => sources.symbolsOf?.get(e)?.includes(symbol) ?? true);
+  }
+  return venues;
+}
+
 /** Gateway: `/ws`, `/api/prices`, `/api/prices/:pair` and the dashboard's static files. */
 export function createGateway(opts: GatewayOptions): Gateway {
   const limits = resolveLimits(opts.limits);
@@ -63,7 +72,12 @@ export function createGateway(opts: GatewayOptions): Gateway {
           symbolsOf: resolvePairsOf(opts.sources.symbolsOf),
         };
   const hub = new WsHub({ bus: opts.bus, logger: log, limits, sources });
-  const handler = createHttpHandler({ prices, publicDir: opts.publicDir, logger: log });
+  const handler = createHttpHandler({
+    prices,
+    publicDir: opts.publicDir,
+    logger: log,
+    venues: sources === undefined ? undefined : venuesOfPairs(sources),
+  });
   let httpRequests = 0;
 
   const server: Server = createServer((req, res) => {

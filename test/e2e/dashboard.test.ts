@@ -55,4 +55,31 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
     await page.screenshot({ path: join(stack.dataDir, 'dashboard.png') });
     expect(errors).toEqual([]);
   });
+
+  it("shows each venue's own order book for the chosen pair, never crossed", async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`http://127.0.0.1:${port}/`);
+    const prices = async (venue: string, side: 'asks' | 'bids') =>
+      page
+        .locator(`[data-book-venue="${venue}"] .${side} tr`)
+        .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-price'))));
+    await expect.poll(() => page.locator('#book-pair').inputValue(), { timeout: 10_000 }).toBe('BTC/USDT');
+    await expect.poll(async () => (await prices('binance', 'bids')).length, { timeout: 10_000 }).toBe(10);
+    const bids = await prices('binance', 'bids');
+    const asks = await prices('binance', 'asks');
+    expect(bids).toEqual([...bids].sort((a, b) => b - a));
+    expect(asks).toEqual([...asks].sort((a, b) => b - a)); // highest first: the best ask sits on the spread
+    expect(bids[0]).toBeLessThan(asks[asks.length - 1]);
+
+    await page.locator('#book-pair').selectOption('BTC/USD');
+    await expect.poll(async () => (await prices('kraken', 'asks')).length, { timeout: 10_000 }).toBe(10);
+    expect(
+      await page
+        .locator('[data-book-venue]')
+        .evaluateAll((n) => n.map((b) => b.getAttribute('data-book-venue'))),
+    ).toEqual(['kraken']);
+    expect(errors).toEqual([]);
+  });
 });
