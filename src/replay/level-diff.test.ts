@@ -151,7 +151,9 @@ describe('levels with more fields than price and quantity', () => {
         .uniqueArray(fc.integer({ min: 1, max: 40 }), { maxLength: 12 })
         .chain((ticks) =>
           fc
-            .tuple(...ticks.map(() => fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }))))
+            .tuple(
+              ...ticks.map(() => fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }))),
+            )
             .map((fields) =>
               ticks
                 .map((t, i): FourField => [String(t), String(fields[i][0]), '0', String(fields[i][1])])

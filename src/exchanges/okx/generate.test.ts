@@ -21,7 +21,9 @@ const temps: string[] = [];
 let root: string;
 let summary: DatasetSummary;
 
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/instruments-spot.json', import.meta.url), 'utf8')) as {
+const fixture = JSON.parse(
+  readFileSync(new URL('./fixtures/instruments-spot.json', import.meta.url), 'utf8'),
+) as {
   data: Record<string, string>[];
 };
 
@@ -65,7 +67,11 @@ describe('generateOkxDataset', () => {
       expect(await listSymbols(root, 'okx', endpoint)).toEqual(INSTRUMENTS);
     }
     expect(summary.files.map((f) => relative(root, f).split('/').slice(0, 2).join('/'))).toEqual(
-      expect.arrayContaining(['okx/api_v5_market_books', 'okx/api_v5_market_trades', 'okx/api_v5_public_instruments']),
+      expect.arrayContaining([
+        'okx/api_v5_market_books',
+        'okx/api_v5_market_trades',
+        'okx/api_v5_public_instruments',
+      ]),
     );
   });
 
@@ -73,14 +79,21 @@ describe('generateOkxDataset', () => {
     for (const instId of INSTRUMENTS) {
       const info = await records<OkxOkBody<OkxRestInstrument>>(OKX_INSTRUMENTS_ENDPOINT, instId);
       expect(info).toHaveLength(1);
-      expect(info[0].request).toEqual({ path: '/api/v5/public/instruments', params: { instType: 'SPOT', instId } });
+      expect(info[0].request).toEqual({
+        path: '/api/v5/public/instruments',
+        params: { instType: 'SPOT', instId },
+      });
       expect(Object.keys(info[0].data)).toEqual(['code', 'data', 'msg']);
       expect([info[0].data.code, info[0].data.msg]).toEqual(['0', '']);
       const [entry] = info[0].data.data;
       const real = fixture.data.find((e) => e.instId === instId)!;
       expect(Object.keys(entry)).toEqual(Object.keys(real));
       for (const value of Object.values(entry)) expect(typeof value).toBe('string');
-      expect([entry.tickSz, entry.lotSz, entry.minSz]).toEqual([GRID[instId].tick, GRID[instId].lot, GRID[instId].min]);
+      expect([entry.tickSz, entry.lotSz, entry.minSz]).toEqual([
+        GRID[instId].tick,
+        GRID[instId].lot,
+        GRID[instId].min,
+      ]);
       expect(pairFromInstrument(entry).symbol).toBe(instId.replace('-', '/'));
     }
   });
@@ -112,7 +125,8 @@ describe('generateOkxDataset', () => {
             Number(level[1]) < Number(GRID[instId].min),
         );
         expect(wrong).toEqual([]);
-        const unsorted = asks.filter((l, i) => i > 0 && +l[0] <= +asks[i - 1][0]).length +
+        const unsorted =
+          asks.filter((l, i) => i > 0 && +l[0] <= +asks[i - 1][0]).length +
           bids.filter((l, i) => i > 0 && +l[0] >= +bids[i - 1][0]).length;
         expect(unsorted).toBe(0);
         expect(+bids[0][0]).toBeLessThan(+asks[0][0]);
@@ -151,7 +165,8 @@ describe('generateOkxDataset', () => {
         }
         const ids = trades.map((t) => Number(t.tradeId));
         for (let i = 1; i < ids.length; i++) expect(ids[i]).toBe(ids[i - 1] - 1);
-        if (prevNewest !== undefined && ids.length > 0) expect(ids[ids.length - 1]).toBeLessThanOrEqual(prevNewest);
+        if (prevNewest !== undefined && ids.length > 0)
+          expect(ids[ids.length - 1]).toBeLessThanOrEqual(prevNewest);
         if (ids.length > 0) prevNewest = ids[0];
       }
       const s = summary.symbols.find((x) => x.symbol === instId)!;
@@ -177,9 +192,9 @@ describe('generateOkxDataset', () => {
 
   it('refuses an unknown instrument and a trades limit outside OKX’s range', async () => {
     const dir = await temp();
-    await expect(generateOkxDataset({ root: dir, seed: 1, startMs: START, minutes: 0.1, symbols: ['DOGE-USDT'] })).rejects.toThrow(
-      /no OKX market profile for symbol "DOGE-USDT"; supported: BTC-USDT, ETH-USDT/,
-    );
+    await expect(
+      generateOkxDataset({ root: dir, seed: 1, startMs: START, minutes: 0.1, symbols: ['DOGE-USDT'] }),
+    ).rejects.toThrow(/no OKX market profile for symbol "DOGE-USDT"; supported: BTC-USDT, ETH-USDT/);
     await expect(
       generateOkxDataset({ root: dir, seed: 1, startMs: START, minutes: 0.1, tradesLimit: 501 }),
     ).rejects.toThrow(ConfigError);

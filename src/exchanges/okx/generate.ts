@@ -91,7 +91,9 @@ class OkxSymbolRecorder implements SymbolRecorder {
   }
 }
 
-export function okxRecorder(opts: Pick<OkxGenerateOptions, 'tradesLimit' | 'tradesPollMs'> = {}): VenueRecorder {
+export function okxRecorder(
+  opts: Pick<OkxGenerateOptions, 'tradesLimit' | 'tradesPollMs'> = {},
+): VenueRecorder {
   const limit = tradesPerPoll(
     'tradesLimit',
     opts.tradesLimit ?? OKX_TRADES_DEFAULT_LIMIT,

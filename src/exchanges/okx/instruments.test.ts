@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { OKX_SPOT_INSTRUMENTS, orderedInstrument } from './instruments.js';
 import { pairFromInstrument } from './symbols.js';
 
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/instruments-spot.json', import.meta.url), 'utf8')) as {
+const fixture = JSON.parse(
+  readFileSync(new URL('./fixtures/instruments-spot.json', import.meta.url), 'utf8'),
+) as {
   data: Record<string, string>[];
 };
 

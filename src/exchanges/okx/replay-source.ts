@@ -76,7 +76,10 @@ export class OkxReplaySource implements ReplaySource {
       try {
         canonicalSymbolOf(instId);
       } catch (err) {
-        logger.warn({ instId, err: String(err) }, 'okx: skipping recordings of an instrument that is not BASE-QUOTE');
+        logger.warn(
+          { instId, err: String(err) },
+          'okx: skipping recordings of an instrument that is not BASE-QUOTE',
+        );
         continue;
       }
       if (wanted === undefined || wanted.includes(instId)) state.push(new InstrumentState(instId));
@@ -111,14 +114,24 @@ export class OkxReplaySource implements ReplaySource {
       tradeGaps += s.trades.stats.gaps;
       missingTradeIds += s.trades.stats.missingIds;
     }
-    return { duplicates, tradeGaps, missingTradeIds, zeroLevels: this.zeroLevels, badLines: this.badSeen.size };
+    return {
+      duplicates,
+      tradeGaps,
+      missingTradeIds,
+      zeroLevels: this.zeroLevels,
+      badLines: this.badSeen.size,
+    };
   }
 
   private files(endpoint: string, s: InstrumentState): Promise<string[]> {
     return listRecordingFiles(this.root, OKX_PLATFORM, endpoint, s.instId);
   }
 
-  private async *tradeEvents(s: InstrumentState, index: number, timeShift: number): AsyncGenerator<ReplayEvent> {
+  private async *tradeEvents(
+    s: InstrumentState,
+    index: number,
+    timeShift: number,
+  ): AsyncGenerator<ReplayEvent> {
     const symbol = s.instId;
     const idShift = s.tradeIds.shiftPast(1);
     // Event times never go back: a trade timed before the previous one plays with it.
@@ -130,7 +143,8 @@ export class OkxReplaySource implements ReplaySource {
         this.badBody(file, lineNumber, trades.why);
         continue;
       }
-      const page = index === 0 ? trades : trades.map((t) => ({ ...t, tradeId: String(Number(t.tradeId) + idShift) }));
+      const page =
+        index === 0 ? trades : trades.map((t) => ({ ...t, tradeId: String(Number(t.tradeId) + idShift) }));
       for (const trade of s.trades.push(page)) {
         s.tradeIds.see(Number(trade.tradeId));
         const ms = Number(trade.ts) + timeShift;
@@ -226,10 +240,13 @@ function isLevel(level: unknown): level is OkxLevel {
 
 /** The `data` list of an OKX answer with `code` "0", or why it is not one. */
 function dataOf(body: unknown, endpoint: string): unknown[] | BadBody {
-  if (typeof body !== 'object' || body === null) return new BadBody(`${endpoint}: the body is not a JSON object`);
+  if (typeof body !== 'object' || body === null)
+    return new BadBody(`${endpoint}: the body is not a JSON object`);
   const { code, msg, data } = body as { code?: unknown; msg?: unknown; data?: unknown };
   if (code !== '0') {
-    return new BadBody(`${endpoint}: OKX answered code ${JSON.stringify(code)} (${JSON.stringify(msg)}), not "0"`);
+    return new BadBody(
+      `${endpoint}: OKX answered code ${JSON.stringify(code)} (${JSON.stringify(msg)}), not "0"`,
+    );
   }
   if (!Array.isArray(data)) return new BadBody(`${endpoint}: the body has no \`data\` list`);
   return data;
