@@ -24,6 +24,12 @@ export interface MarketSimulatorOptions {
    * price is the best price of the side it trades against.
    */
   onTrade: (trade: SimTrade) => void;
+  /**
+   * When set, the latent price is not a walk of its own but this path (in this symbol's ticks,
+   * read at the start and at every grid step): the market follows another simulated market, as
+   * one venue's book follows the price set on another. Unset (the default), nothing changes.
+   */
+  latentPath?: (atMs: number) => number;
 }
 
 /** The latent price moves and the book is re-quoted on this grid. */
@@ -84,6 +90,7 @@ export class MarketSimulator {
   private takerBaselinePerMs = 0;
   private nextTakerAt: number | undefined = undefined;
   /** Latent price in ticks (fractional). */
+  private readonly latentPath: ((atMs: number) => number) | undefined;
   private latent: number;
   private latentSecondAgo: number;
   private updateId: number;
@@ -110,6 +117,8 @@ export class MarketSimulator {
 
     this.latent =
       rng.uniform(profile.startPrice[0], profile.startPrice[1]) / Number(profile.priceFilter.tickSize);
+    this.latentPath = options.latentPath;
+    if (this.latentPath !== undefined) this.latent = this.latentPath(options.startMs);
     this.latentSecondAgo = this.latent;
     this.updateId = profile.firstUpdateId + rng.int(0, 50_000_000);
     this.tradeId = profile.firstTradeId + rng.int(0, 50_000_000);
@@ -170,7 +179,8 @@ export class MarketSimulator {
   private gridStep(atMs: number): void {
     this.gridSteps++;
     const volRatio = this.garch.sd / this.garch.unconditionalSd;
-    this.latent *= Math.exp(this.rng.normal(0, this.garch.sd / Math.sqrt(STEPS_PER_SECOND)));
+    if (this.latentPath !== undefined) this.latent = this.latentPath(atMs);
+    else this.latent *= Math.exp(this.rng.normal(0, this.garch.sd / Math.sqrt(STEPS_PER_SECOND)));
     this.requote();
     this.noise(Math.sqrt(volRatio));
     this.repairHoles();

@@ -2,7 +2,8 @@
  * OKX's part of the generator: its REST paths and how its bodies print the simulated market
  * (generate-format.ts). Per SPOT instrument: one `/api/v5/public/instruments` capture, a
  * 400-level `/api/v5/market/books` every second and `/api/v5/market/trades` polls of the latest
- * `limit` trades, early enough (the driver's tape watch) that consecutive pages overlap.
+ * `limit` trades, early enough (the driver's tape watch) that consecutive pages overlap. BTC-USDT
+ * and ETH-USDT follow the price of Binance's BTCUSDT and ETHUSDT generated with the same seed.
  */
 import {
   generateDataset,
@@ -26,6 +27,7 @@ import {
   OkxRestFormatter,
   OkxTradeTape,
 } from './generate-format.js';
+import { binanceProfileFor } from '../binance/profiles.js';
 import { okxProfileFor } from './profiles.js';
 import { OKX_PLATFORM } from './replay-source.js';
 import { instIdOf } from './symbols.js';
@@ -33,6 +35,12 @@ import { instIdOf } from './symbols.js';
 export const DEFAULT_OKX_TRADES_POLL_MS = 5000;
 /** The instruments the sample dataset holds. */
 export const OKX_SAMPLE_INSTRUMENTS: readonly string[] = ['BTC-USDT', 'ETH-USDT'];
+/**
+ * The Binance spot symbol whose simulated market an instrument follows in a sample generated with
+ * one seed: the platform aggregates Binance and OKX into one `trade@BTC/USDT`, so both venues
+ * quote around the same price (each with its own book and tape).
+ */
+const FOLLOWS_BINANCE: Readonly<Record<string, string>> = { 'BTC-USDT': 'BTCUSDT', 'ETH-USDT': 'ETHUSDT' };
 /** A poll goes out early once this share of `limit` new trades has printed since the last one. */
 const EARLY_POLL_SHARE = 0.4;
 
@@ -49,6 +57,7 @@ class OkxSymbolRecorder implements SymbolRecorder {
   readonly symbol: string;
   readonly profile: SymbolProfile;
   readonly earlyPollTrades: number;
+  readonly follows: SymbolRecorder['follows'];
   private readonly format: OkxRestFormatter;
   private readonly tape: OkxTradeTape;
 
@@ -61,6 +70,8 @@ class OkxSymbolRecorder implements SymbolRecorder {
     this.format = new OkxRestFormatter(this.profile);
     this.tape = new OkxTradeTape(this.format, limit);
     this.earlyPollTrades = Math.floor(limit * EARLY_POLL_SHARE);
+    const leader = FOLLOWS_BINANCE[this.symbol];
+    this.follows = leader === undefined ? undefined : { symbol: leader, profile: binanceProfileFor(leader) };
   }
 
   onTrade(trade: SimTrade): void {
