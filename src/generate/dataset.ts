@@ -33,6 +33,12 @@ export interface SymbolRecorder {
   readonly profile: SymbolProfile;
   /** Trades printed since the last poll before one goes out early (so pages keep overlapping). */
   readonly earlyPollTrades: number;
+  /**
+   * This symbol's price follows the simulated market of another venue's symbol in the same seeded
+   * run (`symbol` as that venue spells it, `profile` that venue's): its latent price is that
+   * market's, converted to this profile's ticks. Its own book and tape stay its own.
+   */
+  readonly follows?: { readonly symbol: string; readonly profile: SymbolProfile };
   /** Every trade the market prints, in order. */
   onTrade(trade: SimTrade): void;
   /** The metadata call made once at the start (exchangeInfo, AssetPairs), as served at `serverMs`. */
@@ -138,6 +144,28 @@ async function refuseExisting(root: string, venue: VenueRecorder, symbol: string
   }
 }
 
+/**
+ * The latent price path of the market `leader` of a run with the same seed and start (the same
+ * random streams its own venue's run draws from), in `profile`'s ticks.
+ */
+function followedPath(
+  leader: NonNullable<SymbolRecorder['follows']>,
+  profile: SymbolProfile,
+  opts: DatasetOptions,
+): (atMs: number) => number {
+  const sim = new MarketSimulator({
+    profile: leader.profile,
+    rng: new Rng(opts.seed).fork(leader.symbol).fork('market'),
+    startMs: opts.startMs - WARMUP_MS,
+    onTrade: () => {},
+  });
+  const ratio = Number(leader.profile.priceFilter.tickSize) / Number(profile.priceFilter.tickSize);
+  return (atMs) => {
+    sim.advanceTo(atMs);
+    return sim.latentTicks * ratio;
+  };
+}
+
 class SymbolRun {
   readonly summary: SymbolSummary;
   private readonly sim: MarketSimulator;
@@ -160,6 +188,7 @@ class SymbolRun {
         recorder.onTrade(trade);
         this.newTrades++;
       },
+      latentPath: recorder.follows && followedPath(recorder.follows, recorder.profile, opts),
     });
     const writer = (path: string): RecordingWriter =>
       new RecordingWriter({

@@ -164,3 +164,17 @@ describe('MarketSimulator books', () => {
     expect(c.trades).not.toEqual(a.trades);
   });
 });
+
+describe('MarketSimulator book depth', () => {
+  it('keeps a profile’s `bookLevels` a side (150 by default) and refuses a depth it cannot repair', () => {
+    const depthAfter = (bookLevels: number | undefined): [number, number] => {
+      const profile = { ...profileFor('BTCUSDT'), bookLevels };
+      const sim = new MarketSimulator({ profile, rng: new Rng('depth'), startMs: START, onTrade: () => {} });
+      sim.advanceTo(START + 30_000);
+      return [sim.bids.levels(1000).length, sim.asks.levels(1000).length];
+    };
+    for (const n of depthAfter(undefined)) expect(n).toBeGreaterThanOrEqual(150);
+    for (const n of depthAfter(450)) expect(n).toBeGreaterThanOrEqual(450);
+    expect(() => depthAfter(20)).toThrow(/bookLevels/);
+  });
+});

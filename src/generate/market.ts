@@ -24,14 +24,25 @@ export interface MarketSimulatorOptions {
    * price is the best price of the side it trades against.
    */
   onTrade: (trade: SimTrade) => void;
+  /**
+   * When set, the latent price is not a walk of its own but this path (in this symbol's ticks,
+   * read at the start and at every grid step): the market follows another simulated market, as
+   * one venue's book follows the price set on another. Unset (the default), nothing changes.
+   */
+  latentPath?: (atMs: number) => number;
 }
 
 /** The latent price moves and the book is re-quoted on this grid. */
 export const GRID_MS = 100;
 const STEPS_PER_SECOND = 1000 / GRID_MS;
-/** Levels kept per side: more than a 100-level snapshot shows, so levels scroll in and out of view. */
-const TARGET_LEVELS = 150;
-const MAX_LEVELS = 260;
+/**
+ * Levels kept per side by default: more than a 100-level snapshot shows, so levels scroll in and
+ * out of view. A profile whose venue serves deeper books sets `bookLevels`; the ceiling and the
+ * repair depth keep the same distance from it.
+ */
+const DEFAULT_BOOK_LEVELS = 150;
+const MAX_LEVELS_ABOVE_TARGET = 110;
+const REPAIR_LEVELS_BELOW_TARGET = 40;
 /** A taker order fills at most this many price levels (price protection). */
 const MAX_SWEEP = 8;
 /** Probability per grid step that an empty best price is quoted again at once. */
@@ -41,8 +52,7 @@ const NOISE_EVENTS_PER_SECOND = 25;
 const NOISE_MEAN_DEPTH = 20;
 /** Book updates per second outside the levels the simulator keeps (they still advance the id). */
 const HIDDEN_UPDATES_PER_SECOND = 15;
-/** Holes are repaired this deep (a little beyond what a 100-level snapshot shows)... */
-const REPAIR_DEPTH = 110;
+/** Holes are repaired down to REPAIR_LEVELS_BELOW_TARGET above the target depth... */
 /** ...each with this probability per grid step. */
 const HOLE_REFILL = 0.3;
 const HAWKES_BRANCHING = 0.7;
@@ -69,6 +79,9 @@ export class MarketSimulator {
   /** Resizes never grow a level past the largest wall, so sizes cannot drift without bound. */
   private readonly largestLevelSteps: number;
   private readonly garch: Garch;
+  private readonly targetLevels: number;
+  private readonly maxLevels: number;
+  private readonly repairDepth: number;
   private readonly hawkes = new HawkesProcess(HAWKES_BRANCHING, HAWKES_DECAY_PER_MS, MAX_TAKER_RATE_PER_MS);
   private nowMs: number;
   private nextGridMs: number;
@@ -77,6 +90,7 @@ export class MarketSimulator {
   private takerBaselinePerMs = 0;
   private nextTakerAt: number | undefined = undefined;
   /** Latent price in ticks (fractional). */
+  private readonly latentPath: ((atMs: number) => number) | undefined;
   private latent: number;
   private latentSecondAgo: number;
   private updateId: number;
@@ -92,9 +106,19 @@ export class MarketSimulator {
     this.maxQtySteps = Math.floor(Number(profile.lotSize.maxQty) / this.stepSize);
     this.largestLevelSteps = Math.round(profile.levelQty.wallMax / this.stepSize);
     this.garch = new Garch(profile.volPerSecond);
+    this.targetLevels = profile.bookLevels ?? DEFAULT_BOOK_LEVELS;
+    if (!Number.isInteger(this.targetLevels) || this.targetLevels <= REPAIR_LEVELS_BELOW_TARGET) {
+      throw new RangeError(
+        `profile ${profile.symbol}: bookLevels must be an integer above ${REPAIR_LEVELS_BELOW_TARGET}, got ${this.targetLevels}`,
+      );
+    }
+    this.maxLevels = this.targetLevels + MAX_LEVELS_ABOVE_TARGET;
+    this.repairDepth = this.targetLevels - REPAIR_LEVELS_BELOW_TARGET;
 
     this.latent =
       rng.uniform(profile.startPrice[0], profile.startPrice[1]) / Number(profile.priceFilter.tickSize);
+    this.latentPath = options.latentPath;
+    if (this.latentPath !== undefined) this.latent = this.latentPath(options.startMs);
     this.latentSecondAgo = this.latent;
     this.updateId = profile.firstUpdateId + rng.int(0, 50_000_000);
     this.tradeId = profile.firstTradeId + rng.int(0, 50_000_000);
@@ -155,7 +179,8 @@ export class MarketSimulator {
   private gridStep(atMs: number): void {
     this.gridSteps++;
     const volRatio = this.garch.sd / this.garch.unconditionalSd;
-    this.latent *= Math.exp(this.rng.normal(0, this.garch.sd / Math.sqrt(STEPS_PER_SECOND)));
+    if (this.latentPath !== undefined) this.latent = this.latentPath(atMs);
+    else this.latent *= Math.exp(this.rng.normal(0, this.garch.sd / Math.sqrt(STEPS_PER_SECOND)));
     this.requote();
     this.noise(Math.sqrt(volRatio));
     this.repairHoles();
@@ -179,14 +204,14 @@ export class MarketSimulator {
 
   /**
    * Quotes new levels from `limit` (the best price allowed) away from the top until they meet the
-   * side's current best; an empty side is quoted down to TARGET_LEVELS.
+   * side's current best; an empty side is quoted down to the target depth.
    */
   private quoteTop(ladder: Ladder, limit: number): void {
     const best = ladder.best();
     if (best === limit) return;
     let tick = this.rng.bernoulli(QUOTE_REFILL) ? limit : ladder.away(limit, this.gap(0));
-    for (let depth = 0; depth < MAX_LEVELS && tick > 0; depth++) {
-      if (best === undefined ? ladder.size >= TARGET_LEVELS : !ladder.isBetter(tick, best)) break;
+    for (let depth = 0; depth < this.maxLevels && tick > 0; depth++) {
+      if (best === undefined ? ladder.size >= this.targetLevels : !ladder.isBetter(tick, best)) break;
       ladder.set(tick, this.levelQty());
       this.updateId++;
       tick = ladder.away(tick, this.gap(depth + 1));
@@ -222,7 +247,7 @@ export class MarketSimulator {
    */
   private repairHoles(): void {
     for (const ladder of [this.bids, this.asks]) {
-      for (let i = 0; i < Math.min(ladder.size - 1, REPAIR_DEPTH); i++) {
+      for (let i = 0; i < Math.min(ladder.size - 1, this.repairDepth); i++) {
         const room = Math.abs(ladder.tickAt(i + 1) - ladder.tickAt(i));
         if (room <= 2 * this.meanGap(i) + 1 || !this.rng.bernoulli(HOLE_REFILL)) continue;
         ladder.set(ladder.away(ladder.tickAt(i), Math.min(this.gap(i), room - 1)), this.levelQty());
@@ -231,11 +256,11 @@ export class MarketSimulator {
     }
   }
 
-  /** Tops both sides up to TARGET_LEVELS from the deep end and drops levels beyond MAX_LEVELS. */
+  /** Tops both sides up to the target depth from the deep end and drops levels beyond the ceiling. */
   private fillDepth(): void {
     for (const ladder of [this.bids, this.asks]) {
-      this.updateId += ladder.truncate(MAX_LEVELS);
-      while (ladder.size < TARGET_LEVELS) {
+      this.updateId += ladder.truncate(this.maxLevels);
+      while (ladder.size < this.targetLevels) {
         const worst = ladder.worst() as number;
         const tick = ladder.away(worst, this.gap(ladder.size));
         if (tick <= 0) break;

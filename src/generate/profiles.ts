@@ -29,6 +29,11 @@ export interface SymbolProfile {
   };
   /** Mean distance between adjacent levels in ticks: at the top of the book and 100 levels deep. */
   readonly levelGapTicks: { readonly top: number; readonly deep: number };
+  /**
+   * Levels the simulator keeps a side (default 150, enough for 100-level snapshots); set it above
+   * the deepest snapshot the venue serves (OKX: 400 a side).
+   */
+  readonly bookLevels?: number;
   /** Approximate trade id and book update id of the live market, to start the counters near. */
   readonly firstTradeId: number;
   readonly firstUpdateId: number;

@@ -114,3 +114,64 @@ describe('SnapshotDiffer', () => {
     expect(differ.push({ bids: [], asks: [] })).toBeNull();
   });
 });
+
+describe('levels with more fields than price and quantity', () => {
+  type FourField = [px: string, sz: string, liquidated: string, orders: string];
+  const deleted = (gone: FourField): FourField => [gone[0], '0', '0', '0'];
+
+  it('a change in any field is a change of the level; a vanished one is written by `removed`', () => {
+    const prev: TextBook<FourField> = {
+      bids: [
+        ['10', '1.5', '0', '2'],
+        ['9', '2', '0', '1'],
+      ],
+      asks: [['11', '1', '0', '1']],
+    };
+    const next: TextBook<FourField> = {
+      bids: [
+        ['10', '1.5', '0', '3'],
+        ['9', '2', '0', '1'],
+      ],
+      asks: [],
+    };
+    expect(diffBooks(prev, next, deleted)).toEqual({
+      bids: [['10', '1.5', '0', '3']],
+      asks: [['11', '0', '0', '0']],
+    });
+  });
+
+  it('by default keeps the other fields of a vanished level and zeroes its quantity', () => {
+    const prev: TextBook<FourField> = { bids: [['10', '1.50', '0', '2']], asks: [] };
+    expect(diffBooks(prev, { bids: [], asks: [] })).toEqual({ bids: [['10', '0.00', '0', '2']], asks: [] });
+  });
+
+  it('PROPERTY: with order counts changing alone, the diffs still rebuild every snapshot', () => {
+    const fourFieldSide = (descending: boolean): fc.Arbitrary<FourField[]> =>
+      fc
+        .uniqueArray(fc.integer({ min: 1, max: 40 }), { maxLength: 12 })
+        .chain((ticks) =>
+          fc
+            .tuple(
+              ...ticks.map(() => fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }))),
+            )
+            .map((fields) =>
+              ticks
+                .map((t, i): FourField => [String(t), String(fields[i][0]), '0', String(fields[i][1])])
+                .sort((x, y) => (descending ? +y[0] - +x[0] : +x[0] - +y[0])),
+            ),
+        );
+    const fourFieldBook = fc.record({ bids: fourFieldSide(true), asks: fourFieldSide(false) });
+    fc.assert(
+      fc.property(fc.array(fourFieldBook, { minLength: 2, maxLength: 10 }), (snapshots) => {
+        const differ = new SnapshotDiffer<FourField>(deleted);
+        differ.push(snapshots[0]);
+        let rebuilt: TextBook<FourField> = snapshots[0];
+        for (let i = 1; i < snapshots.length; i++) {
+          rebuilt = applyDiff(rebuilt, differ.push(snapshots[i]) ?? { bids: [], asks: [] });
+          expect(rebuilt).toEqual({ bids: snapshots[i].bids, asks: snapshots[i].asks });
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

@@ -1,25 +1,33 @@
 /**
- * Book sides as exact wire text, `[price, quantity]` strings best first, and the diffs between
+ * Book sides as exact wire text, `[price, quantity, …]` strings best first, and the diffs between
  * them: what every venue's replay needs to turn consecutive REST depth snapshots into the
  * incremental updates its WebSocket would have pushed. Prices compare as numbers; quantities
- * and spellings are kept as recorded.
+ * and spellings are kept as recorded. A level may carry more text fields after the quantity
+ * (OKX: `[px, sz, "0", orders]`); every field takes part in the comparison, so a change of any
+ * of them is a change of the level.
  */
 
-/** One level as the exchange wrote it. */
+/** One level as the exchange wrote it: price and quantity first, any further fields after. */
+export type WireLevel = [price: string, qty: string, ...rest: string[]];
+
+/** The plain `[price, quantity]` level (Binance, Kraken). */
 export type TextLevel = [price: string, qty: string];
 
-export interface TextBook {
+export interface TextBook<L extends WireLevel = TextLevel> {
   /** Best (highest) first. */
-  readonly bids: readonly TextLevel[];
+  readonly bids: readonly L[];
   /** Best (lowest) first. */
-  readonly asks: readonly TextLevel[];
+  readonly asks: readonly L[];
 }
 
 /** The level changes between two books: absolute quantities, zero = the level is gone. */
-export interface LevelDiff {
-  bids: TextLevel[];
-  asks: TextLevel[];
+export interface LevelDiff<L extends WireLevel = TextLevel> {
+  bids: L[];
+  asks: L[];
 }
+
+/** How a vanished level is written in a diff: its quantity zero (the remaining fields are the venue's). */
+export type RemovedLevel<L extends WireLevel> = (gone: L) => L;
 
 const zeroCache: string[] = [];
 
@@ -35,12 +43,26 @@ export function zeroLike(qty: string): string {
   return zero;
 }
 
+/** The default removal: the old level with its quantity zero in its own decimals, other fields kept. */
+export function zeroedLevel<L extends WireLevel>(gone: L): L {
+  const copy = gone.slice() as L;
+  copy[1] = zeroLike(gone[1]);
+  return copy;
+}
+
+/** True when two levels of the same spelling of a price are written identically in every field. */
+function sameText(a: WireLevel, b: WireLevel): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 1; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
+}
+
 /** True when `a` sorts before `b` on a side (bids: higher first; asks: lower first). */
 function before(a: number, b: number, descending: boolean): boolean {
   return descending ? a > b : a < b;
 }
 
-function isSorted(levels: readonly TextLevel[], descending: boolean): boolean {
+function isSorted(levels: readonly WireLevel[], descending: boolean): boolean {
   for (let i = 1; i < levels.length; i++) {
     if (before(+levels[i][0], +levels[i - 1][0], descending)) return false;
   }
@@ -48,7 +70,7 @@ function isSorted(levels: readonly TextLevel[], descending: boolean): boolean {
 }
 
 /** `levels` best first: the array itself when already in order, otherwise a sorted copy. */
-export function sortedLevels(levels: readonly TextLevel[], descending: boolean): readonly TextLevel[] {
+export function sortedLevels<L extends WireLevel>(levels: readonly L[], descending: boolean): readonly L[] {
   if (isSorted(levels, descending)) return levels;
   const copy = levels.slice();
   copy.sort(descending ? (x, y) => +y[0] - +x[0] : (x, y) => +x[0] - +y[0]);
@@ -56,25 +78,25 @@ export function sortedLevels(levels: readonly TextLevel[], descending: boolean):
 }
 
 /** Both sides best first (the book itself when already so). */
-export function sortedBook(book: TextBook): TextBook {
+export function sortedBook<L extends WireLevel>(book: TextBook<L>): TextBook<L> {
   const bids = sortedLevels(book.bids, true);
   const asks = sortedLevels(book.asks, false);
   return bids === book.bids && asks === book.asks ? book : { bids, asks };
 }
 
 /** Merge-walk two sorted sides and push every changed, new or vanished level into `out`. */
-function diffSide(
-  prev: readonly TextLevel[],
-  next: readonly TextLevel[],
+function diffSide<L extends WireLevel>(
+  prev: readonly L[],
+  next: readonly L[],
   descending: boolean,
-  out: TextLevel[],
+  removed: RemovedLevel<L>,
+  out: L[],
 ): void {
   let i = 0;
   let j = 0;
   while (i < prev.length || j < next.length) {
     if (j >= next.length) {
-      const gone = prev[i++];
-      out.push([gone[0], zeroLike(gone[1])]);
+      out.push(removed(prev[i++]));
       continue;
     }
     if (i >= prev.length) {
@@ -85,7 +107,7 @@ function diffSide(
     const n = next[j];
     if (p[0] === n[0]) {
       // Same spelling, same level (the common case): no number parsing needed.
-      if (p[1] !== n[1]) out.push(n);
+      if (!sameText(p, n)) out.push(n);
       i++;
       j++;
       continue;
@@ -98,7 +120,7 @@ function diffSide(
       i++;
       j++;
     } else if (before(pp, np, descending)) {
-      out.push([p[0], zeroLike(p[1])]);
+      out.push(removed(p));
       i++;
     } else {
       out.push(n);
@@ -109,30 +131,35 @@ function diffSide(
 
 /**
  * The diff that turns book `prev` into book `next` (both best first, see {@link sortedBook}):
- * every level whose quantity changed or that appeared (exact strings from `next`) and every
- * level that disappeared (quantity zero with the decimals of its old quantity).
+ * every level whose text changed in any field or that appeared (exact strings from `next`) and
+ * every level that disappeared, as `removed` writes it (default: quantity zero with the decimals
+ * of its old quantity).
  */
-export function diffSorted(prev: TextBook, next: TextBook): LevelDiff {
-  const bids: TextLevel[] = [];
-  const asks: TextLevel[] = [];
-  diffSide(prev.bids, next.bids, true, bids);
-  diffSide(prev.asks, next.asks, false, asks);
+export function diffSorted<L extends WireLevel = TextLevel>(
+  prev: TextBook<L>,
+  next: TextBook<L>,
+  removed: RemovedLevel<L> = zeroedLevel,
+): LevelDiff<L> {
+  const bids: L[] = [];
+  const asks: L[] = [];
+  diffSide(prev.bids, next.bids, true, removed, bids);
+  diffSide(prev.asks, next.asks, false, removed, asks);
   return { bids, asks };
 }
 
 /** {@link diffSorted} for books in any order. */
-export function diffBooks(prev: TextBook, next: TextBook): LevelDiff {
-  return diffSorted(sortedBook(prev), sortedBook(next));
+export function diffBooks<L extends WireLevel = TextLevel>(
+  prev: TextBook<L>,
+  next: TextBook<L>,
+  removed: RemovedLevel<L> = zeroedLevel,
+): LevelDiff<L> {
+  return diffSorted(sortedBook(prev), sortedBook(next), removed);
 }
 
-function applySide(
-  book: readonly TextLevel[],
-  update: readonly TextLevel[],
-  descending: boolean,
-): TextLevel[] {
+function applySide<L extends WireLevel>(book: readonly L[], update: readonly L[], descending: boolean): L[] {
   const levels = sortedLevels(book, descending);
   const changes = sortedLevels(update, descending);
-  const out: TextLevel[] = [];
+  const out: L[] = [];
   let i = 0;
   let j = 0;
   while (i < levels.length || j < changes.length) {
@@ -157,7 +184,10 @@ function applySide(
 }
 
 /** `book` with `diff` applied (quantity zero removes a level); the input is not modified. */
-export function applyDiff(book: TextBook, diff: TextBook): { bids: TextLevel[]; asks: TextLevel[] } {
+export function applyDiff<L extends WireLevel = TextLevel>(
+  book: TextBook<L>,
+  diff: TextBook<L>,
+): { bids: L[]; asks: L[] } {
   return { bids: applySide(book.bids, diff.bids, true), asks: applySide(book.asks, diff.asks, false) };
 }
 
@@ -167,8 +197,11 @@ export function applyDiff(book: TextBook, diff: TextBook): { bids: TextLevel[]; 
  * the first reproduces every later snapshot exactly. An unchanged snapshot yields an empty diff.
  * Snapshots are only read; emitted levels may share arrays with them.
  */
-export class SnapshotDiffer {
-  private prev: TextBook | undefined = undefined;
+export class SnapshotDiffer<L extends WireLevel = TextLevel> {
+  private prev: TextBook<L> | undefined = undefined;
+
+  /** `removed` writes a vanished level (default {@link zeroedLevel}). */
+  constructor(private readonly removed: RemovedLevel<L> = zeroedLevel) {}
 
   /** True once a base snapshot has been taken. */
   hasBase(): boolean {
@@ -176,15 +209,15 @@ export class SnapshotDiffer {
   }
 
   /** The last snapshot taken, best first. */
-  get book(): TextBook | undefined {
+  get book(): TextBook<L> | undefined {
     return this.prev;
   }
 
-  push(snapshot: TextBook): LevelDiff | null {
+  push(snapshot: TextBook<L>): LevelDiff<L> | null {
     const next = sortedBook(snapshot);
     const prev = this.prev;
     this.prev = next;
-    return prev === undefined ? null : diffSorted(prev, next);
+    return prev === undefined ? null : diffSorted(prev, next, this.removed);
   }
 
   /** Forget the base: the next snapshot starts a new run. */
