@@ -3,38 +3,11 @@
  * exchangeInfo (fixtures/exchangeInfo.json); the rest is the simulator's calibration.
  */
 import { profileIn, type SymbolProfile } from '../../generate/profiles.js';
+import { referenceMarket } from '../../generate/reference-markets.js';
 
-const BTCUSDT: SymbolProfile = {
-  symbol: 'BTCUSDT',
-  baseAsset: 'BTC',
-  quoteAsset: 'USDT',
-  priceFilter: { minPrice: '0.01000000', maxPrice: '1000000.00000000', tickSize: '0.01000000' },
-  lotSize: { minQty: '0.00001000', maxQty: '9000.00000000', stepSize: '0.00001000' },
-  startPrice: [62_000, 98_000],
-  volPerSecond: 3e-5,
-  takerOrdersPerSecond: 4,
-  takerQty: { median: 0.0025, sigma: 1.9 },
-  levelQty: { median: 0.03, sigma: 1.8, wallProbability: 0.02, wallMin: 2, wallMax: 12 },
-  levelGapTicks: { top: 5, deep: 25 },
-  firstTradeId: 3_500_000_000,
-  firstUpdateId: 71_000_000_000,
-};
-
-const ETHUSDT: SymbolProfile = {
-  symbol: 'ETHUSDT',
-  baseAsset: 'ETH',
-  quoteAsset: 'USDT',
-  priceFilter: { minPrice: '0.01000000', maxPrice: '1000000.00000000', tickSize: '0.01000000' },
-  lotSize: { minQty: '0.00010000', maxQty: '9000.00000000', stepSize: '0.00010000' },
-  startPrice: [2_000, 4_000],
-  volPerSecond: 4e-5,
-  takerOrdersPerSecond: 3,
-  takerQty: { median: 0.04, sigma: 1.9 },
-  levelQty: { median: 0.5, sigma: 1.8, wallProbability: 0.02, wallMin: 30, wallMax: 150 },
-  levelGapTicks: { top: 2, deep: 8 },
-  firstTradeId: 1_800_000_000,
-  firstUpdateId: 52_000_000_000,
-};
+// Binance's BTCUSDT and ETHUSDT are the reference markets other venues' pairs follow.
+const BTCUSDT = referenceMarket('BTC/USDT');
+const ETHUSDT = referenceMarket('ETH/USDT');
 
 const SOLUSDT: SymbolProfile = {
   symbol: 'SOLUSDT',

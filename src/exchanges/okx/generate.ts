@@ -17,6 +17,7 @@ import {
 } from '../../generate/dataset.js';
 import type { MarketSimulator, SimTrade } from '../../generate/market.js';
 import type { SymbolProfile } from '../../generate/profiles.js';
+import { hasReferenceMarket, referenceMarket } from '../../generate/reference-markets.js';
 import {
   OKX_BOOKS_DEPTH,
   OKX_BOOKS_PATH,
@@ -27,20 +28,13 @@ import {
   OkxRestFormatter,
   OkxTradeTape,
 } from './generate-format.js';
-import { binanceProfileFor } from '../binance/profiles.js';
 import { okxProfileFor } from './profiles.js';
 import { OKX_PLATFORM } from './replay-source.js';
-import { instIdOf } from './symbols.js';
+import { canonicalSymbolOf, instIdOf } from './symbols.js';
 
 export const DEFAULT_OKX_TRADES_POLL_MS = 5000;
 /** The instruments the sample dataset holds. */
 export const OKX_SAMPLE_INSTRUMENTS: readonly string[] = ['BTC-USDT', 'ETH-USDT'];
-/**
- * The Binance spot symbol whose simulated market an instrument follows in a sample generated with
- * one seed: the platform aggregates Binance and OKX into one `trade@BTC/USDT`, so both venues
- * quote around the same price (each with its own book and tape).
- */
-const FOLLOWS_BINANCE: Readonly<Record<string, string>> = { 'BTC-USDT': 'BTCUSDT', 'ETH-USDT': 'ETHUSDT' };
 /** A poll goes out early once this share of `limit` new trades has printed since the last one. */
 const EARLY_POLL_SHARE = 0.4;
 
@@ -57,7 +51,7 @@ class OkxSymbolRecorder implements SymbolRecorder {
   readonly symbol: string;
   readonly profile: SymbolProfile;
   readonly earlyPollTrades: number;
-  readonly follows: SymbolRecorder['follows'];
+  readonly follows: SymbolRecorder['follows'] = undefined;
   private readonly format: OkxRestFormatter;
   private readonly tape: OkxTradeTape;
 
@@ -70,8 +64,12 @@ class OkxSymbolRecorder implements SymbolRecorder {
     this.format = new OkxRestFormatter(this.profile);
     this.tape = new OkxTradeTape(this.format, limit);
     this.earlyPollTrades = Math.floor(limit * EARLY_POLL_SHARE);
-    const leader = FOLLOWS_BINANCE[this.symbol];
-    this.follows = leader === undefined ? undefined : { symbol: leader, profile: binanceProfileFor(leader) };
+    // The pair's price follows the sample's reference market for it (shared with every venue).
+    const pair = canonicalSymbolOf(this.symbol);
+    if (hasReferenceMarket(pair)) {
+      const reference = referenceMarket(pair);
+      this.follows = { symbol: reference.symbol, profile: reference };
+    }
   }
 
   onTrade(trade: SimTrade): void {
