@@ -116,7 +116,11 @@ function sameLevel(a: OkxLevel, b: OkxLevel): boolean {
 }
 
 /** Merge walk over two sides sorted best first. */
-function sideChange(before: readonly OkxLevel[], after: readonly OkxLevel[], descending: boolean): OkxLevel[] {
+function sideChange(
+  before: readonly OkxLevel[],
+  after: readonly OkxLevel[],
+  descending: boolean,
+): OkxLevel[] {
   const out: OkxLevel[] = [];
   let i = 0;
   let j = 0;
@@ -149,7 +153,9 @@ function checked(levels: readonly OkxLevel[], what: string): Array<[number, OkxL
   for (let i = 0; i < levels.length; i++) {
     const level = levels[i];
     if (!Array.isArray(level) || level.length !== 4 || level.some((f) => typeof f !== 'string')) {
-      throw new RangeError(`OKX ${what} level ${JSON.stringify(level)}: expected [px, sz, "0", orders] as text`);
+      throw new RangeError(
+        `OKX ${what} level ${JSON.stringify(level)}: expected [px, sz, "0", orders] as text`,
+      );
     }
     out[i] = [priceOf(level, what), level];
   }

@@ -21,12 +21,24 @@ describe('OKX hub bad input', () => {
     const cases: Array<[unknown, Record<string, unknown>]> = [
       ['{"op":"subscribe",', { code: '60012', msg: 'Invalid request: {"op":"subscribe",' }],
       ['[1,2]', { code: '60012', msg: 'Invalid request: [1,2]' }],
-      [{ op: 'login', args: [] }, { code: '60012', msg: 'Invalid request: {"op":"login","args":[]}' }],
+      [
+        { op: 'login', args: [] },
+        { code: '60012', msg: 'Invalid request: {"op":"login","args":[]}' },
+      ],
       [{ op: 'subscribe', args: [] }, { code: '60012' }],
       [{ op: 'subscribe', id: 'x-1', args: [{ channel: 'trades', instId: 'BTC-USDT' }] }, { code: '60012' }],
-      [{ id: 'q1', op: 'subscribe', args: [{ channel: 'trades' }] }, { id: 'q1', code: '60013', msg: 'Invalid args' }],
-      [{ op: 'subscribe', args: [{ channel: 'books-l2-tbt', instId: 'BTC-USDT' }] }, { code: '60018', msg: WRONG('books-l2-tbt', 'BTC-USDT') }],
-      [{ op: 'subscribe', args: [{ channel: 'trades', instId: 'DOGE-USDT' }] }, { code: '60018', msg: WRONG('trades', 'DOGE-USDT') }],
+      [
+        { id: 'q1', op: 'subscribe', args: [{ channel: 'trades' }] },
+        { id: 'q1', code: '60013', msg: 'Invalid args' },
+      ],
+      [
+        { op: 'subscribe', args: [{ channel: 'books-l2-tbt', instId: 'BTC-USDT' }] },
+        { code: '60018', msg: WRONG('books-l2-tbt', 'BTC-USDT') },
+      ],
+      [
+        { op: 'subscribe', args: [{ channel: 'trades', instId: 'DOGE-USDT' }] },
+        { code: '60018', msg: WRONG('trades', 'DOGE-USDT') },
+      ],
     ];
     for (const [request, answer] of cases) {
       c.send(request);
@@ -36,19 +48,32 @@ describe('OKX hub bad input', () => {
       if (!('id' in answer)) expect(frame).not.toHaveProperty('id');
     }
     // A request with one bad arg: the good one is still acked.
-    c.send({ op: 'subscribe', args: [{ channel: 'nope', instId: 'BTC-USDT' }, { channel: 'trades', instId: 'BTC-USDT' }] });
+    c.send({
+      op: 'subscribe',
+      args: [
+        { channel: 'nope', instId: 'BTC-USDT' },
+        { channel: 'trades', instId: 'BTC-USDT' },
+      ],
+    });
     expect(await c.next()).toMatchObject({ event: 'error', code: '60018' });
-    expect(await c.next()).toMatchObject({ event: 'subscribe', arg: { channel: 'trades', instId: 'BTC-USDT' } });
+    expect(await c.next()).toMatchObject({
+      event: 'subscribe',
+      arg: { channel: 'trades', instId: 'BTC-USDT' },
+    });
     expect(c.ws.readyState).toBe(c.ws.OPEN);
   });
 
   it('answers a 1 MB frame with 60012 naming its size, and stays open', async () => {
     hub = await startOkxHub();
     const c = await OkxTestClient.connect(hub.publicUrl);
-    c.send(JSON.stringify({ op: 'subscribe', args: [{ channel: 'trades', instId: 'x'.repeat(1024 * 1024) }] }));
+    c.send(
+      JSON.stringify({ op: 'subscribe', args: [{ channel: 'trades', instId: 'x'.repeat(1024 * 1024) }] }),
+    );
     const frame = await c.next();
     expect(frame).toMatchObject({ event: 'error', code: '60012' });
-    expect(frame.msg).toMatch(/^Invalid request: \{"op":"subscribe".*\(1048\d+ bytes; a request may be at most 65536 bytes\)$/);
+    expect(frame.msg).toMatch(
+      /^Invalid request: \{"op":"subscribe".*\(1048\d+ bytes; a request may be at most 65536 bytes\)$/,
+    );
     expect((frame.msg as string).length).toBeLessThan(400);
     expect(await c.barrier()).toEqual([]);
   });
@@ -56,10 +81,16 @@ describe('OKX hub bad input', () => {
   it('answers requests over 3 a second with 60014 and keeps the connection', async () => {
     hub = await startOkxHub({ rules: { maxIncoming: 3 } });
     const c = await OkxTestClient.connect(hub.publicUrl);
-    for (let i = 0; i < 4; i++) c.send({ id: `r${i}`, op: 'subscribe', args: [{ channel: 'trades', instId: 'BTC-USDT' }] });
+    for (let i = 0; i < 4; i++)
+      c.send({ id: `r${i}`, op: 'subscribe', args: [{ channel: 'trades', instId: 'BTC-USDT' }] });
     const frames = [await c.next(), await c.next(), await c.next(), await c.next()];
     expect(frames.slice(0, 3).map((f) => f.event)).toEqual(['subscribe', 'subscribe', 'subscribe']);
-    expect(frames[3]).toMatchObject({ id: 'r3', event: 'error', code: '60014', msg: 'Requests too frequent.' });
+    expect(frames[3]).toMatchObject({
+      id: 'r3',
+      event: 'error',
+      code: '60014',
+      msg: 'Requests too frequent.',
+    });
     await new Promise((r) => setTimeout(r, 1050));
     expect(await c.barrier()).toEqual([]);
   });
@@ -68,7 +99,10 @@ describe('OKX hub bad input', () => {
     hub = await startOkxHub();
     const c = await OkxTestClient.connect(hub.publicUrl);
     for (let i = 0; i < OKX_OPS_PER_HOUR; i++) {
-      c.send({ op: i % 2 === 0 ? 'subscribe' : 'unsubscribe', args: [{ channel: 'trades', instId: 'ETH-USDT' }] });
+      c.send({
+        op: i % 2 === 0 ? 'subscribe' : 'unsubscribe',
+        args: [{ channel: 'trades', instId: 'ETH-USDT' }],
+      });
     }
     c.send({ op: 'subscribe', args: [{ channel: 'trades', instId: 'ETH-USDT' }] });
     const frames = await c.barrier();

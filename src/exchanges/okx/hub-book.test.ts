@@ -7,7 +7,13 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { okxBookChecksum } from './checksum.js';
-import { OkxTestClient, okxBookEvent, startOkxHub, type Frame, type RunningOkxHub } from './test-support/hub.js';
+import {
+  OkxTestClient,
+  okxBookEvent,
+  startOkxHub,
+  type Frame,
+  type RunningOkxHub,
+} from './test-support/hub.js';
 import type { OkxLevel } from './wire.js';
 
 let hub: RunningOkxHub | undefined;
@@ -70,7 +76,8 @@ function bookEvents(seed: number, steps: number, levelsPerSide: number) {
   const rng = fc.sample(fc.integer({ min: 0, max: 2 ** 31 - 1 }), { seed, numRuns: steps * 8 + 4 });
   let r = 0;
   const next = (n: number) => rng[r++ % rng.length] % n;
-  const px = (side: 'bid' | 'ask', i: number) => (side === 'bid' ? (1049 - i) / 10 : (1050 + i) / 10).toFixed(1);
+  const px = (side: 'bid' | 'ask', i: number) =>
+    (side === 'bid' ? (1049 - i) / 10 : (1050 + i) / 10).toFixed(1);
   const level = (side: 'bid' | 'ask', i: number): OkxLevel => [
     px(side, i),
     `${1 + next(50)}.${next(10000)}`.replace(/\.?0+$/, '') || '1',

@@ -7,7 +7,12 @@
  * order; one whose id is not above the last one is ignored and counted.
  */
 import { toUnits } from '../../core/decimal.js';
-import { addTrade, emptyAggregate, type TradeAggregate, type TradeUnits } from '../../replay/trade-aggregate.js';
+import {
+  addTrade,
+  emptyAggregate,
+  type TradeAggregate,
+  type TradeUnits,
+} from '../../replay/trade-aggregate.js';
 import { MINUTE_MS, MinuteTradeWindow, type WindowStats } from '../../replay/trade-window.js';
 import type { OkxTradeEvent } from './events.js';
 

@@ -4,7 +4,13 @@
  * bbo-tbt, trades, tickers and candle1m pushes (every number a string; checksum / seqId numbers).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { OkxTestClient, okxBookEvent, okxTradeEvent, startOkxHub, type RunningOkxHub } from './test-support/hub.js';
+import {
+  OkxTestClient,
+  okxBookEvent,
+  okxTradeEvent,
+  startOkxHub,
+  type RunningOkxHub,
+} from './test-support/hub.js';
 import type { OkxLevel } from './wire.js';
 
 let hub: RunningOkxHub;
@@ -38,13 +44,26 @@ describe('OKX hub WebSocket', () => {
     });
     const a1 = await c.next();
     const a2 = await c.next();
-    expect(a1).toEqual({ id: 'abc123', event: 'subscribe', arg: { channel: 'trades', instId: 'BTC-USDT' }, connId: a1.connId });
-    expect(a2).toMatchObject({ id: 'abc123', event: 'subscribe', arg: { channel: 'tickers', instId: 'ETH-USDT' } });
+    expect(a1).toEqual({
+      id: 'abc123',
+      event: 'subscribe',
+      arg: { channel: 'trades', instId: 'BTC-USDT' },
+      connId: a1.connId,
+    });
+    expect(a2).toMatchObject({
+      id: 'abc123',
+      event: 'subscribe',
+      arg: { channel: 'tickers', instId: 'ETH-USDT' },
+    });
     expect(a1.connId).toMatch(/^[0-9a-f]{8}$/);
     expect(a2.connId).toBe(a1.connId);
     c.send({ op: 'unsubscribe', args: [{ channel: 'trades', instId: 'BTC-USDT' }] });
     const u = await c.next();
-    expect(u).toEqual({ event: 'unsubscribe', arg: { channel: 'trades', instId: 'BTC-USDT' }, connId: a1.connId });
+    expect(u).toEqual({
+      event: 'unsubscribe',
+      arg: { channel: 'trades', instId: 'BTC-USDT' },
+      connId: a1.connId,
+    });
     hub.push(okxTradeEvent('BTC-USDT', 1, T0, '30236', '0.0002'));
     expect(await c.barrier()).toEqual([]);
     const other = await OkxTestClient.connect(hub.publicUrl);
@@ -106,7 +125,11 @@ describe('OKX hub WebSocket', () => {
     // A new best ask: all three.
     hub.push(okxBookEvent('BTC-USDT', T0 + 3, 'book_update', [], [['30228.65', '2', '0', '1']]));
     pushed = await c.barrier();
-    expect(pushed.map((f) => (f.arg as { channel: string }).channel)).toEqual(['books5', 'bbo-tbt', 'tickers']);
+    expect(pushed.map((f) => (f.arg as { channel: string }).channel)).toEqual([
+      'books5',
+      'bbo-tbt',
+      'tickers',
+    ]);
     expect(pushed[2]).toMatchObject({ data: [{ askPx: '30228.65', askSz: '2', bidPx: '30228.6' }] });
   });
 
@@ -133,7 +156,17 @@ describe('OKX hub WebSocket', () => {
     expect([trades.length, tickers.length, frames.length]).toEqual([2, 2, 4]);
     expect(trades[0]).toEqual({
       arg: { channel: 'trades', instId: 'BTC-USDT' },
-      data: [{ instId: 'BTC-USDT', tradeId: '2', px: '30000', sz: '0.5', side: 'sell', ts: String(T0 + 10), count: '1' }],
+      data: [
+        {
+          instId: 'BTC-USDT',
+          tradeId: '2',
+          px: '30000',
+          sz: '0.5',
+          side: 'sell',
+          ts: String(T0 + 10),
+          count: '1',
+        },
+      ],
     });
     const ticker = (tickers[1].data as Array<Record<string, unknown>>)[0];
     expect(ticker).toEqual({

@@ -21,7 +21,13 @@
  * - The close OKX uses for the 30 s cut is 4004 "No data received in 30s" [unconfirmed].
  */
 import { randomBytes } from 'node:crypto';
-import type { HostRules, Session, SessionHost, UpgradeVerdict, VenueProtocol } from '../../replay/venue-host.js';
+import type {
+  HostRules,
+  Session,
+  SessionHost,
+  UpgradeVerdict,
+  VenueProtocol,
+} from '../../replay/venue-host.js';
 import { OKX_WS_PATHS, fanoutChannel, serviceOfPath, type OkxService } from './channels.js';
 import { OKX_PONG, encodeOkxAck, encodeOkxError } from './encoder.js';
 import { OKX_HUB_ERRORS, ackArg, checkArg, parseOkxRequest, type OkxHubError } from './hub-requests.js';

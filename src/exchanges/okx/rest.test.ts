@@ -15,7 +15,12 @@ const capture = JSON.parse(
 
 const MINUTE = Date.UTC(2024, 4, 14, 10, 0);
 const BIDS: OkxLevel[] = Array.from({ length: 450 }, (_, i) => [(30000 - i / 10).toFixed(1), '1', '0', '1']);
-const ASKS: OkxLevel[] = Array.from({ length: 450 }, (_, i) => [(30000.1 + i / 10).toFixed(1), '2', '0', '3']);
+const ASKS: OkxLevel[] = Array.from({ length: 450 }, (_, i) => [
+  (30000.1 + i / 10).toFixed(1),
+  '2',
+  '0',
+  '3',
+]);
 
 let hub: RunningOkxHub;
 beforeAll(async () => {
@@ -27,7 +32,9 @@ beforeAll(async () => {
 });
 afterAll(async () => hub.close());
 
-async function get(path: string): Promise<{ status: number; body: { code: string; msg: string; data: unknown[] } }> {
+async function get(
+  path: string,
+): Promise<{ status: number; body: { code: string; msg: string; data: unknown[] } }> {
   const res = await fetch(`${hub.restBase}${path}`);
   return { status: res.status, body: (await res.json()) as { code: string; msg: string; data: unknown[] } };
 }
@@ -39,27 +46,49 @@ describe('OKX hub REST', () => {
       body: { code: '0', msg: '', data: [{ ts: String(MINUTE + 600 * 200) }] },
     });
     expect((await get('/api/v5/public/instruments?instType=SPOT')).body.data).toEqual(capture.data);
-    expect((await get('/api/v5/public/instruments?instType=SPOT&instId=ETH-USDT')).body.data).toEqual([capture.data[1]]);
+    expect((await get('/api/v5/public/instruments?instType=SPOT&instId=ETH-USDT')).body.data).toEqual([
+      capture.data[1],
+    ]);
   });
 
   it('market/books: 1 level by default, up to 400, best first', async () => {
     const one = (await get('/api/v5/market/books?instId=BTC-USDT')).body.data[0];
     expect(one).toEqual({ asks: [ASKS[0]], bids: [BIDS[0]], ts: String(MINUTE) });
-    const deep = (await get('/api/v5/market/books?instId=BTC-USDT&sz=400')).body.data[0] as { asks: OkxLevel[] };
+    const deep = (await get('/api/v5/market/books?instId=BTC-USDT&sz=400')).body.data[0] as {
+      asks: OkxLevel[];
+    };
     expect(deep.asks).toEqual(ASKS.slice(0, 400));
   });
 
   it('market/ticker and market/tickers: the 24 h ticker of each instrument with trades', async () => {
     const t = (await get('/api/v5/market/ticker?instId=BTC-USDT')).body.data[0] as Record<string, string>;
-    expect(t).toMatchObject({ instId: 'BTC-USDT', last: '30000', lastSz: '0.01', vol24h: '6', high24h: '30000.1', askPx: '30000.1' });
+    expect(t).toMatchObject({
+      instId: 'BTC-USDT',
+      last: '30000',
+      lastSz: '0.01',
+      vol24h: '6',
+      high24h: '30000.1',
+      askPx: '30000.1',
+    });
     expect((await get('/api/v5/market/tickers?instType=SPOT')).body.data).toEqual([t]);
   });
 
   it('market/trades: 100 by default, up to 500, newest first', async () => {
-    const def = (await get('/api/v5/market/trades?instId=BTC-USDT')).body.data as Array<Record<string, string>>;
+    const def = (await get('/api/v5/market/trades?instId=BTC-USDT')).body.data as Array<
+      Record<string, string>
+    >;
     expect(def).toHaveLength(100);
-    expect(def[0]).toEqual({ instId: 'BTC-USDT', side: 'buy', sz: '0.01', px: '30000', tradeId: '600', ts: String(MINUTE + 120_000) });
-    const max = (await get('/api/v5/market/trades?instId=BTC-USDT&limit=500')).body.data as Array<{ tradeId: string }>;
+    expect(def[0]).toEqual({
+      instId: 'BTC-USDT',
+      side: 'buy',
+      sz: '0.01',
+      px: '30000',
+      tradeId: '600',
+      ts: String(MINUTE + 120_000),
+    });
+    const max = (await get('/api/v5/market/trades?instId=BTC-USDT&limit=500')).body.data as Array<{
+      tradeId: string;
+    }>;
     expect(max.map((x) => x.tradeId)).toEqual(Array.from({ length: 500 }, (_, i) => String(600 - i)));
   });
 
@@ -88,7 +117,10 @@ describe('OKX hub REST', () => {
       ['/api/v5/market/candles?instId=BTC-USDT&bar=5m', 'bar'],
       ['/api/v5/market/tickers?instType=SWAP', 'instType'],
     ]) {
-      expect(await get(path)).toEqual({ status: 400, body: { code: '51000', msg: `Parameter ${param} error`, data: [] } });
+      expect(await get(path)).toEqual({
+        status: 400,
+        body: { code: '51000', msg: `Parameter ${param} error`, data: [] },
+      });
     }
     expect((await get('/api/v5/public/instruments')).body.code).toBe('50014');
     expect((await get('/api/v5/market/nothing')).status).toBe(404);

@@ -75,8 +75,7 @@ export function okxRestRouter(ctx: OkxRestContext): RestRouter {
     if (m === undefined) throw new OkxRestError(OKX_REST_ERRORS.noInstrument);
     return m;
   };
-  const ticker = (m: OkxMarket): OkxTicker | undefined =>
-    okxTicker(m.instId, m.trades, m.book, ctx.now());
+  const ticker = (m: OkxMarket): OkxTicker | undefined => okxTicker(m.instId, m.trades, m.book, ctx.now());
   const route = (handler: (q: URLSearchParams) => unknown[]) => (r: RestRequest) => {
     try {
       return ok(handler(r.query));
@@ -89,10 +88,17 @@ export function okxRestRouter(ctx: OkxRestContext): RestRouter {
   return new RestRouter({
     notFound: (r) => ({
       status: 404,
-      body: okxRestError('404', `Not Found: ${r.path} is not an OKX v5 public route served by the replay hub`),
+      body: okxRestError(
+        '404',
+        `Not Found: ${r.path} is not an OKX v5 public route served by the replay hub`,
+      ),
     }),
   })
-    .on('GET', '/api/v5/public/time', route(() => [{ ts: String(ctx.now()) }]))
+    .on(
+      'GET',
+      '/api/v5/public/time',
+      route(() => [{ ts: String(ctx.now()) }]),
+    )
     .on(
       'GET',
       '/api/v5/public/instruments',

@@ -216,7 +216,10 @@ export class OkxTimeline {
       }
     }
     const after5 = m.book.top(BOOKS5_DEPTH);
-    if (this.has('books5', id) && !(sameLevels(top5.bids, after5.bids) && sameLevels(top5.asks, after5.asks))) {
+    if (
+      this.has('books5', id) &&
+      !(sameLevels(top5.bids, after5.bids) && sameLevels(top5.asks, after5.asks))
+    ) {
       this.publish('books5', id, this.depthFrame(m, 'books5'));
     }
     const bboChanged =
@@ -242,7 +245,12 @@ export class OkxTimeline {
     }
   }
 
-  private bookFrame(m: OkxMarket, action: 'snapshot' | 'update', levels: OkxLevels, prevSeqId: number): string {
+  private bookFrame(
+    m: OkxMarket,
+    action: 'snapshot' | 'update',
+    levels: OkxLevels,
+    prevSeqId: number,
+  ): string {
     return encodeOkxBook(m.instId, action, {
       asks: levels.asks,
       bids: levels.bids,

@@ -112,7 +112,8 @@ export class OkxTestClient {
     while (this.cursor >= this.frames.length) {
       if (this.ws.readyState === WebSocket.CLOSED) throw new Error('connection closed');
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no frame within ${timeoutMs} ms; read so far: ${this.frames.join('\n')}`);
+      if (left <= 0)
+        throw new Error(`no frame within ${timeoutMs} ms; read so far: ${this.frames.join('\n')}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiters.push(() => {
