@@ -5,7 +5,7 @@
  * only the levels that changed inside that window: a level that left it as OKX deletes one,
  * `[px, "0", "0", "0"]`), the top levels of `books5` / `bbo-tbt`, the REST `market/books` levels
  * and the checksum of the top 25 (okxBookChecksum over the exact text, so what a client rebuilds
- * from the wire checks the same way).
+ * from the wire checks the same way). The `books` sequence is the timeline's (OkxMarket).
  */
 import { OrderBook } from '../../book/order-book.js';
 import type { BookSide } from '../../book/book-side.js';
@@ -46,8 +46,6 @@ function isDeletion(level: OkxLevel): boolean {
 export class OkxBookState {
   private readonly book = new OrderBook<OkxLevel>();
   private loaded = false;
-  /** `seqId` of the newest book message; 0 before the first book. */
-  seqId = 0;
 
   get hasBook(): boolean {
     return this.loaded;
@@ -61,16 +59,18 @@ export class OkxBookState {
     for (const [price, level] of bids) if (!isDeletion(level)) this.book.bids.set(price, level);
     for (const [price, level] of asks) if (!isDeletion(level)) this.book.asks.set(price, level);
     this.loaded = true;
-    this.seqId++;
   }
 
-  /** Apply a `book_update` event's changes (size "0" deletes); a bad level throws first. */
+  /**
+   * Apply a `book_update` event's changes (size "0" deletes). A bad level, or an update before
+   * any snapshot, throws before any change.
+   */
   apply(event: OkxBookEvent): void {
+    if (!this.loaded) throw new RangeError('OKX book_update before any book_snapshot: nothing to apply it to');
     const bids = checked(event.bids, 'bid');
     const asks = checked(event.asks, 'ask');
     applySide(this.book.bids, bids);
     applySide(this.book.asks, asks);
-    this.seqId++;
   }
 
   /** The best `n` levels a side. */

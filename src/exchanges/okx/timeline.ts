@@ -42,6 +42,11 @@ export const BOOKS5_DEPTH = 5;
 export class OkxMarket {
   readonly book = new OkxBookState();
   readonly trades = new OkxTradeState();
+  /**
+   * `seqId` of the newest `books` message (and of books5 / bbo-tbt): +1 per book event, except
+   * an update that changes nothing in a subscriber's window; 0 before the first book.
+   */
+  seqId = 0;
   /** Replay time of the last book event. */
   bookTime = 0;
   /** Wall clock of the last book event (for the `books` keepalive). */
@@ -143,7 +148,7 @@ export class OkxTimeline {
   bookKeepalive(instId: string): string | undefined {
     const m = this.markets.get(instId);
     if (m === undefined || !m.book.hasBook) return undefined;
-    return this.bookFrame(m, 'update', { bids: [], asks: [] }, m.book.seqId);
+    return this.bookFrame(m, 'update', { bids: [], asks: [] }, m.seqId);
   }
 
   private marketOf(instId: string): OkxMarket | undefined {
@@ -200,19 +205,21 @@ export class OkxTimeline {
     const books = this.has('books', id);
     const window = books && !isSnapshot ? m.book.top(OKX_BOOK_DEPTH) : undefined;
     const top5 = m.book.top(BOOKS5_DEPTH);
-    const prevSeqId = m.book.seqId;
+    const prevSeqId = m.seqId;
     if (isSnapshot) m.book.replace(event);
     else m.book.apply(event);
     m.bookTime = ts;
     m.bookChangedAt = this.wallClock();
-    if (books) {
-      if (isSnapshot) {
-        this.publish('books', id, this.bookFrame(m, 'snapshot', m.book.top(OKX_BOOK_DEPTH), -1));
-      } else {
-        const change = windowChange(window as OkxLevels, m.book.top(OKX_BOOK_DEPTH));
-        // Nothing changed inside the window: no message, and the sequence does not move.
-        if (change.bids.length === 0 && change.asks.length === 0) m.book.seqId = prevSeqId;
-        else this.publish('books', id, this.bookFrame(m, 'update', change, prevSeqId));
+    if (!books) m.seqId++;
+    else if (isSnapshot) {
+      m.seqId++;
+      this.publish('books', id, this.bookFrame(m, 'snapshot', m.book.top(OKX_BOOK_DEPTH), -1));
+    } else {
+      const change = windowChange(window as OkxLevels, m.book.top(OKX_BOOK_DEPTH));
+      // Nothing changed inside the window: no message, and the sequence does not move.
+      if (change.bids.length > 0 || change.asks.length > 0) {
+        m.seqId++;
+        this.publish('books', id, this.bookFrame(m, 'update', change, prevSeqId));
       }
     }
     const after5 = m.book.top(BOOKS5_DEPTH);
@@ -257,7 +264,7 @@ export class OkxTimeline {
       ts: String(m.bookTime),
       checksum: m.book.checksum(),
       prevSeqId,
-      seqId: m.book.seqId,
+      seqId: m.seqId,
     });
   }
 
@@ -268,7 +275,7 @@ export class OkxTimeline {
       bids: top.bids,
       instId: m.instId,
       ts: String(m.bookTime),
-      seqId: m.book.seqId,
+      seqId: m.seqId,
     };
     return encodeOkxDepth(channel, data);
   }
