@@ -66,7 +66,8 @@ export class OkxBookState {
    * any snapshot, throws before any change.
    */
   apply(event: OkxBookEvent): void {
-    if (!this.loaded) throw new RangeError('OKX book_update before any book_snapshot: nothing to apply it to');
+    if (!this.loaded)
+      throw new RangeError('OKX book_update before any book_snapshot: nothing to apply it to');
     const bids = checked(event.bids, 'bid');
     const asks = checked(event.asks, 'ask');
     applySide(this.book.bids, bids);

@@ -208,4 +208,30 @@ describe('OKX hub WebSocket', () => {
     ]);
     expect(frames[0].arg).toEqual({ channel: 'candle1m', instId: 'ETH-USDT' });
   });
+
+  it('skips events it cannot apply, counting them in /health, and publishes nothing for them', async () => {
+    hub = await startOkxHub();
+    const c = await OkxTestClient.connect(hub.publicUrl);
+    c.send({
+      op: 'subscribe',
+      args: [
+        { channel: 'books', instId: 'BTC-USDT' },
+        { channel: 'trades', instId: 'BTC-USDT' },
+      ],
+    });
+    await c.barrier();
+    hub.push(okxBookEvent('BTC-USDT', T0, 'book_update', BIDS, [])); // before any snapshot
+    hub.push(okxTradeEvent('DOGE-USDT', 1, T0, '0.1', '1')); // not an instrument of the hub
+    hub.push(okxTradeEvent('BTC-USDT', 2, T0, 'abc', '1')); // not a decimal
+    hub.push(okxBookEvent('BTC-USDT', T0, 'book_snapshot', [['-1', '1', '0', '1']], []));
+    // Valid events on channels nobody subscribed: nothing is built or published.
+    hub.push(okxTradeEvent('ETH-USDT', 1, T0, '2000', '1'));
+    hub.push(okxBookEvent('ETH-USDT', T0, 'book_snapshot', [['1999', '1', '0', '1']], []));
+    expect(await c.barrier()).toEqual([]);
+    const health = (await (await fetch(`${hub.restBase.replace('/okx', '')}/health`)).json()) as {
+      venues: Array<{ exchange: string; counters: Record<string, number> }>;
+    };
+    const okx = health.venues.find((v) => v.exchange === 'okx');
+    expect(okx?.counters).toMatchObject({ events: 6, badEvents: 4, framesPublished: 0, errors: 0 });
+  });
 });
