@@ -55,8 +55,12 @@ afterEach(async () => {
   for (const r of running.splice(0)) await r.close();
 });
 
-async function start(rules: Partial<HostRules> = {}, now?: () => number): Promise<Running> {
-  const host = new VenueHost<LineState>({ protocol: lineProtocol, rules, logger: silentLogger(), now });
+async function start(
+  rules: Partial<HostRules> = {},
+  now?: () => number,
+  protocol: VenueProtocol<LineState> = lineProtocol,
+): Promise<Running> {
+  const host = new VenueHost<LineState>({ protocol, rules, logger: silentLogger(), now });
   const server: Server = createServer();
   server.on('upgrade', (req, socket, head) => {
     const { path, query } = splitTarget(req.url);
@@ -164,6 +168,36 @@ describe('VenueHost', () => {
     expect(await c.closed).toEqual({ code: 1008, reason: 'rate' });
     expect(c.got.slice(-1)).toEqual(['bye rate']);
     expect(host.counters().rateLimitCloses).toBe(1);
+  });
+
+  it('hands a frame over the rate to the protocol when it answers rate itself, and keeps the session', async () => {
+    let now = 1_000_000;
+    const answering: VenueProtocol<LineState> = {
+      ...lineProtocol,
+      overRate: (s, data, host) => host.send(s, `too fast ${data.toString()}`),
+    };
+    const { host, url } = await start({ maxIncoming: 2 }, () => now, answering);
+    const c = await open(`${url}/ok`);
+    for (let i = 0; i < 3; i++) c.ws.send(`m${i}`);
+    expect(await c.next(4)).toEqual(['hello /line/ok', 'echo m0', 'echo m1', 'too fast m2']);
+    now += 1000;
+    c.ws.send('m3');
+    expect((await c.next(5))[4]).toBe('echo m3');
+    expect(c.ws.readyState).toBe(WebSocket.OPEN);
+    expect(host.counters()).toMatchObject({ rateLimited: 1, rateLimitCloses: 0, inboundMessages: 3 });
+  });
+
+  it('closes a consumer it has sent nothing for silentTimeoutMs, and keeps one it answers', async () => {
+    const { host, url } = await start({ silentTimeoutMs: 300 });
+    const silent = await open(`${url}/ok`);
+    const answered = await open(`${url}/ok`);
+    const pinger = setInterval(() => answered.ws.send('ping'), 100);
+    expect(await silent.closed).toEqual({ code: 4001, reason: 'idle' });
+    expect(silent.got).toEqual(['hello /line/ok', 'bye idle']);
+    await new Promise((r) => setTimeout(r, 400));
+    clearInterval(pinger);
+    expect(answered.ws.readyState).toBe(WebSocket.OPEN);
+    expect(host.counters().idleCloses).toBe(1);
   });
 
   it('pings with a payload and cuts a consumer that never echoes one', async () => {

@@ -18,8 +18,14 @@ export interface HostRules {
   readonly pingIntervalMs: number;
   /** With pings: cut a consumer that has not echoed one of them for this long. */
   readonly pongTimeoutMs: number;
-  /** Close a consumer that sent nothing for this long (OKX: 30 s); 0 = never. */
+  /** Close a consumer that sent nothing for this long; 0 = never. */
   readonly idleTimeoutMs: number;
+  /**
+   * Close a consumer that was sent nothing for this long (OKX: 30 s without a push or a pong);
+   * 0 = never. Judged from the socket's written bytes at each sweep, so it is as coarse as the
+   * sweep (a quarter of the shortest deadline, at most 1 s).
+   */
+  readonly silentTimeoutMs: number;
   /** Inbound frames allowed per `rateWindowMs`; 0 = unlimited. */
   readonly maxIncoming: number;
   readonly rateWindowMs: number;
@@ -41,6 +47,7 @@ export const DEFAULT_HOST_RULES: HostRules = Object.freeze({
   pingIntervalMs: 0,
   pongTimeoutMs: 60_000,
   idleTimeoutMs: 0,
+  silentTimeoutMs: 0,
   maxIncoming: 0,
   rateWindowMs: 1000,
   countControlFrames: false,
@@ -66,6 +73,9 @@ export class Session<S> {
   lastInboundAt: number;
   /** Bytes the socket had written at the previous tick (to tell a quiet connection). */
   bytesAtTick: number;
+  /** Bytes the socket had written at the previous sweep, and when that count last moved. */
+  bytesAtSweep: number;
+  lastOutboundAt: number;
   windowStart: number;
   windowCount: number;
   /** Set once the host decided to close it: no more frames, no more requests. */
@@ -81,6 +91,8 @@ export class Session<S> {
     this.lastPongAt = now;
     this.lastInboundAt = now;
     this.bytesAtTick = 0;
+    this.bytesAtSweep = 0;
+    this.lastOutboundAt = now;
     this.windowStart = now;
     this.windowCount = 0;
     this.closing = false;
@@ -116,6 +128,12 @@ export interface VenueProtocol<S> {
   opened?(session: Session<S>, host: SessionHost<S>): void;
   /** One inbound data frame that passed the rate window. */
   message(session: Session<S>, data: Buffer, isBinary: boolean, host: SessionHost<S>): void;
+  /**
+   * A data frame over the inbound rate window. Without this hook the host closes the session
+   * (farewell `rate`); with it the venue answers instead (OKX: an error event, connection kept)
+   * and the frame is not handed to {@link message}.
+   */
+  overRate?(session: Session<S>, data: Buffer, host: SessionHost<S>): void;
   /** The close the host uses for `reason`, and an optional last frame before it. */
   farewell(session: Session<S>, reason: HostCloseReason): { code: number; reason: string; frame?: string };
   /**
@@ -155,6 +173,8 @@ export interface HostCounters {
   upgradesRejected: number;
   inboundMessages: number;
   rateLimitCloses: number;
+  /** Frames over the rate window answered by the protocol (`overRate`) instead of a close. */
+  rateLimited: number;
   pingsSent: number;
   pongTimeouts: number;
   idleCloses: number;
@@ -179,6 +199,7 @@ export class VenueHost<S> implements SessionHost<S>, ChannelPublisher {
     upgradesRejected: 0,
     inboundMessages: 0,
     rateLimitCloses: 0,
+    rateLimited: 0,
     pingsSent: 0,
     pongTimeouts: 0,
     idleCloses: 0,
@@ -346,7 +367,7 @@ export class VenueHost<S> implements SessionHost<S>, ChannelPublisher {
     this.sessions.add(s);
     for (const ch of verdict.channels ?? []) this.subscribe(s, ch);
     ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(s, data, isBinary));
-    ws.on('ping', () => this.inbound(s, true));
+    ws.on('ping', () => this.inbound(s, true, undefined));
     ws.on('pong', (data: Buffer) => this.onPong(s, data));
     ws.on('error', (err: Error) =>
       this.logger.debug({ conn: s.id, err: err.message }, 'consumer socket error'),
@@ -373,8 +394,11 @@ export class VenueHost<S> implements SessionHost<S>, ChannelPublisher {
     this.close(s, bye.code, bye.reason);
   }
 
-  /** Count one inbound frame; over the limit the session is closed and false returned. */
-  private inbound(s: Session<S>, control: boolean): boolean {
+  /**
+   * Count one inbound frame; over the limit false is returned and the session closed, or the
+   * data frame handed to the protocol's `overRate` when it has one.
+   */
+  private inbound(s: Session<S>, control: boolean, data: Buffer | undefined): boolean {
     if (s.closing) return false;
     const t = this.clock();
     s.lastInboundAt = t;
@@ -385,13 +409,18 @@ export class VenueHost<S> implements SessionHost<S>, ChannelPublisher {
       s.windowCount = 0;
     }
     if (++s.windowCount <= max) return true;
+    if (data !== undefined && this.protocol.overRate !== undefined) {
+      this.own.rateLimited++;
+      this.protocol.overRate(s, data, this);
+      return false;
+    }
     this.own.rateLimitCloses++;
     this.hostClose(s, 'rate');
     return false;
   }
 
   private onPong(s: Session<S>, data: Buffer): void {
-    if (!this.inbound(s, true)) return;
+    if (!this.inbound(s, true, undefined)) return;
     const pings = this.recentPings;
     for (let i = 0; i < pings.length; i++) {
       if (pings[i].equals(data)) {
@@ -402,18 +431,22 @@ export class VenueHost<S> implements SessionHost<S>, ChannelPublisher {
   }
 
   private onMessage(s: Session<S>, data: RawData, isBinary: boolean): void {
-    if (!this.inbound(s, false)) return;
+    const frame = toBuffer(data);
+    if (!this.inbound(s, false, frame)) return;
     this.own.inboundMessages++;
-    this.protocol.message(s, toBuffer(data), isBinary, this);
+    this.protocol.message(s, frame, isBinary, this);
   }
 
   // ---- heartbeat, idle and lifetime
 
   private shortestDeadline(): number {
     const r = this.rules;
-    const candidates = [r.pingIntervalMs > 0 ? r.pongTimeoutMs : 0, r.idleTimeoutMs, r.maxLifetimeMs].filter(
-      (x) => x > 0,
-    );
+    const candidates = [
+      r.pingIntervalMs > 0 ? r.pongTimeoutMs : 0,
+      r.idleTimeoutMs,
+      r.silentTimeoutMs,
+      r.maxLifetimeMs,
+    ].filter((x) => x > 0);
     return candidates.length === 0 ? 4000 : Math.min(...candidates);
   }
 
@@ -443,11 +476,24 @@ export class VenueHost<S> implements SessionHost<S>, ChannelPublisher {
       } else if (r.idleTimeoutMs > 0 && t - s.lastInboundAt >= r.idleTimeoutMs) {
         this.own.idleCloses++;
         this.hostClose(s, 'idle');
+      } else if (r.silentTimeoutMs > 0 && this.silentFor(s, t) >= r.silentTimeoutMs) {
+        this.own.idleCloses++;
+        this.hostClose(s, 'idle');
       } else if (r.maxLifetimeMs > 0 && t - s.connectedAt >= r.maxLifetimeMs) {
         this.own.lifetimeCloses++;
         this.hostClose(s, 'lifetime');
       }
     }
+  }
+
+  /** How long nothing was written to `s`, as seen by the sweeps. */
+  private silentFor(s: Session<S>, t: number): number {
+    const written = bytesWritten(s.socket);
+    if (written !== s.bytesAtSweep) {
+      s.bytesAtSweep = written;
+      s.lastOutboundAt = t;
+    }
+    return t - s.lastOutboundAt;
   }
 
   private tickAll(): void {

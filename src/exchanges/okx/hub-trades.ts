@@ -1,0 +1,125 @@
+/**
+ * One instrument's replayed trades as the OKX hub keeps them, in exact decimals
+ * (src/core/decimal.ts): the recent tape (REST `market/trades`), the rolling per-minute window
+ * (the `tickers` 24 h open / high / low / volumes), the start-of-day prices (`sodUtc0`, `sodUtc8`:
+ * the first trade at or after 00:00 UTC and 00:00 UTC+8 of the day of the newest trade) and the
+ * one-minute candles (`candle1m`, REST `market/candles`). Trades arrive de-duplicated in tradeId
+ * order; one whose id is not above the last one is ignored and counted.
+ */
+import { toUnits } from '../../core/decimal.js';
+import {
+  addTrade,
+  emptyAggregate,
+  type TradeAggregate,
+  type TradeUnits,
+} from '../../replay/trade-aggregate.js';
+import { MINUTE_MS, MinuteTradeWindow, type WindowStats } from '../../replay/trade-window.js';
+import type { OkxTradeEvent } from './events.js';
+
+/** Trades kept for REST `market/trades` (its largest `limit`, 500 [doc]). */
+export const TAPE_TRADES = 500;
+/** One-minute candles kept for REST `market/candles` (its largest `limit`, 300 [doc]). */
+export const KEPT_CANDLES = 300;
+const DAY_MS = 86_400_000;
+const UTC8_MS = 8 * 3_600_000;
+
+/** The first trade price of a day. */
+interface DayOpen {
+  readonly day: number;
+  readonly px: string;
+}
+
+export class OkxTradeState {
+  private readonly window = new MinuteTradeWindow();
+  /** Oldest first; trimmed to {@link TAPE_TRADES} now and then. */
+  private tape: OkxTradeEvent[] = [];
+  /** One-minute candles that had a trade, oldest first; the last is the open one. */
+  private readonly minutes: TradeAggregate[] = [];
+  private lastId = -1n;
+  private sod0: DayOpen | undefined;
+  private sod8: DayOpen | undefined;
+  private ignoredTrades = 0;
+  private readonly unit: TradeUnits = { time: 0, id: 0, price: 0n, qty: 0n, quote: 0n, takerBuy: false };
+
+  get ignored(): number {
+    return this.ignoredTrades;
+  }
+
+  /** The newest trade; undefined before the first. */
+  get last(): OkxTradeEvent | undefined {
+    return this.tape[this.tape.length - 1];
+  }
+
+  /**
+   * Add the next trade, timed `ts` (replay ms, the trade's `ts` rewritten to it); false, and
+   * nothing changes, when its id is not above the last one. A bad number throws first.
+   */
+  add(trade: OkxTradeEvent): boolean {
+    const id = BigInt(trade.tradeId);
+    if (id <= this.lastId) {
+      this.ignoredTrades++;
+      return false;
+    }
+    const time = Number(trade.ts);
+    const u = this.unit;
+    u.price = toUnits(trade.px);
+    u.qty = toUnits(trade.sz);
+    u.quote = u.price * u.qty;
+    u.time = time;
+    u.id = Number(id);
+    u.takerBuy = trade.side === 'buy';
+    this.window.add(u);
+    this.addToCandle(u);
+    this.lastId = id;
+    const day0 = Math.floor(time / DAY_MS);
+    if (this.sod0 === undefined || day0 > this.sod0.day) this.sod0 = { day: day0, px: trade.px };
+    const day8 = Math.floor((time + UTC8_MS) / DAY_MS);
+    if (this.sod8 === undefined || day8 > this.sod8.day) this.sod8 = { day: day8, px: trade.px };
+    this.tape.push(trade);
+    if (this.tape.length >= 2 * TAPE_TRADES) this.tape = this.tape.slice(-TAPE_TRADES);
+    return true;
+  }
+
+  /** The newest `n` trades, newest first (REST order). */
+  newest(n: number): OkxTradeEvent[] {
+    return this.tape.slice(-Math.min(n, TAPE_TRADES)).reverse();
+  }
+
+  /** The trades of the 24 h ending at `at` (whole minutes); undefined before any trade. */
+  window24h(at: number): WindowStats | undefined {
+    return this.window.stats(Math.floor((at - DAY_MS + 1) / MINUTE_MS), Math.floor(at / MINUTE_MS));
+  }
+
+  /** `sodUtc0` / `sodUtc8` prices; undefined before any trade. */
+  dayOpens(): { readonly utc0: string; readonly utc8: string } | undefined {
+    if (this.sod0 === undefined || this.sod8 === undefined) return undefined;
+    return { utc0: this.sod0.px, utc8: this.sod8.px };
+  }
+
+  /** The candle the newest trade went into; undefined before any trade. */
+  openCandle(): TradeAggregate | undefined {
+    return this.minutes[this.minutes.length - 1];
+  }
+
+  /** Kept candles starting before `before` (ms), newest first, at most `n`. */
+  candlesBefore(before: number, n: number): TradeAggregate[] {
+    const out: TradeAggregate[] = [];
+    for (let i = this.minutes.length - 1; i >= 0 && out.length < n; i--) {
+      if (this.minutes[i].start < before) out.push(this.minutes[i]);
+    }
+    return out;
+  }
+
+  private addToCandle(u: TradeUnits): void {
+    const open = this.openCandle();
+    const start = Math.floor(u.time / MINUTE_MS) * MINUTE_MS;
+    if (open !== undefined && start <= open.start) {
+      addTrade(open, u);
+      return;
+    }
+    const candle = emptyAggregate(start);
+    addTrade(candle, u);
+    this.minutes.push(candle);
+    if (this.minutes.length > KEPT_CANDLES + 1) this.minutes.shift();
+  }
+}
