@@ -1,11 +1,10 @@
 /**
- * The SPOT instruments the OKX hub mount serves, as data: the real `public/instruments` entries
- * of BTC-USDT and ETH-USDT (fixtures/instruments-spot.json, 2022-05-13 [capture]), each kept with
+ * The SPOT instruments the OKX hub mount serves: `public/instruments` entries, each kept with
  * every field OKX sent (REST `public/instruments` answers them as they are) and read into an
- * {@link OkxPair} (tick, lot and minimum sizes) for the hub's own checks.
+ * {@link OkxPair} (tick, lot and minimum sizes) for the hub's own checks. Built in: the real
+ * BTC-USDT and ETH-USDT entries (instruments.ts, 2022-05-13 [capture]).
  */
-import { DecodeError } from '../../core/errors.js';
-import instrumentsCapture from './fixtures/instruments-spot.json' with { type: 'json' };
+import { OKX_SPOT_INSTRUMENTS, orderedInstrument } from './instruments.js';
 import { pairFromInstrument, type OkxPair, type OkxSpotInstrument } from './symbols.js';
 
 /** One instrument: the entry as OKX sends it, and the pair read from it. */
@@ -37,14 +36,7 @@ export class OkxHubPairs {
   }
 }
 
-/** The entries of a captured `public/instruments` body; throws when it is not one. */
-export function instrumentEntries(body: unknown): Record<string, string>[] {
-  const b = body as { code?: unknown; data?: unknown };
-  if (typeof body !== 'object' || body === null || b.code !== '0' || !Array.isArray(b.data)) {
-    throw new DecodeError('OKX instruments body: expected {"code":"0","data":[…]} from public/instruments');
-  }
-  return b.data as Record<string, string>[];
-}
-
-/** The built-in pairs: BTC-USDT and ETH-USDT from the real capture. */
-export const OKX_HUB_PAIRS = new OkxHubPairs(instrumentEntries(instrumentsCapture));
+/** The built-in pairs: BTC-USDT and ETH-USDT from the real capture, keys in OKX's order. */
+export const OKX_HUB_PAIRS = new OkxHubPairs(
+  [...OKX_SPOT_INSTRUMENTS.values()].map((entry) => ({ ...orderedInstrument(entry) })),
+);
