@@ -17,6 +17,7 @@
  * - A gap or mismatch resyncs by resubscribing `books`, which sends a fresh snapshot [doc].
  */
 import type { BookEvent, BookRule, WireLevel, WireLevels } from '../../book/book-rule.js';
+import type { BookSide } from '../../book/book-side.js';
 import type { OrderBook } from '../../book/order-book.js';
 import { CHECKSUM_LEVELS, okxBookChecksum, type TextLevel } from './checksum.js';
 
@@ -43,18 +44,38 @@ export function okxContinuity(event: OkxBookEvent, sequence: number): 'apply' | 
   return { gap: `expected prevSeqId=${sequence}, got prevSeqId=${prev} seqId=${event.seqId}` };
 }
 
-/** The checksum of the wire book's top 25 a side. */
-export function okxWireChecksum(wire: OrderBook<WireLevel>): number {
-  return okxBookChecksum(textTop(wire.bids.top(CHECKSUM_LEVELS)), textTop(wire.asks.top(CHECKSUM_LEVELS)));
+/**
+ * The checksum of a wire book's top 25 a side. Keeps its scratch pairs between calls (the
+ * checksum runs on every message): one per book rule, used synchronously.
+ */
+export class OkxWireChecksum {
+  private readonly bids = new TopText();
+  private readonly asks = new TopText();
+
+  of(wire: OrderBook<WireLevel>): number {
+    return okxBookChecksum(this.bids.fill(wire.bids), this.asks.fill(wire.asks));
+  }
 }
 
-function textTop(levels: ReadonlyArray<readonly [number, WireLevel]>): TextLevel[] {
-  const out = new Array<TextLevel>(levels.length);
-  for (let i = 0; i < levels.length; i++) {
-    const level = levels[i][1];
-    out[i] = [level[0], level[1]];
+/** The best 25 levels of a side as `[price, size]` text, in reused pairs. */
+class TopText {
+  private readonly pairs: Array<[price: string, size: string]> = [];
+  private readonly top: Array<[price: string, size: string]> = [];
+
+  fill(side: BookSide<WireLevel>): readonly TextLevel[] {
+    const n = Math.min(CHECKSUM_LEVELS, side.size);
+    const top = this.top;
+    top.length = 0;
+    for (let i = 0; i < n; i++) {
+      const level = side.get(side.priceAt(i) as number) as WireLevel;
+      let pair = this.pairs[i];
+      if (pair === undefined) this.pairs.push((pair = ['', '']));
+      pair[0] = level[0];
+      pair[1] = level[1];
+      top.push(pair);
+    }
+    return top;
   }
-  return out;
 }
 
 export interface OkxBookRuleOptions {
@@ -64,6 +85,7 @@ export interface OkxBookRuleOptions {
 
 export function okxBookRule(options: OkxBookRuleOptions = {}): BookRule<OkxBookEvent> {
   const validate = options.validateChecksum ?? true;
+  const checksum = new OkxWireChecksum();
   return {
     continues: (event, sequence) => okxContinuity(event, sequence),
     describe: (e) =>
@@ -75,7 +97,7 @@ export function okxBookRule(options: OkxBookRuleOptions = {}): BookRule<OkxBookE
     checksum: validate
       ? {
           expected: (e) => (e.checksum === 0 ? undefined : e.checksum),
-          compute: (_book, wire) => okxWireChecksum(wire),
+          compute: (_book, wire) => checksum.of(wire),
         }
       : undefined,
   };
