@@ -42,6 +42,7 @@ interface Received {
 class OkxLoopback {
   readonly received: Received[] = [];
   private readonly sockets = new Set<WebSocket>();
+  private readonly paths = new Map<WebSocket, string>();
 
   private constructor(
     private readonly http: Server,
@@ -50,6 +51,7 @@ class OkxLoopback {
     wss.on('connection', (ws, req) => {
       this.sockets.add(ws);
       const path = req.url ?? '';
+      this.paths.set(ws, path);
       ws.on('message', (data) => this.onMessage(ws, path, String(data)));
     });
   }
@@ -69,6 +71,11 @@ class OkxLoopback {
     return this.received
       .filter((r) => r.path === path && r.text.startsWith('{'))
       .map((r) => JSON.parse(r.text) as OkxRequest);
+  }
+
+  /** Send `text` on every connection to `path`. */
+  broadcast(path: string, text: string): void {
+    for (const [ws, at] of this.paths) if (at === path) ws.send(text);
   }
 
   pings(): number {
@@ -164,6 +171,23 @@ describe('OKX feed', () => {
     const connected = got.filter((m): m is Status => m.type === 'status' && m.state === 'connected');
     expect(connected).toHaveLength(1);
     expect(feed.stats()).toMatchObject({ state: 'connected', decodeErrors: 0, subscriptions: ['BTC/USDT'] });
+    server.broadcast(
+      '/okx/ws/v5/public',
+      '{"event":"notice","code":"64008","msg":"The connection will soon be closed for a service upgrade."}',
+    );
+    server.broadcast(
+      '/okx/ws/v5/business',
+      '{"arg":{"channel":"candle1m","instId":"BTC-USDT"},"data":[["x"]]}',
+    );
+    await until(() => got.some((m) => m.type === 'status' && m.reason.includes('64008')), 3000, 'notice');
+    expect(got.filter((m): m is Status => m.type === 'status' && m.reason.includes('64008'))).toMatchObject([
+      {
+        symbol: 'BTC/USDT',
+        state: 'connected',
+        reason: 'public: okx notice 64008: The connection will soon be closed for a service upgrade.',
+      },
+    ]);
+    await until(() => feed.stats().decodeErrors === 1, 3000, 'decode error counted');
   });
 
   it('batches at most 50 args a request, ids as text; explains a rejected request', async () => {
