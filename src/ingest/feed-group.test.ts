@@ -7,6 +7,8 @@ import type { BookView } from '../book/book-view.js';
 import { newBookSyncStats } from '../book/book-view.js';
 import { NumericOrderBook } from '../book/order-book.js';
 import type { FeedState, NormalizedMessage, Status } from '../core/types.js';
+import { captureLogs } from '../test-support/log-capture.js';
+import { until } from '../test-support/until.js';
 import { FeedQueue, type FeedStats } from './feed.js';
 import { createFeedGroup } from './feed-group.js';
 import type { VenueFeed } from './venue-feed.js';
@@ -166,5 +168,27 @@ describe('createFeedGroup', () => {
     expect(group.book('ETH/USDT')).toBeUndefined();
     await group.close();
     expect(pub.closed && biz.closed).toBe(true);
+  });
+
+  it('closes every part and logs when one part fails', async () => {
+    const ok = new Part({});
+    const broken = new Part({});
+    broken.messages = () => {
+      throw new Error('feed messages() already has a consumer');
+    };
+    const { logger, lines } = captureLogs();
+    const group = createFeedGroup(
+      'okx',
+      [
+        { name: 'public', feed: ok },
+        { name: 'business', feed: broken },
+      ],
+      { logger },
+    );
+    const got: NormalizedMessage[] = [];
+    for await (const m of group.messages()) got.push(m);
+    expect(got).toEqual([]);
+    expect(lines.find((l) => l.msg === 'okx feed part failed; feed closed')).toBeDefined();
+    await until(() => ok.closed, 1000, 'the healthy part closed');
   });
 });

@@ -13,8 +13,10 @@
  *   merged state; `stale` and `resyncing` pass through as they are, prefixed.
  * - Stats add up the parts' counters; state is the merged state; latency is the first part's.
  * - `book(symbol)`: the first part that keeps one.
+ * - Leaving the loop, `close()`, or a part whose message stream fails closes every part.
  */
 import type { BookView } from '../book/book-view.js';
+import type { Logger } from '../core/logger.js';
 import type { Exchange, FeedState, NormalizedMessage, Status } from '../core/types.js';
 import { FeedQueue, type FeedStats } from './feed.js';
 import type { VenueFeed } from './venue-feed.js';
@@ -40,33 +42,47 @@ function isFeedState(state: Status['state']): state is FeedState {
 export function createFeedGroup<X extends Exchange>(
   exchange: X,
   parts: readonly FeedPart[],
-  options: { readonly maxQueued?: number } = {},
+  options: FeedGroupOptions = {},
 ): VenueFeed & { readonly exchange: X } {
   if (parts.length === 0) throw new TypeError(`feed group of ${exchange}: no parts`);
-  return new FeedGroup(exchange, parts, options.maxQueued ?? 100_000);
+  return new FeedGroup(exchange, parts, options);
+}
+
+export interface FeedGroupOptions {
+  /** Messages held for a slow consumer before the oldest are dropped. Default 100000. */
+  readonly maxQueued?: number;
+  /** Where a part whose message stream fails is reported. */
+  readonly logger?: Logger;
 }
 
 class FeedGroup<X extends Exchange> implements VenueFeed {
   readonly exchange: X;
   private readonly parts: readonly FeedPart[];
   private readonly queue: FeedQueue;
+  private readonly log: Logger | undefined;
   /** Per symbol, each part's last connection state. */
   private readonly states = new Map<string, Array<FeedState | undefined>>();
   /** Per symbol, the merged state last sent. */
   private readonly sent = new Map<string, FeedState>();
-  private pumps: Promise<void> | undefined = undefined;
+  private pumps: Promise<unknown> | undefined = undefined;
   private closed = false;
 
-  constructor(exchange: X, parts: readonly FeedPart[], maxQueued: number) {
+  constructor(exchange: X, parts: readonly FeedPart[], options: FeedGroupOptions) {
     this.exchange = exchange;
     this.parts = parts;
-    this.queue = new FeedQueue(maxQueued, () => void this.close());
+    this.log = options.logger;
+    this.queue = new FeedQueue(options.maxQueued ?? 100_000, () => void this.close());
   }
 
   messages(): AsyncIterable<NormalizedMessage> {
     const iterable = this.queue.iterate();
     if (this.pumps === undefined && !this.closed) {
-      this.pumps = Promise.all(this.parts.map((part, i) => this.pump(part, i))).then(() => this.queue.end());
+      this.pumps = Promise.all(this.parts.map((part, i) => this.pump(part, i)))
+        .catch((err: unknown) => {
+          this.log?.error({ err }, `${this.exchange} feed part failed; feed closed`);
+          void this.close();
+        })
+        .finally(() => this.queue.end());
     }
     return iterable;
   }

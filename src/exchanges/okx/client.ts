@@ -67,7 +67,7 @@ export function createOkxFeed(opts: OkxFeedOptions): OkxFeed {
   const parts = [{ name: 'public', feed: createVenueFeed(okxPublicFeedSpec(opts), opts) }];
   if (opts.candles ?? true)
     parts.push({ name: 'business', feed: createVenueFeed(okxBusinessFeedSpec(opts), opts) });
-  return createFeedGroup('okx', parts, { maxQueued: opts.maxQueued });
+  return createFeedGroup('okx', parts, { maxQueued: opts.maxQueued, logger: opts.logger });
 }
 
 type OkxSpec<E extends OkxBookEvent, C extends OkxChannel> = FeedSpec<E, C> & { readonly exchange: 'okx' };
