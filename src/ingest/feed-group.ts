@@ -7,8 +7,8 @@
  * - Subscribe and unsubscribe go to every part; each part subscribes its own channels.
  * - Connection statuses are merged per symbol: the group's state is the least connected part's
  *   (disconnected < connecting < authenticating < connected; a part that has not reported yet does
- *   not count), and a status goes out only when that
- *   merged state changes, its reason prefixed with the part that moved it (`business: …`). A status
+ *   not count), and a status goes out only when that merged state changes, its reason prefixed
+ *   with the part that moved it (`business: …`). A status
  *   that is no transition of its part (a venue notice while connected) passes through with the
  *   merged state; `stale` and `resyncing` pass through as they are, prefixed.
  * - Stats add up the parts' counters; state is the merged state; latency is the first part's.

@@ -10,11 +10,11 @@
  *   (the closing push, `confirm:"1"`, at most once per candle start, across reconnects).
  *
  * Both: `{"id":"<n>","op":"subscribe","args":[{"channel":…,"instId":…},…]}` with the id as text
- * (echoed on acks and errors [doc]); at most 50 args a request (OKX limits a request's length:
- * 50 args stay under 4 KB [unconfirmed: 4096 bytes in older docs, 64 KB now]); 480
- * subscribe/unsubscribe requests per connection per hour [doc], kept by the rate limit below;
- * heartbeat: the text `ping` every 20 s, answered by the text `pong` (OKX closes a connection
- * after 30 s without traffic [doc]).
+ * (echoed on acks and errors [doc]); at most 50 args a request: OKX caps the total length of a
+ * request's channels (4096 bytes in older docs, 64 KB now [doc, as client libraries quote it]),
+ * and 50 spot args stay near 2.5 KB; 480 subscribe/unsubscribe requests per connection per hour
+ * (240 in older docs) [doc], kept by the rate limit below; heartbeat: the text `ping` every 20 s,
+ * answered by the text `pong` (OKX closes a connection after 30 s without traffic [doc]).
  */
 import type { Bar } from '../../core/types.js';
 import type { ControlOp, FeedSpec, FrameSink, Subscription } from '../../ingest/feed-spec.js';
