@@ -6,11 +6,12 @@ import { NotAvailableError } from '../core/errors.js';
 import { EXCHANGES, type Exchange } from '../core/types.js';
 import { binance } from './binance/index.js';
 import { kraken } from './kraken/index.js';
+import { okx } from './okx/index.js';
 import type { VenueModule } from './venue.js';
 
 export type { VenueModule } from './venue.js';
 
-const REGISTERED: readonly VenueModule[] = [binance, kraken];
+const REGISTERED: readonly VenueModule[] = [binance, kraken, okx];
 
 const BY_NAME: ReadonlyMap<Exchange, VenueModule> = new Map(REGISTERED.map((v) => [v.exchange, v]));
 

@@ -9,8 +9,8 @@ import { crc32 } from 'node:zlib';
 /** Levels the checksum covers on each side. */
 export const CHECKSUM_LEVELS = 25;
 
-/** A level as the exact decimal text OKX sent: `[price, size]`. */
-export type TextLevel = readonly [price: string, size: string];
+/** A level as the exact decimal text OKX sent: `[price, size, …]` (the rest is not checksummed). */
+export type TextLevel = readonly [price: string, size: string, ...rest: string[]];
 
 /** The checksum of a book held as exact text, each side best first. */
 export function okxBookChecksum(bids: readonly TextLevel[], asks: readonly TextLevel[]): number {
