@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generateBinanceDataset } from '../../src/exchanges/binance/generate.js';
-import { generateKrakenDataset } from '../../src/exchanges/kraken/generate.js';
+import { VENUE_NAMES, venueFor } from '../../src/exchanges/index.js';
 import { runCli, type CliProcess } from '../support/cli.js';
 import { freePort } from '../support/ports.js';
 
@@ -21,14 +20,16 @@ async function tempDir(prefix: string): Promise<string> {
 
 let dataset: Promise<string> | undefined;
 /**
- * One minute of Binance BTCUSDT and Kraken BTC/USD recordings (every venue replays by default),
- * generated once for the tests that need the program to get past its data.
+ * One minute of recordings of the first sample symbol of every venue (every venue replays by
+ * default), generated once for the tests that need the program to get past its data.
  */
 function smallDataset(): Promise<string> {
   dataset ??= tempDir('tickstream-cli-data-').then(async (root) => {
     const common = { root, seed: 'cli', startMs: Date.UTC(2026, 0, 5), minutes: 1 };
-    await generateBinanceDataset({ ...common, symbols: ['BTCUSDT'] });
-    await generateKrakenDataset({ ...common, symbols: ['BTC/USD'] });
+    for (const name of VENUE_NAMES) {
+      const venue = venueFor(name);
+      await venue.generate({ ...common, symbols: venue.sampleSymbols.slice(0, 1) });
+    }
     return root;
   });
   return dataset;

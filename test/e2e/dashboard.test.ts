@@ -72,6 +72,21 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
     expect(bids).toEqual([...bids].sort((a, b) => b - a));
     expect(asks).toEqual([...asks].sort((a, b) => b - a)); // highest first: the best ask sits on the spread
     expect(bids[0]).toBeLessThan(asks[asks.length - 1]);
+    // OKX's own book of the same pair beside Binance's, from book@okx:BTC/USDT.
+    await expect.poll(async () => (await prices('okx', 'bids')).length, { timeout: 10_000 }).toBe(10);
+    expect(
+      await page
+        .locator('[data-book-venue]')
+        .evaluateAll((n) => n.map((b) => b.getAttribute('data-book-venue'))),
+    ).toEqual(['binance', 'okx']);
+    const okxBids = await prices('okx', 'bids');
+    const okxAsks = await prices('okx', 'asks');
+    expect(okxBids[0]).toBeLessThan(okxAsks[okxAsks.length - 1]);
+    // One sample market: both venues quote BTC within a fraction of a percent of each other.
+    expect(Math.abs(okxBids[0] / bids[0] - 1)).toBeLessThan(0.005);
+    await expect
+      .poll(() => page.locator('#trade-tape-body tr td:last-child').allTextContents(), { timeout: 10_000 })
+      .toContain('okx');
 
     await page.locator('#book-pair').selectOption('BTC/USD');
     await expect.poll(async () => (await prices('kraken', 'asks')).length, { timeout: 10_000 }).toBe(10);

@@ -290,33 +290,43 @@ describe('hub streams at --speed 60', () => {
 });
 
 describe('gateway streams at --speed 60', () => {
-  it('delivers every stream type of both venues, bar@ with 1-minute bars, and refuses streams nothing ingests', async () => {
+  it('delivers every stream type of every venue, bar@ with 1-minute bars, and refuses streams nothing ingests', async () => {
     const c = await open(`ws://127.0.0.1:${gatewayPort}/ws`);
     const types = ['trade', 'book', 'book_change', 'ticker', 'quote', 'status'];
-    // BTC/USDT is Binance's alone and BTC/USD Kraken's: each aggregated stream is fed by that venue.
+    // BTC/USDT's primary is Binance (OKX carries it too), BTC/USD is Kraken's alone: the aggregated
+    // streams of each come from that venue, except trade@, the tape of every venue of the pair.
     const venues = [
-      { exchange: 'binance', symbol: 'BTC/USDT' },
-      { exchange: 'kraken', symbol: 'BTC/USD' },
+      { exchange: 'binance', symbol: 'BTC/USDT', primary: true },
+      { exchange: 'kraken', symbol: 'BTC/USD', primary: true },
+      { exchange: 'okx', symbol: 'BTC/USDT', primary: false },
     ];
-    const names = venues.flatMap(({ exchange, symbol }) => [
-      `bar@${symbol}`,
-      `bar@${exchange}:${symbol}`,
-      ...types.flatMap((t) => [`${t}@${symbol}`, `${t}@${exchange}:${symbol}`]),
-    ]);
+    const names = [
+      ...new Set(
+        venues.flatMap(({ exchange, symbol, primary }) => [
+          ...(primary ? [`bar@${symbol}`, ...types.map((t) => `${t}@${symbol}`)] : []),
+          `bar@${exchange}:${symbol}`,
+          ...types.map((t) => `${t}@${exchange}:${symbol}`),
+        ]),
+      ),
+    ];
     expect(await request(c, { method: 'SUBSCRIBE', params: names, id: 1 })).toEqual({ result: null, id: 1 });
     const of = (name: string): Record<string, unknown>[] =>
       c.frames.filter((f) => f.stream === name).map((f) => f.data as Record<string, unknown>);
+    const tapeVenues = (): Set<unknown> => new Set(of('trade@BTC/USDT').map((t) => t.exchange));
     await expect
       .poll(
         () =>
           names.every((n) => of(n).length > 0) &&
-          venues.every(({ symbol }) => of(`bar@${symbol}`).length >= 2),
+          venues.every(({ exchange, symbol }) => of(`bar@${exchange}:${symbol}`).length >= 2) &&
+          tapeVenues().size === 2,
         { timeout: 20_000 },
       )
       .toBe(true);
+    expect(tapeVenues()).toEqual(new Set(['binance', 'okx']));
 
-    for (const { exchange, symbol } of venues) {
-      for (const name of [`bar@${symbol}`, `bar@${exchange}:${symbol}`]) {
+    for (const { exchange, symbol, primary } of venues) {
+      const bars = primary ? [`bar@${symbol}`, `bar@${exchange}:${symbol}`] : [`bar@${exchange}:${symbol}`];
+      for (const name of bars) {
         for (const bar of of(name)) {
           expect(Object.keys(bar)).toEqual([
             'type',
@@ -344,15 +354,20 @@ describe('gateway streams at --speed 60', () => {
         expect(new Set(times.map((t) => Math.floor(t / 60_000))).size).toBe(times.length);
       }
       for (const t of types) {
-        expect(of(`${t}@${symbol}`)[0], t).toMatchObject({ exchange, symbol });
+        if (primary && t !== 'trade') {
+          expect(
+            of(`${t}@${symbol}`).every((m) => m.exchange === exchange),
+            t,
+          ).toBe(true);
+        }
         expect(of(`${t}@${exchange}:${symbol}`)[0], t).toMatchObject({ exchange, symbol });
       }
     }
 
     const refusals = [
       [
-        'bar@okx:BTC/USDT',
-        "this gateway ingests binance, kraken, not okx; use 'bar@BTC/USDT' for the aggregated stream",
+        'bar@alpaca:BTC/USDT',
+        "this gateway ingests binance, kraken, okx, not alpaca; use 'bar@BTC/USDT' for the aggregated stream",
       ],
       [
         'book@kraken:BTC/USDT',

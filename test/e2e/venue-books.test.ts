@@ -1,5 +1,5 @@
 /**
- * Ingest against the real hub, both venues (tickstream start, 3 minutes of replay at --speed 20,
+ * Ingest against the real hub, every venue (tickstream start, 3 minutes of replay at --speed 20,
  * no loop): every book the gateway publishes from ingest's local books equals the hub's book at
  * the same point of the replay, and once the replay is over the last ones equal the hub's own
  * REST depth. The checkpoints are exact, whatever the timing:
@@ -8,6 +8,9 @@
  * - Kraken (no sequence): a book's `timestamp` is the time of the hub book frame it came from,
  *   which is the capture time of the recorded Depth response that changed the hub's book; the
  *   hub's book then is that response (levels printed with zero volume are not on it).
+ * - OKX: a book's `timestamp` is the `ts` of the hub `books` message it came from, which is the
+ *   recorded books answer's own `ts`; the hub's book then is that answer (seqId and the top-25
+ *   checksum are validated by ingest on every message on the way).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -18,6 +21,7 @@ import type {
   KrakenRestDepthResult,
   KrakenRestResponse,
 } from '../../src/exchanges/kraken/wire.js';
+import type { OkxRestBody, OkxRestBook } from '../../src/exchanges/okx/wire.js';
 import { listRecordingFiles } from '../../src/storage/layout.js';
 import { readRecords } from '../../src/storage/reader.js';
 import { startSampleStack, type SampleStack } from '../support/stack.js';
@@ -31,7 +35,7 @@ interface Book {
 }
 
 interface Pair {
-  readonly exchange: 'binance' | 'kraken';
+  readonly exchange: 'binance' | 'kraken' | 'okx';
   readonly symbol: string;
   /** The hub's book at each checkpoint key (Binance update id, Kraken capture time). */
   truth: Map<number, Book>;
@@ -65,12 +69,24 @@ async function krakenTruth(dataDir: string, symbol: string): Promise<Map<number,
   return books;
 }
 
+async function okxTruth(dataDir: string, instId: string): Promise<Map<number, Book>> {
+  const files = await listRecordingFiles(dataDir, 'okx', 'api_v5_market_books', instId);
+  const books = new Map<number, Book>();
+  for await (const { record } of readRecords<OkxRestBody<OkxRestBook>>(files)) {
+    const book = record.data.data[0];
+    books.set(Number(book.ts), { bids: top(book.bids), asks: top(book.asks) });
+  }
+  return books;
+}
+
 let stack: SampleStack;
 const pairs: Pair[] = [
   { exchange: 'binance', symbol: 'BTC/USDT', restPath: '/binance/api/v3/depth?symbol=BTCUSDT&limit=20' },
   { exchange: 'binance', symbol: 'ETH/USDT', restPath: '/binance/api/v3/depth?symbol=ETHUSDT&limit=20' },
   { exchange: 'kraken', symbol: 'BTC/USD', restPath: '/kraken/0/public/Depth?pair=XBTUSD&count=20' },
   { exchange: 'kraken', symbol: 'ETH/USD', restPath: '/kraken/0/public/Depth?pair=ETHUSD&count=20' },
+  { exchange: 'okx', symbol: 'BTC/USDT', restPath: '/okx/api/v5/market/books?instId=BTC-USDT&sz=20' },
+  { exchange: 'okx', symbol: 'ETH/USDT', restPath: '/okx/api/v5/market/books?instId=ETH-USDT&sz=20' },
 ].map((p) => ({
   ...p,
   exchange: p.exchange as Pair['exchange'],
@@ -87,7 +103,9 @@ beforeAll(async () => {
     p.truth =
       p.exchange === 'binance'
         ? await binanceTruth(stack.dataDir, p.symbol.replace('/', ''))
-        : await krakenTruth(stack.dataDir, p.symbol);
+        : p.exchange === 'kraken'
+          ? await krakenTruth(stack.dataDir, p.symbol)
+          : await okxTruth(stack.dataDir, p.symbol.replace('/', '-'));
   }
   ws = new WebSocket(`ws://127.0.0.1:${stack.gatewayPort}/ws`);
   ws.on('message', (raw) => {
@@ -108,10 +126,10 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-describe('ingest against the real hub, Binance and Kraken, at --speed 20', () => {
+describe('ingest against the real hub, Binance, Kraken and OKX, at --speed 20', () => {
   it('publishes, over more than a minute of replay, only books equal to the hub’s at the same point', async () => {
     const finished = () => stack.cli.logs.filter((l) => l.msg === 'replay finished').length;
-    await expect.poll(finished, { timeout: MINUTES * 3 * 1000 + 20_000, interval: 100 }).toBe(2);
+    await expect.poll(finished, { timeout: MINUTES * 3 * 1000 + 20_000, interval: 100 }).toBe(3);
     for (const p of pairs) {
       const seen = books.get(`book@${p.exchange}:${p.symbol}`) ?? [];
       expect(seen.length, p.symbol).toBeGreaterThan(50);
@@ -133,8 +151,9 @@ describe('ingest against the real hub, Binance and Kraken, at --speed 20', () =>
     for (const p of pairs) {
       const res = await fetch(`http://127.0.0.1:${stack.hubPort}${p.restPath}`);
       const body = (await res.json()) as
-        BinanceRestDepth | KrakenRestResponse<Record<string, KrakenRestDepthBook>>;
-      const rest = 'lastUpdateId' in body ? body : Object.values(body.result!)[0];
+        BinanceRestDepth | KrakenRestResponse<Record<string, KrakenRestDepthBook>> | OkxRestBody<OkxRestBook>;
+      const rest =
+        'lastUpdateId' in body ? body : 'code' in body ? body.data[0] : Object.values(body.result!)[0];
       const hubBook: Book = { bids: top(rest.bids), asks: top(rest.asks) };
       const last = () => {
         const b = books.get(`book@${p.exchange}:${p.symbol}`)?.at(-1);

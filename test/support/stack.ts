@@ -1,8 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateBinanceDataset } from '../../src/exchanges/binance/generate.js';
-import { generateKrakenDataset } from '../../src/exchanges/kraken/generate.js';
+import { VENUE_NAMES, venueFor } from '../../src/exchanges/index.js';
 import { runCli, type CliProcess } from './cli.js';
 import { freePort } from './ports.js';
 
@@ -18,7 +17,7 @@ export interface SampleStack {
 
 export interface SampleStackOptions {
   readonly seed: string;
-  /** Market minutes generated (Binance BTCUSDT, ETHUSDT and Kraken BTC/USD, ETH/USD from 2026-01-05 14:00 UTC). */
+  /** Market minutes generated (every venue's sample symbols, from 2026-01-05 14:00 UTC). */
   readonly minutes: number;
   /** `--speed`; the CLI default when absent. */
   readonly speed?: number;
@@ -26,12 +25,14 @@ export interface SampleStackOptions {
   readonly loop?: boolean;
 }
 
-/** Generate the dataset of both venues, start the CLI and resolve once it logs "tickstream is running". */
+/** Generate the dataset of every venue, start the CLI and resolve once it logs "tickstream is running". */
 export async function startSampleStack(opts: SampleStackOptions): Promise<SampleStack> {
   const dataDir = await mkdtemp(join(tmpdir(), `tickstream-${opts.seed}-`));
   const common = { root: dataDir, seed: opts.seed, startMs: Date.UTC(2026, 0, 5, 14), minutes: opts.minutes };
-  await generateBinanceDataset({ ...common, symbols: ['BTCUSDT', 'ETHUSDT'] });
-  await generateKrakenDataset({ ...common, symbols: ['BTC/USD', 'ETH/USD'] });
+  for (const name of VENUE_NAMES) {
+    const venue = venueFor(name);
+    await venue.generate({ ...common, symbols: venue.sampleSymbols });
+  }
   const gatewayPort = await freePort();
   const hubPort = await freePort();
   const args = ['start', '--data', dataDir, '--port', String(gatewayPort), '--hub-port', String(hubPort)];

@@ -12,8 +12,8 @@
  *   the best bid or ask; `candle1m`: the open candle (`confirm` "0") on every trade, and the
  *   closed one (`confirm` "1") once replay time reaches its minute's end (CadenceClock).
  *
- * Times are replay time: each event's `ts` (a trade's and a book's own `ts` text is rewritten to
- * it, so `--loop` passes stay in order).
+ * Times are replay time: a trade's `ts` is its event's (the trade's own time, shifted on
+ * `--loop`); a book message's is the recorded book's own `ts` (also shifted), never going back.
  */
 import type { Logger } from '../../core/logger.js';
 import { CadenceClock } from '../../replay/cadence-clock.js';
@@ -208,7 +208,10 @@ export class OkxTimeline {
     const prevSeqId = m.seqId;
     if (isSnapshot) m.book.replace(event);
     else m.book.apply(event);
-    m.bookTime = ts;
+    // A book message carries the book's own time (the recorded answer's `ts`, shifted on --loop),
+    // as OKX stamps the book's generation time; the capture time `ts` only when it has none.
+    const own = Number(event.ts);
+    m.bookTime = Number.isFinite(own) && own > 0 ? Math.max(own, m.bookTime) : ts;
     m.bookChangedAt = this.wallClock();
     if (!books) m.seqId++;
     else if (isSnapshot) {
