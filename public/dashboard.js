@@ -194,7 +194,9 @@ function drawBooks() {
     ladderRows(panel.bids, book.bids.slice(0, BOOK_LEVELS));
     const bid = book.bids[0];
     const ask = book.asks[0];
-    panel.spread.textContent = bid && ask ? 'spread ' + formatPrice(ask[0] - bid[0]) : 'one side empty';
+    // The spread in the price's own decimals (0.01, not 0.010000).
+    panel.spread.textContent =
+      bid && ask ? 'spread ' + (ask[0] - bid[0]).toFixed(decimalsFor(ask[0])) : 'one side empty';
     panel.node.dataset.state = 'live';
   }
 }
