@@ -36,7 +36,7 @@ export function printReport(figures: readonly BenchFigure[], write: (s: string) 
     f.ratio.toFixed(2),
     `${f.better} is better`,
   ]);
-  const header = ['benchmark', 'tickstream', 'plain ws baseline', 'ratio', 'ratio direction'];
+  const header = ['benchmark', 'tickstream', 'baseline (same run)', 'ratio', 'ratio direction'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ') + '\n';
   write('\n' + line(header) + line(widths.map((w) => '-'.repeat(w))));

@@ -1,3 +1,4 @@
+import { benchBookIngest, bookIngestFigure } from '../bench/book-ingest.js';
 import { benchFanout } from '../bench/fanout.js';
 import { benchLatency } from '../bench/latency.js';
 import { benchMemory } from '../bench/memory.js';
@@ -12,7 +13,7 @@ const FANOUT_LOADS = [
   { clients: 1000, perTurn: 2, messages: 600, naiveMessages: 100 },
 ] as const;
 
-/** `tickstream bench`: each figure beside a plain-ws baseline measured in the same run. */
+/** `tickstream bench`: each figure beside a baseline measured in the same run (plain ws, or the same path without the feature). */
 export async function runBench(flags: CommonFlags): Promise<number> {
   const logger = loggerFor(await resolveConfig(flags, 'bench'));
   const figures: BenchFigure[] = [];
@@ -20,6 +21,8 @@ export async function runBench(flags: CommonFlags): Promise<number> {
     process.stderr.write(`bench: replay throughput, ${name}…\n`);
     figures.push(await benchReplay({ venue: venueFor(name), minutes: 20, logger }));
   }
+  process.stderr.write('bench: book ingest cost per update…\n');
+  figures.push(bookIngestFigure(await benchBookIngest()));
   process.stderr.write('bench: gateway fan-out…\n');
   for (const load of FANOUT_LOADS) figures.push(...(await benchFanout({ ...load, logger })));
   process.stderr.write('bench: end-to-end latency…\n');
