@@ -4,8 +4,11 @@ import { venueFor } from '../exchanges/index.js';
 
 export const SAMPLE_SEED = 'tickstream-sample';
 export const SAMPLE_MINUTES = 30;
-/** Sample market time starts here (a fixed instant keeps the sample identical on every machine). */
-export const SAMPLE_START_MS = Date.UTC(2026, 0, 5, 14, 0, 0);
+/**
+ * Sample market time starts here (a fixed instant keeps the sample identical on every machine):
+ * Monday 2026-01-05 09:30 New York, the US stock open, so stocks trade from the first second.
+ */
+export const SAMPLE_START_MS = Date.UTC(2026, 0, 5, 14, 30, 0);
 
 /** Make sure `root` holds recordings of every venue; generate the seeded sample of those that have none. */
 export async function ensureSampleData(

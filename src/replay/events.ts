@@ -15,7 +15,8 @@ export interface ReplayEvent {
   readonly symbol: string;
   /** Replay time of the event, ms since epoch (already shifted on `--loop`). */
   readonly ts: number;
-  readonly kind: 'trade' | 'book_snapshot' | 'book_update';
+  /** Books: a full snapshot, or a diff to apply to the book; `quote` (a top-of-book / NBBO quote) and `bar` (a minute bar) for venues that record them (Alpaca). */
+  readonly kind: 'trade' | 'book_snapshot' | 'book_update' | 'quote' | 'bar';
   readonly data: unknown;
 }
 

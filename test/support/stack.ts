@@ -17,7 +17,7 @@ export interface SampleStack {
 
 export interface SampleStackOptions {
   readonly seed: string;
-  /** Market minutes generated (every venue's sample symbols, from 2026-01-05 14:00 UTC). */
+  /** Market minutes generated (every venue’s sample symbols, from 2026-01-05 14:30 UTC, the New York open). */
   readonly minutes: number;
   /** `--speed`; the CLI default when absent. */
   readonly speed?: number;
@@ -28,7 +28,7 @@ export interface SampleStackOptions {
 /** Generate the dataset of every venue, start the CLI and resolve once it logs "tickstream is running". */
 export async function startSampleStack(opts: SampleStackOptions): Promise<SampleStack> {
   const dataDir = await mkdtemp(join(tmpdir(), `tickstream-${opts.seed}-`));
-  const common = { root: dataDir, seed: opts.seed, startMs: Date.UTC(2026, 0, 5, 14), minutes: opts.minutes };
+  const common = { root: dataDir, seed: opts.seed, startMs: Date.UTC(2026, 0, 5, 14, 30), minutes: opts.minutes };
   for (const name of VENUE_NAMES) {
     const venue = venueFor(name);
     await venue.generate({ ...common, symbols: venue.sampleSymbols });
