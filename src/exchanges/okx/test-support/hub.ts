@@ -3,11 +3,10 @@
  * push), OKX replay events as the replay source emits them, and a v5 client that reads the hub's
  * frames in order. Test support only (excluded from the build).
  */
-import { once } from 'node:events';
-import { WebSocket } from 'ws';
 import { silentLogger } from '../../../core/logger.js';
 import type { ReplayEvent } from '../../../replay/events.js';
 import { ReplayHub } from '../../../replay/hub.js';
+import { WsFrameReader, type Frame } from '../../../test-support/ws-frame-reader.js';
 import { createOkxEndpoint, type OkxEndpointOptions } from '../endpoint.js';
 import type { OkxBookEvent, OkxTradeEvent } from '../events.js';
 import type { OkxLevel, OkxSide } from '../wire.js';
@@ -73,60 +72,12 @@ export function okxBookEvent(
   return { exchange: 'okx', symbol: instId, ts, kind, data };
 }
 
-export type Frame = Record<string, unknown>;
+export type { Frame } from '../../../test-support/ws-frame-reader.js';
 
 /** A v5 client: every text frame kept in order, read with a cursor. */
-export class OkxTestClient {
-  readonly frames: string[] = [];
-  readonly closed: Promise<{ code: number; reason: string }>;
-  private cursor = 0;
-  private waiters: Array<() => void> = [];
-
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      this.frames.push(String(data));
-      for (const w of this.waiters.splice(0)) w();
-    });
-    this.closed = new Promise((resolve) =>
-      ws.on('close', (code, reason) => {
-        resolve({ code, reason: String(reason) });
-        for (const w of this.waiters.splice(0)) w();
-      }),
-    );
-  }
-
-  static async connect(url: string): Promise<OkxTestClient> {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
-    const client = new OkxTestClient(ws);
-    await once(ws, 'open');
-    return client;
-  }
-
-  send(request: unknown): void {
-    this.ws.send(typeof request === 'string' ? request : JSON.stringify(request));
-  }
-
-  /** The next unread frame (text). */
-  async nextText(timeoutMs = 5000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.cursor >= this.frames.length) {
-      if (this.ws.readyState === WebSocket.CLOSED) throw new Error('connection closed');
-      const left = deadline - Date.now();
-      if (left <= 0)
-        throw new Error(`no frame within ${timeoutMs} ms; read so far: ${this.frames.join('\n')}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-    return this.frames[this.cursor++];
-  }
-
-  async next(timeoutMs?: number): Promise<Frame> {
-    return JSON.parse(await this.nextText(timeoutMs)) as Frame;
+export class OkxTestClient extends WsFrameReader {
+  static connect(url: string): Promise<OkxTestClient> {
+    return WsFrameReader.open(url, (ws) => new OkxTestClient(ws));
   }
 
   /** Sends `ping` and returns, parsed, every frame that arrived before its `pong`. */
@@ -138,9 +89,5 @@ export class OkxTestClient {
       if (text === 'pong') return before;
       before.push(JSON.parse(text) as Frame);
     }
-  }
-
-  close(): void {
-    this.ws.terminate();
   }
 }
