@@ -28,7 +28,12 @@ export interface SampleStackOptions {
 /** Generate the dataset of every venue, start the CLI and resolve once it logs "tickstream is running". */
 export async function startSampleStack(opts: SampleStackOptions): Promise<SampleStack> {
   const dataDir = await mkdtemp(join(tmpdir(), `tickstream-${opts.seed}-`));
-  const common = { root: dataDir, seed: opts.seed, startMs: Date.UTC(2026, 0, 5, 14, 30), minutes: opts.minutes };
+  const common = {
+    root: dataDir,
+    seed: opts.seed,
+    startMs: Date.UTC(2026, 0, 5, 14, 30),
+    minutes: opts.minutes,
+  };
   for (const name of VENUE_NAMES) {
     const venue = venueFor(name);
     await venue.generate({ ...common, symbols: venue.sampleSymbols });
