@@ -173,6 +173,17 @@ describe('unknown TICKSTREAM_* environment variables', () => {
   });
 });
 
+/** The ConfigError a load fails with (a load that succeeds fails the test). */
+async function configError(loading: Promise<unknown>): Promise<ConfigError> {
+  try {
+    await loading;
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('configuration loaded; expected a ConfigError');
+}
+
 describe('Alpaca settings', () => {
   it('default to the demo pair, the iex feed and 5 connections a key', async () => {
     expect(await loadConfig({ env: {} })).toMatchObject({
@@ -201,17 +212,14 @@ describe('Alpaca settings', () => {
   });
 
   it('name the variable a bad value came from, list the feeds, and never repeat a secret', async () => {
-    const feed = await loadConfig({ env: { TICKSTREAM_ALPACA_FEED: 'nasdaq' } }).catch((e: Error) => e);
+    const feed = await configError(loadConfig({ env: { TICKSTREAM_ALPACA_FEED: 'nasdaq' } }));
     expect(feed.message).toContain('"alpacaFeed" (from environment variable TICKSTREAM_ALPACA_FEED)');
     expect(feed.message).toContain('iex, sip, delayed_sip, test');
-    const limit = await loadConfig({ env: { TICKSTREAM_ALPACA_CONNECTION_LIMIT: '0' } }).catch(
-      (e: Error) => e,
-    );
+    const limit = await configError(loadConfig({ env: { TICKSTREAM_ALPACA_CONNECTION_LIMIT: '0' } }));
     expect(limit.message).toContain('"alpacaConnectionLimit"');
     expect(limit.message).toContain('whole number >= 1');
     const file = await configFile(JSON.stringify({ alpacaSecret: 12345678 }));
-    const secret = await loadConfig({ file, env: {} }).catch((e: Error) => e);
-    expect(secret).toBeInstanceOf(ConfigError);
+    const secret = await configError(loadConfig({ file, env: {} }));
     expect(secret.message).toContain('"alpacaSecret"');
     expect(secret.message).toContain('(value not shown)');
     expect(secret.message).not.toContain('12345678');
