@@ -173,6 +173,59 @@ describe('unknown TICKSTREAM_* environment variables', () => {
   });
 });
 
+/** The ConfigError a load fails with (a load that succeeds fails the test). */
+async function configError(loading: Promise<unknown>): Promise<ConfigError> {
+  try {
+    await loading;
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('configuration loaded; expected a ConfigError');
+}
+
+describe('Alpaca settings', () => {
+  it('default to the demo pair, the iex feed and 5 connections a key', async () => {
+    expect(await loadConfig({ env: {} })).toMatchObject({
+      alpacaKey: 'demo',
+      alpacaSecret: 'demo',
+      alpacaFeed: 'iex',
+      alpacaConnectionLimit: 5,
+    });
+  });
+
+  it("read Alpaca's own APCA_* variables, below TICKSTREAM_* and flags", async () => {
+    const apca = { APCA_API_KEY_ID: 'PKAPCA', APCA_API_SECRET_KEY: 'apca-secret' };
+    expect(await loadConfig({ env: apca })).toMatchObject({
+      alpacaKey: 'PKAPCA',
+      alpacaSecret: 'apca-secret',
+    });
+    const both = { ...apca, TICKSTREAM_ALPACA_KEY: 'PKTICK', TICKSTREAM_ALPACA_SECRET: '' };
+    expect(await loadConfig({ env: both })).toMatchObject({
+      alpacaKey: 'PKTICK',
+      alpacaSecret: 'apca-secret',
+    });
+    const flagged = await loadConfig({ env: both, flags: { alpacaKey: 'PKFLAG' } });
+    expect(flagged.alpacaKey).toBe('PKFLAG');
+    const file = await configFile(JSON.stringify({ alpacaKey: 'PKFILE', alpacaFeed: 'sip' }));
+    expect(await loadConfig({ file, env: apca })).toMatchObject({ alpacaKey: 'PKAPCA', alpacaFeed: 'sip' });
+  });
+
+  it('name the variable a bad value came from, list the feeds, and never repeat a secret', async () => {
+    const feed = await configError(loadConfig({ env: { TICKSTREAM_ALPACA_FEED: 'nasdaq' } }));
+    expect(feed.message).toContain('"alpacaFeed" (from environment variable TICKSTREAM_ALPACA_FEED)');
+    expect(feed.message).toContain('iex, sip, delayed_sip, test');
+    const limit = await configError(loadConfig({ env: { TICKSTREAM_ALPACA_CONNECTION_LIMIT: '0' } }));
+    expect(limit.message).toContain('"alpacaConnectionLimit"');
+    expect(limit.message).toContain('whole number >= 1');
+    const file = await configFile(JSON.stringify({ alpacaSecret: 12345678 }));
+    const secret = await configError(loadConfig({ file, env: {} }));
+    expect(secret.message).toContain('"alpacaSecret"');
+    expect(secret.message).toContain('(value not shown)');
+    expect(secret.message).not.toContain('12345678');
+  });
+});
+
 /** A valid value other than each command default, to set from the file, the environment or a flag. */
 const OTHER_VALUE: Partial<Record<ConfigKey, { value: unknown; text: string }>> = {
   loop: { value: false, text: 'false' },

@@ -2,7 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { nearest } from '../core/nearest.js';
-import { CONFIG_KEYS, configSchema, type Config, type ConfigKey } from './schema.js';
+import {
+  CONFIG_KEYS,
+  configSchema,
+  ENV_ALIASES,
+  SECRET_KEYS,
+  type Config,
+  type ConfigKey,
+} from './schema.js';
 
 export type ConfigInput = Partial<Record<ConfigKey, unknown>>;
 export type PortKey = Extract<ConfigKey, 'gatewayPort' | 'hubPort'>;
@@ -65,11 +72,14 @@ async function mergeSources(sources: ConfigSources): Promise<{ merged: ConfigInp
     }
   }
   for (const key of CONFIG_KEYS) {
-    const name = envVarName(key);
-    const value = sources.env?.[name];
-    if (value !== undefined && value !== '') {
-      merged[key] = value;
-      origin[key] = `environment variable ${name}`;
+    // `TICKSTREAM_<KEY>` first, then a standard name for the same value (`APCA_API_KEY_ID`).
+    for (const name of [envVarName(key), ENV_ALIASES[key]]) {
+      const value = name === undefined ? undefined : sources.env?.[name];
+      if (value !== undefined && value !== '') {
+        merged[key] = value;
+        origin[key] = `environment variable ${name}`;
+        break;
+      }
     }
   }
   for (const [key, value] of Object.entries(sources.flags ?? {})) {
@@ -130,7 +140,10 @@ function describeIssues(error: z.ZodError, input: ConfigInput, origin: Origins):
       if (issue.code === 'unrecognized_keys') {
         return `unknown setting(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; known settings: ${CONFIG_KEYS.join(', ')}`;
       }
-      const got = key in input ? `; got ${JSON.stringify(input[key as ConfigKey])}` : '';
+      const shown = SECRET_KEYS.has(key as ConfigKey)
+        ? '(value not shown)'
+        : JSON.stringify(input[key as ConfigKey]);
+      const got = key in input ? `; got ${shown}` : '';
       return `"${key}"${fromWhere(key, origin)} ${issue.message}${got}`;
     }),
   );

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { EXCHANGES } from '../core/types.js';
+import { ALPACA_FEEDS } from '../exchanges/alpaca/wire.js';
 import { VENUE_NAMES } from '../exchanges/index.js';
 import { DEFAULT_GATEWAY_LIMITS } from '../gateway/limits.js';
 
@@ -114,9 +115,44 @@ export const configSchema = z
     /** Gateway soft and hard message limits (error and keep the connection / close 1009). */
     maxMessageBytes: z.coerce.number().int().min(1).default(DEFAULT_GATEWAY_LIMITS.maxMessageBytes),
     maxPayloadBytes: z.coerce.number().int().min(1).default(DEFAULT_GATEWAY_LIMITS.maxPayloadBytes),
+    /**
+     * Alpaca API key pair (also `APCA_API_KEY_ID` / `APCA_API_SECRET_KEY`, Alpaca's own variables).
+     * `demo`/`demo` serves a local replay hub; Alpaca itself refuses it.
+     */
+    alpacaKey: z
+      .string({ error: 'must be an Alpaca API key id' })
+      .min(1, 'must not be empty')
+      .default('demo'),
+    alpacaSecret: z
+      .string({ error: 'must be an Alpaca API secret key' })
+      .min(1, 'must not be empty')
+      .default('demo'),
+    /** The stream feed: `iex` (free), `sip` (all US exchanges), `delayed_sip` (15 min), `test` (FAKEPACA). */
+    alpacaFeed: z
+      .enum(ALPACA_FEEDS as [AlpacaFeedName, ...AlpacaFeedName[]], {
+        error: `must be one of ${ALPACA_FEEDS.join(', ')}`,
+      })
+      .default('iex'),
+    /** Concurrent stream connections the replay hub allows one key (Alpaca's own limit is 1 on most plans). */
+    alpacaConnectionLimit: z.coerce
+      .number({ error: 'must be a whole number >= 1' })
+      .int('must be a whole number >= 1')
+      .min(1, 'must be a whole number >= 1')
+      .default(5),
   })
   .strict();
+
+type AlpacaFeedName = (typeof ALPACA_FEEDS)[number];
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigKey = keyof Config;
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as ConfigKey[];
+
+/** Other environment variables read for a key, below its `TICKSTREAM_*` one: Alpaca's standard names. */
+export const ENV_ALIASES: Readonly<Partial<Record<ConfigKey, string>>> = {
+  alpacaKey: 'APCA_API_KEY_ID',
+  alpacaSecret: 'APCA_API_SECRET_KEY',
+};
+
+/** Keys whose values an error message never repeats. */
+export const SECRET_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>(['alpacaKey', 'alpacaSecret']);

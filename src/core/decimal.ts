@@ -64,3 +64,32 @@ export function significantDecimals(s: string): number {
   while (end > dot + 1 && s.charCodeAt(end - 1) === 48) end--;
   return end - dot - 1;
 }
+
+/**
+ * The midpoint of two prices as the decimals they print as, not as binary floats: 0.1 and 0.2
+ * give 0.15 (float: 0.15000000000000002). Each number is read by its shortest round-trip text,
+ * the sum halved exactly in scaled integers, the result the double nearest to the exact decimal.
+ * A price printed in exponent form (1e-7, 1e21) or not finite falls back to float arithmetic.
+ */
+export function decimalMid(a: number, b: number): number {
+  const x = String(a);
+  const y = String(b);
+  if (!Number.isFinite(a) || !Number.isFinite(b) || x.includes('e') || y.includes('e')) return (a + b) / 2;
+  const decimals = Math.max(fractionDigits(x), fractionDigits(y));
+  // (x + y) / 2 = (x + y) * 5 / 10, one more decimal.
+  const sum = scaledBy(x, decimals) + scaledBy(y, decimals);
+  return Number(formatFixed(sum * 5n, decimals + 1));
+}
+
+function fractionDigits(s: string): number {
+  const dot = s.indexOf('.');
+  return dot < 0 ? 0 : s.length - dot - 1;
+}
+
+/** Plain decimal text as an integer of `decimals` fraction digits (`"-1.5"`, 3 → -1500n). */
+function scaledBy(s: string, decimals: number): bigint {
+  const dot = s.indexOf('.');
+  const whole = dot < 0 ? s : s.slice(0, dot);
+  const frac = dot < 0 ? '' : s.slice(dot + 1);
+  return BigInt(whole + frac.padEnd(decimals, '0'));
+}

@@ -24,8 +24,8 @@ export interface Trade extends Base {
   readonly id: string;
   readonly price: number;
   readonly amount: number;
-  /** Taker side. */
-  readonly side: 'buy' | 'sell';
+  /** Taker side; `unknown` when the venue does not say (Alpaca's stock trades carry no aggressor). */
+  readonly side: 'buy' | 'sell' | 'unknown';
 }
 
 export interface BookSnapshot extends Base {

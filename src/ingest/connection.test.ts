@@ -295,6 +295,49 @@ describe('Connection', () => {
     expect(rec.frames).toEqual([]); // auth replies are not data
   });
 
+  it("an auth rejection with retry 'stop' ends the connection for good, saying so", async () => {
+    const s = await server();
+    s.onMessage = (ws, text) => {
+      if (text === 'login') ws.send('denied');
+    };
+    const { conn, rec } = open({
+      url: () => s.url,
+      auth: {
+        request: () => 'login',
+        check: (f) => (f === 'denied' ? { rejected: 'bad key', retry: 'stop' } : 'pending'),
+      },
+    });
+    await until(() => conn.gaveUp, 5000, 'give up');
+    await new Promise((r) => setTimeout(r, 150)); // backoff is instant here: a retry would show
+    expect(s.connections).toBe(1);
+    expect(conn.state).toBe('disconnected');
+    expect(rec.statuses.at(-1)).toEqual({
+      state: 'disconnected',
+      reason: 'authentication rejected: bad key; not reconnecting',
+    });
+    await conn.close(); // still closes cleanly
+    expect(rec.statuses.filter((x) => x.state === 'connecting')).toHaveLength(1);
+  });
+
+  it('drop(): the venue ends a link; it reconnects after the backoff, or that much later when asked', async () => {
+    const s = await server();
+    const { conn, rec } = open({ url: () => s.url, subscribeMessages: () => ['sub'] });
+    await until(() => s.received.length === 1);
+    conn.drop('slow client', 'backoff');
+    await until(() => s.received.length === 2, 5000, 'plain reconnect');
+    expect(rec.statuses.find((x) => x.state === 'disconnected')?.reason).toBe('slow client');
+
+    const droppedAt = Date.now();
+    conn.drop('connection limit exceeded', { afterMs: 300 });
+    await until(() => s.received.length === 3, 5000, 'late reconnect');
+    expect(s.received[2].at - droppedAt).toBeGreaterThanOrEqual(290);
+    expect(rec.statuses.filter((x) => x.state === 'disconnected').map((x) => x.reason)).toEqual([
+      'slow client',
+      'connection limit exceeded',
+    ]);
+    expect(conn.gaveUp).toBe(false);
+  });
+
   it('a throwing frame handler drops the frame, not the connection', async () => {
     const s = await server();
     const seen: string[] = [];

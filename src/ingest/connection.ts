@@ -34,11 +34,24 @@ export type Heartbeat =
       isPong(frame: string): boolean;
     };
 
+/**
+ * What follows a link the venue ended or refused: `backoff` reconnects after the usual backoff
+ * delay; `{ afterMs }` waits that much longer than it (a venue's "too many connections");
+ * `stop` reconnects never again (bad credentials: retrying cannot help).
+ */
+export type RetryPolicy = 'backoff' | { readonly afterMs: number } | 'stop';
+
+export interface AuthRejection {
+  readonly rejected: string;
+  /** Default `backoff`. */
+  readonly retry?: RetryPolicy;
+}
+
 export interface ConnectionAuth {
   /** The login message, sent right after the socket opens. */
   request(): string;
   /** Judge a frame received while authenticating: `ok`, keep waiting, or rejected with a reason. */
-  check(frame: string): 'ok' | 'pending' | { readonly rejected: string };
+  check(frame: string): 'ok' | 'pending' | AuthRejection;
 }
 
 export interface ConnectionSpec {
@@ -110,6 +123,9 @@ export class Connection {
   private started = false;
   private closing = false;
   private failReason: string | undefined = undefined;
+  /** How to retry after the current socket closes; set by a venue's verdict. */
+  private retry: RetryPolicy = 'backoff';
+  private stopped = false;
   private lastActivity = 0;
   private connectedAt: number | undefined = undefined;
   private queue: string[] = [];
@@ -162,6 +178,23 @@ export class Connection {
     return this.enqueue(data);
   }
 
+  /**
+   * End the current link on the venue's verdict (an error message that says the link is over):
+   * `reason` becomes the disconnected status, `retry` what follows. No-op without a link.
+   */
+  drop(reason: string, retry: RetryPolicy = 'backoff'): void {
+    const ws = this.ws;
+    if (ws === undefined || this.closing) return;
+    this.failReason = reason;
+    this.retry = retry;
+    ws.terminate(); // the venue has spoken: no close handshake to wait for
+  }
+
+  /** True once a `stop` verdict ended the connection for good (until then it reconnects by itself). */
+  get gaveUp(): boolean {
+    return this.stopped;
+  }
+
   /** Record one exchange timestamp against its local receipt time. */
   observeLatency(exchangeTimestamp: number, localTimestamp: number): void {
     const d = localTimestamp - exchangeTimestamp;
@@ -204,6 +237,7 @@ export class Connection {
 
   private connect(): void {
     this.failReason = undefined;
+    this.retry = 'backoff';
     const url = this.spec.url();
     this.setState(
       'connecting',
@@ -289,6 +323,7 @@ export class Connection {
     if (verdict === 'ok') this.onReady();
     else if (verdict !== 'pending') {
       this.failReason = `authentication rejected: ${verdict.rejected}`;
+      this.retry = verdict.retry ?? 'backoff';
       ws.close(1000);
     }
   }
@@ -312,13 +347,22 @@ export class Connection {
       for (let i = 0; i < waiters.length; i++) waiters[i]();
       return;
     }
+    const retry = this.retry;
+    this.retry = 'backoff';
+    if (retry === 'stop') {
+      this.stopped = true;
+      this.log.error({ reason: why }, 'not reconnecting: the venue refused this connection for good');
+      this.setState('disconnected', `${why}; not reconnecting`);
+      return;
+    }
     this.setState('disconnected', why);
-    this.scheduleReconnect();
+    this.scheduleReconnect(retry === 'backoff' ? 0 : retry.afterMs);
   }
 
-  private scheduleReconnect(): void {
+  /** After the backoff delay, plus `extraMs` when the venue asked for a longer wait. */
+  private scheduleReconnect(extraMs = 0): void {
     if (this.closing) return;
-    const delay = this.backoff.next();
+    const delay = this.backoff.next() + extraMs;
     this.log.warn({ delayMs: delay, attempt: this.backoff.attempts }, 'reconnecting after backoff');
     this.reconnectTimer = setTimeout(() => {
       this.reconnects++;

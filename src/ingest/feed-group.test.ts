@@ -50,6 +50,7 @@ class Part implements VenueFeed {
       checksumMismatches: 0,
       crossedBooks: 0,
       crossedTickers: 0,
+      rejectedRequests: 0,
       lastMessageAt: undefined,
       latencyMs: undefined,
       dropped: 0,

@@ -111,6 +111,7 @@ class FeedGroup<X extends Exchange> implements VenueFeed {
       checksumMismatches: sum('checksumMismatches'),
       crossedBooks: sum('crossedBooks'),
       crossedTickers: sum('crossedTickers'),
+      rejectedRequests: sum('rejectedRequests'),
       lastMessageAt: last.length === 0 ? undefined : Math.max(...last),
       latencyMs: all.find((s) => s.latencyMs !== undefined)?.latencyMs,
       dropped: sum('dropped') + this.queue.dropped,

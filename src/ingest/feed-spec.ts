@@ -7,7 +7,7 @@
  */
 import type { BookEvent, BookRule } from '../book/book-rule.js';
 import type { Exchange, NormalizedMessage } from '../core/types.js';
-import type { ConnectionAuth, Heartbeat } from './connection.js';
+import type { ConnectionAuth, Heartbeat, RetryPolicy } from './connection.js';
 import type { RateLimitOptions } from './rate-limiter.js';
 
 export type ControlOp = 'subscribe' | 'unsubscribe';
@@ -40,6 +40,8 @@ export interface FrameSink<E extends BookEvent> {
   reply(reply: ControlReply): void;
   /** Canonical symbols subscribed now, for a venue-wide frame that concerns each (Kraken's system status). */
   subscribed(): readonly string[];
+  /** The venue says this link is over (Alpaca's `slow client`): drop it, `retry` says what follows. */
+  disconnect(reason: string, retry?: RetryPolicy): void;
 }
 
 /** Canonical ↔ native symbols. `toNative` throws on a symbol the venue cannot spell. */

@@ -25,6 +25,8 @@ export interface FeedStats {
   readonly crossedBooks: number;
   /** Tickers dropped because their bid >= ask. */
   readonly crossedTickers: number;
+  /** Control requests the venue refused (error replies: unknown symbol, symbol limit, …). */
+  readonly rejectedRequests: number;
   /** Local receipt time of the last frame, ms. */
   readonly lastMessageAt: number | undefined;
   /** Smoothed local receipt time minus exchange time, ms. */

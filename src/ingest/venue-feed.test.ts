@@ -235,6 +235,7 @@ describe('createVenueFeed over a toy venue (real sockets)', () => {
       reason: 'unknown symbol CCC-USD',
       request: 'subscribe CCC/USD trade',
     });
+    expect(feed.stats().rejectedRequests).toBe(1);
     await until(() => ['AAA/USD', 'BBB/USD', 'CCC/USD'].every((s) => feed.book(s)?.state === 'synced'));
 
     feed.unsubscribe(['BBB/USD', 'ZZZ/USD']);

@@ -80,6 +80,7 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
   private messageCount = 0;
   private decodeErrors = 0;
   private crossedTickers = 0;
+  private rejectedRequests = 0;
   /** Counts of books already closed (unsubscribed). */
   private readonly retired = { gaps: 0, resyncs: 0, crossed: 0, checksumMismatches: 0 };
   private closed = false;
@@ -182,6 +183,7 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
       checksumMismatches,
       crossedBooks: crossed,
       crossedTickers: this.crossedTickers,
+      rejectedRequests: this.rejectedRequests,
       lastMessageAt: c.lastFrameAt,
       latencyMs: c.latencyMs,
       dropped: this.queue.dropped,
@@ -301,6 +303,7 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
       },
       reply: (reply) => this.onReply(reply),
       subscribed: () => [...this.symbols],
+      disconnect: (reason, retry) => this.conn.drop(reason, retry),
     };
   }
 
@@ -342,6 +345,7 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
     if (reply.ok) {
       this.log.debug({ id: reply.id, request }, 'control request acknowledged');
     } else {
+      this.rejectedRequests++;
       this.log.warn(
         { id: reply.id, code: reply.code, reason: reply.message, request },
         `${this.exchange} rejected a control request`,
