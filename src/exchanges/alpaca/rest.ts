@@ -76,8 +76,10 @@ function page<T extends { t: string }>(
   now: number,
 ): { items: T[] | null; next_page_token: string | null } {
   const start = timeParam(q, 'start') ?? -Infinity;
-  const end = Math.min(timeParam(q, 'end') ?? Infinity, now);
-  if (start > end && Number.isFinite(start)) throw invalid('invalid start: start must not be after end');
+  const asked = timeParam(q, 'end') ?? Infinity;
+  if (start > asked) throw invalid('invalid start: start must not be after end');
+  // Nothing after the replay time is ever kept; the clamp says so for the range too.
+  const end = Math.min(asked, now);
   const limit = limitParam(q);
   const token = tokenParam(q);
   if (history === undefined) return { items: null, next_page_token: null };
