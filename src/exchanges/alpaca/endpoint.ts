@@ -69,6 +69,11 @@ export function createAlpacaEndpoint(opts: AlpacaEndpointOptions): VenueEndpoint
       feeds: opts.feeds ?? ALPACA_FEEDS,
     },
     prefix,
+    (err) =>
+      logger.error(
+        { err: err instanceof Error ? err.message : String(err) },
+        'Alpaca client message failed inside the hub; answered 500',
+      ),
   );
   const host = new VenueHost<AlpacaSessionState>({
     protocol,

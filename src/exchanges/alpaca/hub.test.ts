@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AlpacaTestClient, startAlpacaHub, type RunningAlpacaHub } from './test-support/hub.js';
+import { AlpacaTestClient, alpacaTrade, startAlpacaHub, type RunningAlpacaHub } from './test-support/hub.js';
 
 let hub: RunningAlpacaHub | undefined;
 const clients: AlpacaTestClient[] = [];
@@ -165,5 +165,38 @@ describe('Alpaca hub: connection and auth', () => {
       unknown
     >;
     expect(JSON.stringify(health)).toContain('"authenticated":1');
+  });
+
+  it('answers protocol pings (the SDKs ping every 10 s)', async () => {
+    const h = await start();
+    const c = await connect(`${h.wsBase}/v2/iex`);
+    const pong = new Promise<Buffer>((resolve) => c.ws.once('pong', resolve));
+    c.ws.ping(Buffer.from('sdk'));
+    expect(String(await pong)).toBe('sdk');
+  });
+
+  it('drops a consumer that stops reading with 407 slow client, then closes', async () => {
+    const h = await start({ rules: { maxBufferedBytes: 64 * 1024 } });
+    const c = await AlpacaTestClient.authed(`${h.wsBase}/v2/iex`);
+    clients.push(c);
+    await c.subscribe({ trades: ['AAPL'] });
+    const socket = (c.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    socket.pause();
+    const conditions = Array.from({ length: 200 }, (_, i) => `c${i}`);
+    let pushed = 0;
+    const base = Date.parse('2026-01-05T15:00:00Z');
+    // Bounded: the loopback buffers fill within a few MB.
+    while (pushed < 20_000 && h.hub.health().venues[0].counters.slowDropped === 0) {
+      for (let i = 0; i < 200; i++, pushed++) {
+        const e = alpacaTrade('AAPL', new Date(base + pushed).toISOString(), 1, 1, pushed);
+        (e.data as { c: string[] }).c = conditions;
+        h.push(e);
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    socket.resume();
+    const { code } = await c.closed;
+    expect(code).toBe(1008);
+    expect(c.frames[c.frames.length - 1]).toEqual(err(407, 'slow client'));
   });
 });

@@ -18,6 +18,7 @@
  *   the upgrade [doc, SDK verified] (a text frame from such a client is still read as JSON).
  * - Slow consumer (the host's send-backlog drop) → 407 then close. Protocol pings are answered
  *   by `ws`; the SDKs ping every 10 s [doc].
+ * - An exception while handling a message → 500 "internal error", connection kept [unconfirmed].
  * - Close codes are [unconfirmed]: 1008 after an error that closes, 1001 on shutdown.
  */
 import type {
@@ -103,6 +104,8 @@ export class AlpacaProtocol implements VenueProtocol<AlpacaSessionState> {
   constructor(
     private readonly config: AlpacaHubConfig,
     private readonly prefix: string,
+    /** Told of an exception while handling a client message (logged by the endpoint). */
+    private readonly onInternalError?: (err: unknown) => void,
   ) {}
 
   accept({ req, subPath, path }: UpgradeRequest): UpgradeVerdict<AlpacaSessionState> {
@@ -135,6 +138,16 @@ export class AlpacaProtocol implements VenueProtocol<AlpacaSessionState> {
 
   message(s: AlpacaSession, data: Buffer, isBinary: boolean, host: Host): void {
     this.counters.requests++;
+    try {
+      this.handle(s, data, isBinary, host);
+    } catch (err) {
+      // A bug here must not take the process down: the client hears 500, as Alpaca says it.
+      this.onInternalError?.(err);
+      this.error(s, host, ALPACA_ERRORS.internal);
+    }
+  }
+
+  private handle(s: AlpacaSession, data: Buffer, isBinary: boolean, host: Host): void {
     const parsed = parseAlpacaRequest(decodeClientFrame(data, isBinary));
     if (!parsed.ok) {
       this.error(s, host, parsed.error);
