@@ -7,12 +7,12 @@
  * - `b` for each `bar` event (sent at the end of its minute), then `d`, the day's bar so far;
  * - `u` when a trade of a minute whose bar was already sent arrives (hub-bars.ts). Events arrive
  *   in time order, so this happens only for a trade recorded late (its `t` before the bar's end
- *   while its event comes after the bar);
+ *   while its event comes after the bar). The daily bar is left as it was (no second `d`);
  * - `s` for every replayed symbol when replay time crosses the regular session's open or close
  *   (market-hours.ts): at the open status "T" "Trading Resumption", at the close "H" "Trading
  *   Halt", reason code and message empty. Alpaca's `s` carries halts and resumptions [doc]; that
  *   it marks the scheduled open and close with these codes is [unconfirmed], and the `z` is the
- *   symbol's latest trade's tape.
+ *   symbol's latest trade's tape. Only a crossing is announced: the state at the first event is not.
  *
  * Feed `test` serves `FAKEPACA` [doc]: here the first replayed symbol's data relabeled
  * (`S` = `FAKEPACA`), the first of `symbols` when given.
