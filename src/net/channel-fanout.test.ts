@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPeerServer, type Peer, type PeerServer, type ServerSide } from '../test-support/ws-peers.js';
-import { ChannelFanout } from './channel-fanout.js';
+import { ChannelFanout, type PayloadJoiner } from './channel-fanout.js';
 
 type Sub = ServerSide;
 
@@ -152,6 +152,43 @@ describe('ChannelFanout', () => {
     f.close();
     await turn();
     expect(f.counters.batchesFramed).toBe(1);
+    closeAll([p]);
+  });
+  it("joins a channel's payloads of one flush into one frame where a joiner is set, text or binary", async () => {
+    const p = await connectPeer();
+    const jsonArray: PayloadJoiner = {
+      binary: false,
+      join: (parts) =>
+        Buffer.concat([
+          Buffer.from('['),
+          ...parts.flatMap((x, i) => (i === 0 ? [x] : [Buffer.from(','), x])),
+          Buffer.from(']'),
+        ]),
+    };
+    const tagged: PayloadJoiner = {
+      binary: true,
+      join: (parts) => Buffer.concat([Buffer.from('B:'), ...parts]),
+    };
+    const f = fanout({
+      joiner: (name) => (name === 'joined' ? jsonArray : name === 'bin' ? tagged : undefined),
+    });
+    for (const ch of ['joined', 'bin', 'plain']) f.subscribe(p.sub, ch, false);
+    for (let i = 0; i < 3; i++) for (const ch of ['joined', 'bin', 'plain']) f.publish(ch, payload(i));
+    await p.until(5);
+    f.publish('joined', payload(3));
+    await p.until(6);
+    expect(p.received).toEqual(['[0,1,2]', '<binary B:012>', '0', '1', '2', '[3]']);
+    expect(f.counters.batchesFramed).toBe(4);
+    expect(f.counters.deliveries).toBe(10);
+    closeAll([p]);
+  });
+
+  it('sends a binary reply when asked', async () => {
+    const p = await connectPeer();
+    const f = fanout();
+    f.send(p.sub, Buffer.from('raw'), true);
+    await p.until(1);
+    expect(p.received).toEqual(['<binary raw>']);
     closeAll([p]);
   });
 });

@@ -22,6 +22,19 @@ export interface ChannelFanoutOptions<S extends FanoutSubscriber> {
   readonly flushBytes?: number;
   /** Envelope for wrapped subscribers of a channel (default `{"stream":<name>,"data":…}`). */
   readonly envelope?: (name: string) => Envelope;
+  /**
+   * The joiner of a channel whose payloads of one flush leave as ONE frame (Alpaca: a JSON array
+   * or a MessagePack array of messages), or undefined for one frame per payload (the default).
+   */
+  readonly joiner?: (name: string) => PayloadJoiner | undefined;
+}
+
+/** Joins a channel's payloads of one flush into the payload of a single frame. */
+export interface PayloadJoiner {
+  /** The one frame's payload made of `payloads` (in publish order, at least one). */
+  join(payloads: readonly Buffer[]): Buffer;
+  /** Binary frame (MessagePack) rather than text. */
+  readonly binary: boolean;
 }
 
 export interface ChannelFanoutCounters {
@@ -47,9 +60,18 @@ class Channel<S> {
   readonly pending: Buffer[] = [];
   envelope: Envelope | null = null;
   dirty = false;
+  readonly joiner: PayloadJoiner | undefined;
 
-  constructor(name: string) {
+  constructor(name: string, joiner: PayloadJoiner | undefined) {
     this.name = name;
+    this.joiner = joiner;
+  }
+
+  /** This flush's frames: one per payload, or the joined one. */
+  frames(envelope: Envelope | null): Buffer {
+    const j = this.joiner;
+    if (j === undefined) return frameBatch(this.pending, envelope);
+    return frameBatch([j.join(this.pending)], envelope, j.binary);
   }
 
   get idle(): boolean {
@@ -67,6 +89,7 @@ function removeFrom<S>(list: S[], s: S): boolean {
 
 const DEFAULT_FLUSH_BYTES = 64 * 1024;
 const SEND_TEXT = Object.freeze({ binary: false });
+const SEND_BINARY = Object.freeze({ binary: true });
 
 /**
  * Channel name → subscribers, shared by the hub's venues and the gateway. Payloads published on
@@ -90,6 +113,7 @@ export class ChannelFanout<S extends FanoutSubscriber> {
   private readonly flushDelayMs: number;
   private readonly flushBytes: number;
   private readonly envelopeFor: (name: string) => Envelope;
+  private readonly joinerFor: ((name: string) => PayloadJoiner | undefined) | undefined;
   /** Reused between flushes. */
   private readonly dirty: Channel<S>[] = [];
   private readonly corked: S[] = [];
@@ -104,6 +128,7 @@ export class ChannelFanout<S extends FanoutSubscriber> {
     this.flushDelayMs = opts.flushDelayMs ?? 0;
     this.flushBytes = opts.flushBytes ?? DEFAULT_FLUSH_BYTES;
     this.envelopeFor = opts.envelope ?? streamEnvelope;
+    this.joinerFor = opts.joiner;
   }
 
   /** True while `name` has a subscriber (so a derived payload is worth computing). */
@@ -119,7 +144,7 @@ export class ChannelFanout<S extends FanoutSubscriber> {
   subscribe(s: S, name: string, wrapped: boolean): void {
     let ch = this.channels.get(name);
     if (ch === undefined) {
-      ch = new Channel<S>(name);
+      ch = new Channel<S>(name, this.joinerFor?.(name));
       this.channels.set(name, ch);
     }
     if (wrapped) {
@@ -158,15 +183,16 @@ export class ChannelFanout<S extends FanoutSubscriber> {
   /**
    * Send one frame to one subscriber now (a reply, a latest value), ahead of anything queued.
    * A subscriber already over its byte budget is handed to `onSlow` instead; returns whether it was sent.
+   * A text frame unless `binary`.
    */
-  send(s: S, data: Buffer | string): boolean {
+  send(s: S, data: Buffer | string, binary = false): boolean {
     if (s.ws.readyState !== WebSocket.OPEN) return false;
     if (s.socket.writableLength > this.maxBuffered) {
       this.counters.slowDropped++;
       this.onSlow(s);
       return false;
     }
-    s.ws.send(data, SEND_TEXT);
+    s.ws.send(data, binary ? SEND_BINARY : SEND_TEXT);
     return true;
   }
 
@@ -181,8 +207,8 @@ export class ChannelFanout<S extends FanoutSubscriber> {
       ch.dirty = false;
       const n = ch.pending.length;
       if (n === 0) continue;
-      if (ch.bare.length > 0) this.writeAll(ch.bare, frameBatch(ch.pending, null), n);
-      if (ch.wrapped.length > 0) this.writeAll(ch.wrapped, frameBatch(ch.pending, ch.envelope), n);
+      if (ch.bare.length > 0) this.writeAll(ch.bare, ch.frames(null), n);
+      if (ch.wrapped.length > 0) this.writeAll(ch.wrapped, ch.frames(ch.envelope), n);
       ch.pending.length = 0;
     }
     dirty.length = 0;

@@ -1,9 +1,11 @@
 /**
- * Server-to-client WebSocket text frames (RFC 6455 §5.2: FIN set, opcode 1, unmasked), written
- * straight into a shared buffer so a whole batch of messages is framed once for every reader.
+ * Server-to-client WebSocket data frames (RFC 6455 §5.2: FIN set, opcode 1 text or 2 binary,
+ * unmasked), written straight into a shared buffer so a whole batch of messages is framed once
+ * for every reader.
  */
 
 const FIN_TEXT = 0x81;
+const FIN_BINARY = 0x82;
 
 /** Bytes of the frame header for a payload of `length` bytes. */
 export function frameHeaderLength(length: number): number {
@@ -12,9 +14,9 @@ export function frameHeaderLength(length: number): number {
   return 10;
 }
 
-/** Write the header for a `length`-byte text payload at `offset`; returns the offset after it. */
-export function writeFrameHeader(target: Buffer, offset: number, length: number): number {
-  target[offset] = FIN_TEXT;
+/** Write the header for a `length`-byte text (or binary) payload at `offset`; returns the offset after it. */
+export function writeFrameHeader(target: Buffer, offset: number, length: number, binary = false): number {
+  target[offset] = binary ? FIN_BINARY : FIN_TEXT;
   if (length < 126) {
     target[offset + 1] = length;
     return offset + 2;
@@ -39,9 +41,10 @@ export interface Envelope {
 
 /**
  * Frame `payloads` (in order) into one buffer, each wrapped in `envelope` when given: one
- * allocation and one copy per payload, however many sockets the result is written to.
+ * allocation and one copy per payload, however many sockets the result is written to. Text
+ * frames unless `binary`.
  */
-export function frameBatch(payloads: readonly Buffer[], envelope: Envelope | null): Buffer {
+export function frameBatch(payloads: readonly Buffer[], envelope: Envelope | null, binary = false): Buffer {
   const extra = envelope === null ? 0 : envelope.prefix.length + envelope.suffix.length;
   let total = 0;
   for (let i = 0; i < payloads.length; i++) {
@@ -52,7 +55,7 @@ export function frameBatch(payloads: readonly Buffer[], envelope: Envelope | nul
   let at = 0;
   for (let i = 0; i < payloads.length; i++) {
     const p = payloads[i];
-    at = writeFrameHeader(out, at, p.length + extra);
+    at = writeFrameHeader(out, at, p.length + extra, binary);
     if (envelope !== null) at += envelope.prefix.copy(out, at);
     at += p.copy(out, at);
     if (envelope !== null) at += envelope.suffix.copy(out, at);

@@ -13,6 +13,9 @@ beforeAll(async () => {
     notFound: (r) => ({ status: 404, body: { error: [`unknown ${r.path}`] } }),
   })
     .on('GET', '/time', (r) => ({ status: 200, body: { t: r.query.get('x') ?? 'none' } }))
+    .on('GET', '/items/latest', () => ({ status: 200, body: { exact: true } }))
+    .on('GET', '/items/{id}/parts/{part}', (r) => ({ status: 200, body: r.params }))
+    .on('GET', '/items/{id}', (r) => ({ status: 200, body: r.params }))
     .on(['GET', 'POST'], '/both', (r) => ({ status: 200, body: { method: r.method } }))
     .on('GET', '/text', () => ({
       status: 201,
@@ -69,5 +72,13 @@ describe('RestRouter', () => {
       body: '',
     }));
     expect(() => router.on('get', '/a', () => ({ status: 200, body: '' }))).toThrow(/already defined/);
+  });
+  it('matches {name} segments into params, exact paths first, one segment each', async () => {
+    expect(await (await fetch(`${base}/items/A%20B`)).json()).toEqual({ id: 'A B' });
+    expect(await (await fetch(`${base}/items/7/parts/x`)).json()).toEqual({ id: '7', part: 'x' });
+    expect(await (await fetch(`${base}/items/latest`)).json()).toEqual({ exact: true });
+    for (const path of ['/items/', '/items/7/parts', '/items/7/extra', '/items/%E0%A4%A']) {
+      expect((await fetch(`${base}${path}`)).status, path).toBe(404);
+    }
   });
 });

@@ -3,6 +3,8 @@
  * body, headers) instead of writing it, so every venue's handlers stay pure functions of the
  * request and the replay state. The router writes the answer (JSON unless told otherwise), HEAD
  * as GET without the body, and hands unknown paths and methods to the venue's own answers.
+ * A path segment written `{name}` matches any one non-empty segment, handed to the handler in
+ * `params` (exact paths win over patterns; patterns are tried in the order they were added).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { JSON_CONTENT_TYPE } from './http.js';
@@ -14,6 +16,34 @@ export interface RestRequest {
   readonly path: string;
   readonly query: URLSearchParams;
   readonly req: IncomingMessage;
+  /** Values of the route's `{name}` segments, URL-decoded (empty for an exact path). */
+  readonly params: Readonly<Record<string, string>>;
+}
+
+interface PatternRoute {
+  readonly segments: readonly string[];
+  readonly byMethod: Map<string, RestHandler>;
+}
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** The params of `path` under `segments`, or undefined when it does not match. */
+function matchSegments(segments: readonly string[], path: string): Record<string, string> | undefined {
+  const parts = path.split('/');
+  if (parts.length !== segments.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < parts.length; i++) {
+    const seg = segments[i];
+    if (seg.startsWith('{') && seg.endsWith('}')) {
+      if (parts[i] === '') return undefined;
+      try {
+        params[seg.slice(1, -1)] = decodeURIComponent(parts[i]);
+      } catch {
+        return undefined;
+      }
+    } else if (seg !== parts[i]) return undefined;
+  }
+  return params;
 }
 
 export interface RestAnswer {
@@ -34,6 +64,7 @@ export interface RestRouterOptions {
 
 export class RestRouter {
   private readonly routes = new Map<string, Map<string, RestHandler>>();
+  private readonly patterns: PatternRoute[] = [];
   private readonly notFound: RestRouterOptions['notFound'];
   private readonly methodNotAllowed: NonNullable<RestRouterOptions['methodNotAllowed']>;
 
@@ -54,6 +85,7 @@ export class RestRouter {
     if (byMethod === undefined) {
       byMethod = new Map();
       this.routes.set(path, byMethod);
+      if (path.includes('{')) this.patterns.push({ segments: path.split('/'), byMethod });
     }
     for (const m of typeof methods === 'string' ? [methods] : methods) {
       const method = m.toUpperCase();
@@ -66,8 +98,19 @@ export class RestRouter {
   /** The answer for one request, without writing it. */
   answer(method: string, path: string, query: URLSearchParams, req: IncomingMessage): RestAnswer {
     const upper = method.toUpperCase();
-    const request: RestRequest = { method: upper === 'HEAD' ? 'GET' : upper, path, query, req };
-    const byMethod = this.routes.get(path);
+    let byMethod = this.routes.get(path);
+    let params: Readonly<Record<string, string>> = NO_PARAMS;
+    if (byMethod === undefined || path.includes('{')) {
+      byMethod = undefined;
+      for (const p of this.patterns) {
+        const found = matchSegments(p.segments, path);
+        if (found === undefined) continue;
+        byMethod = p.byMethod;
+        params = found;
+        break;
+      }
+    }
+    const request: RestRequest = { method: upper === 'HEAD' ? 'GET' : upper, path, query, req, params };
     if (byMethod === undefined) return this.notFound(request);
     const handler = byMethod.get(request.method);
     if (handler === undefined) return this.methodNotAllowed(request, allowedMethods(byMethod));

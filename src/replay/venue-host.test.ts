@@ -249,4 +249,34 @@ describe('VenueHost', () => {
     expect(r.host.consumers).toBe(0);
     expect(await refusal(`${r.url}/ok`)).toMatchObject({ status: 503 });
   });
+
+  it('drops a consumer that stops reading with its farewell frame last, then the close', async () => {
+    const { host, url } = await start({ maxBufferedBytes: 32 * 1024 });
+    const c = await open(`${url}/ok/a`);
+    await c.next(1);
+    const socket = (c.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    socket.pause();
+    const chunk = Buffer.from(JSON.stringify('x'.repeat(8 * 1024)));
+    // Bounded: the loopback buffers fill within a few MB.
+    for (let i = 0; i < 2000 && host.counters().slowDropped === 0; i++) {
+      for (let j = 0; j < 8; j++) host.publish('a', chunk);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(host.counters().slowDropped).toBe(1);
+    socket.resume();
+    expect(await c.closed).toEqual({ code: 1013, reason: 'slow' });
+    expect(c.got.slice(-1)).toEqual(['bye slow']);
+  });
+
+  it('sends a Buffer as a binary frame', async () => {
+    const { url } = await start({}, undefined, {
+      ...lineProtocol,
+      opened: (s, host) => host.send(s, Buffer.from([1, 2, 3])),
+    });
+    const ws = new WebSocket(`${url}/ok`);
+    const [data, isBinary] = (await once(ws, 'message')) as [Buffer, boolean];
+    expect(isBinary).toBe(true);
+    expect([...data]).toEqual([1, 2, 3]);
+    ws.terminate();
+  });
 });

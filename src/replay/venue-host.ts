@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData, type ServerOptions } from 'ws';
 import type { Logger } from '../core/logger.js';
-import { ChannelFanout, type ChannelFanoutCounters } from '../net/channel-fanout.js';
+import { ChannelFanout, type ChannelFanoutCounters, type PayloadJoiner } from '../net/channel-fanout.js';
 import { rejectUpgrade } from './http.js';
 
 export interface HostRules {
@@ -134,8 +134,11 @@ export interface VenueProtocol<S> {
    * and the frame is not handed to {@link message}.
    */
   overRate?(session: Session<S>, data: Buffer, host: SessionHost<S>): void;
-  /** The close the host uses for `reason`, and an optional last frame before it. */
-  farewell(session: Session<S>, reason: HostCloseReason): { code: number; reason: string; frame?: string };
+  /** The close the host uses for `reason`, and an optional last frame before it (a Buffer: binary). */
+  farewell(
+    session: Session<S>,
+    reason: HostCloseReason,
+  ): { code: number; reason: string; frame?: string | Buffer };
   /**
    * Runs every `tickMs` for each open session (app heartbeats, auth deadlines); `quiet` is true
    * when nothing at all was sent to it since the previous tick.
@@ -146,8 +149,8 @@ export interface VenueProtocol<S> {
 
 /** The host's side of a session, handed to the protocol. */
 export interface SessionHost<S> {
-  /** A reply or notice now, ahead of any queued data. */
-  send(session: Session<S>, text: string): void;
+  /** A reply or notice now, ahead of any queued data: text, or a binary frame for a Buffer. */
+  send(session: Session<S>, data: string | Buffer): void;
   /**
    * Join `channel`. With `first` (a snapshot), that frame goes to this session alone, ahead of
    * every later payload of the channel, and payloads queued before it joined go only to the
@@ -189,6 +192,8 @@ export interface VenueHostOptions<S> {
   readonly now?: () => number;
   /** Bounded write delay of the fan-out (default 0: flush after the turn). */
   readonly flushDelayMs?: number;
+  /** Channels whose payloads of one flush leave as one frame (see ChannelFanoutOptions.joiner). */
+  readonly joiner?: (channel: string) => PayloadJoiner | undefined;
 }
 
 /** Hosts one venue's consumer connections; the venue publishes through {@link publish}. */
@@ -234,6 +239,7 @@ export class VenueHost<S> implements SessionHost<S>, ChannelPublisher {
     this.fanout = new ChannelFanout<Session<S>>({
       maxBufferedBytes: rules.maxBufferedBytes,
       flushDelayMs: opts.flushDelayMs,
+      joiner: opts.joiner,
       onSlow: (s) => {
         this.logger.warn({ conn: s.id, buffered: s.socket.writableLength }, 'dropping slow consumer');
         this.hostClose(s, 'slow');
@@ -286,9 +292,9 @@ export class VenueHost<S> implements SessionHost<S>, ChannelPublisher {
 
   // ---- SessionHost
 
-  send(s: Session<S>, text: string): void {
+  send(s: Session<S>, data: string | Buffer): void {
     if (s.closing) return;
-    this.fanout.send(s, text);
+    this.fanout.send(s, data, typeof data !== 'string');
   }
 
   subscribe(s: Session<S>, channel: string, first?: string): void {
@@ -390,7 +396,10 @@ export class VenueHost<S> implements SessionHost<S>, ChannelPublisher {
   private hostClose(s: Session<S>, why: HostCloseReason): void {
     if (s.closing) return;
     const bye = this.protocol.farewell(s, why);
-    if (bye.frame !== undefined) this.send(s, bye.frame);
+    // Straight to the socket: the fan-out's budget check would hand a slow consumer back here.
+    if (bye.frame !== undefined && s.ws.readyState === WebSocket.OPEN) {
+      s.ws.send(bye.frame, { binary: typeof bye.frame !== 'string' });
+    }
     this.close(s, bye.code, bye.reason);
   }
 

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { AlpacaMarket, History } from './hub-market.js';
+
+const t = (i: number) => new Date(Date.parse('2026-01-05T15:00:00Z') + i * 1000).toISOString();
+
+describe('AlpacaMarket state', () => {
+  it('keeps the newest items of a bounded history with sequence numbers that never repeat', () => {
+    const h = new History<{ t: string; n: number }>(8);
+    for (let i = 0; i < 100; i++) h.push({ t: t(i), n: i });
+    expect(h.items.length).toBeGreaterThanOrEqual(8);
+    expect(h.items.length).toBeLessThanOrEqual(10);
+    expect(h.last?.value.n).toBe(99);
+    expect(h.items.map((x) => x.seq)).toEqual(h.items.map((x) => x.value.n + 1));
+    expect(h.items[h.indexOfSeq(95)].value.n).toBe(94);
+    expect(h.indexOfSeq(1)).toBe(0);
+    expect(h.indexOfSeq(1000)).toBe(h.items.length);
+  });
+
+  it('rolls the daily bar at New York midnight (DST-aware) into the previous daily bar', () => {
+    const m = new AlpacaMarket('AAPL');
+    const bar = (time: string, c: number) => ({ t: time, o: c, h: c, l: c, c, v: 1, n: 1, vw: c });
+    m.addBar(bar('2026-03-06T20:59:00Z', 1)); // Friday, EST
+    const monday = m.addBar(bar('2026-03-09T13:30:00Z', 2)); // Monday, EDT
+    expect(m.prevDaily?.t).toBe('2026-03-06T05:00:00Z');
+    expect(monday.t).toBe('2026-03-09T04:00:00Z');
+    expect(m.barAt(Date.parse('2026-03-09T13:30:00Z'))?.value.c).toBe(2);
+    expect(m.barAt(Date.parse('2026-03-09T13:31:00Z'))).toBeUndefined();
+  });
+});
