@@ -6,6 +6,7 @@
  *
  * `demo`/`demo` is the config default: a local replay hub accepts any pair, Alpaca refuses it.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { AlpacaAuthRequest } from './wire.js';
 
@@ -30,6 +31,11 @@ export class AlpacaCredentials {
     return JSON.stringify(request);
   }
 
+  /** True when `key` and `secret` are this pair (compared in constant time: the hub checks offers with it). */
+  matches(key: string, secret: string): boolean {
+    return sameText(key, this.#key) && sameText(secret, this.#secret);
+  }
+
   /** `…WXYZ` for a key longer than 8 characters, else `***`: enough to tell two keys apart in a log. */
   get keyHint(): string {
     return this.#key.length > 8 ? `…${this.#key.slice(-4)}` : '***';
@@ -46,4 +52,10 @@ export class AlpacaCredentials {
   [inspect.custom](): string {
     return this.toString();
   }
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }

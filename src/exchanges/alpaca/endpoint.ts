@@ -9,19 +9,14 @@ import { HostedEndpoint } from '../../replay/hosted-endpoint.js';
 import type { VenueEndpoint } from '../../replay/hub.js';
 import { VenueHost, type ChannelPublisher, type HostRules } from '../../replay/venue-host.js';
 import { encodingOfChannel, feedOfPath } from './channels.js';
+import { AlpacaCredentials } from './credentials.js';
 import { frameJoiner } from './encoder.js';
-import {
-  ALPACA_AUTH_TIMEOUT_MS,
-  ALPACA_HOST_RULES,
-  AlpacaProtocol,
-  type AlpacaCredentials,
-  type AlpacaSessionState,
-} from './hub.js';
+import { ALPACA_AUTH_TIMEOUT_MS, ALPACA_HOST_RULES, AlpacaProtocol, type AlpacaSessionState } from './hub.js';
 import { alpacaRestRouter } from './rest.js';
 import { AlpacaTimeline } from './timeline.js';
 import { ALPACA_FEEDS, type AlpacaFeed } from './wire.js';
 
-export const DEFAULT_ALPACA_CREDENTIALS: AlpacaCredentials = Object.freeze({ key: 'demo', secret: 'demo' });
+export const DEFAULT_ALPACA_CREDENTIALS = new AlpacaCredentials('demo', 'demo');
 
 export interface AlpacaEndpointOptions {
   readonly logger: Logger;

@@ -1,3 +1,4 @@
+import { AlpacaCredentials } from './credentials.js';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
@@ -28,7 +29,7 @@ describe('AlpacaProtocol', () => {
     const errors: unknown[] = [];
     const protocol = new AlpacaProtocol(
       {
-        credentials: { key: 'demo', secret: 'demo' },
+        credentials: new AlpacaCredentials('demo', 'demo'),
         connectionLimit: 1,
         symbolLimit: 30,
         authTimeoutMs: 10_000,

@@ -1,3 +1,4 @@
+import { AlpacaCredentials } from './credentials.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlpacaTestClient, alpacaTrade, startAlpacaHub, type RunningAlpacaHub } from './test-support/hub.js';
 
@@ -24,7 +25,7 @@ const err = (code: number, msg: string) => [{ T: 'error', code, msg }];
 
 describe('Alpaca hub: connection and auth', () => {
   it('welcomes with connected, authenticates with the configured key, and refuses other paths', async () => {
-    const h = await start({ credentials: { key: 'k1', secret: 's1' } });
+    const h = await start({ credentials: new AlpacaCredentials('k1', 's1') });
     const c = await connect(`${h.wsBase}/v2/iex`);
     expect(await c.next()).toEqual([{ T: 'success', msg: 'connected' }]);
     c.send({ action: 'auth', key: 'k1', secret: 's1' });

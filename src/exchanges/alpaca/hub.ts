@@ -21,6 +21,7 @@
  * - An exception while handling a message → 500 "internal error", connection kept [unconfirmed].
  * - Close codes are [unconfirmed]: 1008 after an error that closes, 1001 on shutdown.
  */
+import type { AlpacaCredentials } from './credentials.js';
 import type {
   HostRules,
   Session,
@@ -54,12 +55,14 @@ export const ALPACA_HOST_RULES: Partial<HostRules> = {
   maxPayloadBytes: 1024 * 1024,
 };
 
-export interface AlpacaCredentials {
+/** A key pair a client offered (auth message or upgrade headers). */
+export interface OfferedKeyPair {
   readonly key: string;
   readonly secret: string;
 }
 
 export interface AlpacaHubConfig {
+  /** The pair the hub accepts. */
   readonly credentials: AlpacaCredentials;
   /** Authenticated connections per key per feed [doc: usually 1]. */
   readonly connectionLimit: number;
@@ -74,7 +77,7 @@ export interface AlpacaSessionState {
   readonly feed: AlpacaFeed;
   readonly encoding: AlpacaEncoding;
   /** Credentials from the upgrade headers, tried when the socket opens. */
-  readonly headerAuth: AlpacaCredentials | undefined;
+  readonly headerAuth: OfferedKeyPair | undefined;
   /** The key it authenticated with; undefined before. */
   key: string | undefined;
   subscriptions: SubscriptionState;
@@ -200,9 +203,9 @@ export class AlpacaProtocol implements VenueProtocol<AlpacaSessionState> {
     if (set?.size === 0) this.byKey.delete(`${s.state.feed}|${key}`);
   }
 
-  private authenticate(s: AlpacaSession, host: Host, creds: AlpacaCredentials): void {
+  private authenticate(s: AlpacaSession, host: Host, creds: OfferedKeyPair): void {
     const { credentials, connectionLimit, feeds } = this.config;
-    if (creds.key !== credentials.key || creds.secret !== credentials.secret) {
+    if (!credentials.matches(creds.key, creds.secret)) {
       this.fatal(s, host, ALPACA_ERRORS.authFailed);
       return;
     }

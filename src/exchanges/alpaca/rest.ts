@@ -15,7 +15,7 @@
  */
 import { RestRouter, type RestAnswer, type RestRequest } from '../../replay/rest-router.js';
 import { rfc3339Millis } from './encoder.js';
-import type { AlpacaCredentials } from './hub.js';
+import type { AlpacaCredentials } from './credentials.js';
 import type { History } from './hub-market.js';
 import type { AlpacaTimeline } from './timeline.js';
 import type { AlpacaRestError, AlpacaSnapshot } from './wire.js';
@@ -100,9 +100,9 @@ function page<T extends { t: string }>(
 }
 
 function authorized(r: RestRequest, creds: AlpacaCredentials): boolean {
-  return (
-    r.req.headers['apca-api-key-id'] === creds.key && r.req.headers['apca-api-secret-key'] === creds.secret
-  );
+  const key = r.req.headers['apca-api-key-id'];
+  const secret = r.req.headers['apca-api-secret-key'];
+  return typeof key === 'string' && typeof secret === 'string' && creds.matches(key, secret);
 }
 
 /** The `/v2/stocks/*` router of the Alpaca mount. */
