@@ -1,4 +1,5 @@
 import type { Bus } from '../bus/bus.js';
+import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
 import { venueFor } from '../exchanges/index.js';
@@ -15,6 +16,8 @@ export interface IngestOptions {
   bookDepth: number;
   logger: Logger;
   latestTtlMs?: number;
+  /** The run's settings, handed to each venue's feed (Alpaca's key pair and feed). */
+  config?: Config;
 }
 
 export interface IngestStack {
@@ -55,7 +58,7 @@ export function startIngest(opts: IngestOptions): IngestStack {
     const symbols = opts.symbols.get(exchange) ?? [];
     const urls = opts.upstream ? upstreamUrls(opts.upstream, exchange) : venue.live;
     const logger = opts.logger.child({ component: 'ingest', exchange });
-    const feed = venue.createFeed({ urls, symbols, bookDepth: opts.bookDepth, logger });
+    const feed = venue.createFeed({ urls, symbols, bookDepth: opts.bookDepth, logger, config: opts.config });
     feeds.set(exchange, feed);
     pumps.push(
       (async () => {

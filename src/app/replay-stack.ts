@@ -17,6 +17,8 @@ export interface ReplayStackOptions {
   host: string;
   port: number;
   logger: Logger;
+  /** The run's settings, handed to each venue's endpoint (Alpaca's accepted key pair, limits). */
+  config?: Config;
 }
 
 export interface ReplayStack {
@@ -48,7 +50,9 @@ export async function startReplay(opts: ReplayStackOptions): Promise<ReplayStack
       );
     }
     sources.set(exchange, source);
-    hub.addVenue(venue.createEndpoint({ logger: logger.child({ exchange }), symbols: source.symbols }));
+    hub.addVenue(
+      venue.createEndpoint({ logger: logger.child({ exchange }), symbols: source.symbols, config: opts.config }),
+    );
   }
   const port = await hub.listen(opts.port, opts.host);
 
@@ -105,5 +109,6 @@ export async function startReplayFromConfig(config: Config, logger: Logger): Pro
     host: config.host,
     port: config.hubPort,
     logger,
+    config,
   });
 }

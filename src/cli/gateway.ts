@@ -18,6 +18,7 @@ export async function runGateway(flags: CommonFlags): Promise<number> {
     upstream: config.upstream,
     bookDepth: config.bookDepth,
     logger,
+    config,
   });
   const gateway = await startGatewayStack({ bus, config, symbols, logger }).catch(async (err: unknown) => {
     await ingest.close();

@@ -24,6 +24,7 @@ export async function runStart(flags: CommonFlags): Promise<number> {
       upstream: `http://${config.host}:${replay.port}`,
       bookDepth: config.bookDepth,
       logger,
+      config,
     });
     started.push(() => ingest.close());
     logger.info(

@@ -3,6 +3,7 @@
  * bench reach a venue only through this (looked up by name in `./index.ts`); everything the
  * venue needs to do these jobs lives in its own folder, on the shared framework.
  */
+import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
 import type { Feed } from '../ingest/feed.js';
@@ -22,6 +23,16 @@ export interface VenueFeedOptions {
   /** Levels per side of the `book_snapshot`s it emits. */
   readonly bookDepth: number;
   readonly logger: Logger;
+  /** The run's settings, for venue-specific ones (Alpaca's key pair and feed); defaults when absent. */
+  readonly config?: Config;
+}
+
+export interface VenueEndpointOptions {
+  readonly logger: Logger;
+  /** Native symbols the replay publishes. */
+  readonly symbols: readonly string[];
+  /** The run's settings, for venue-specific ones (Alpaca's accepted key pair, connection limit). */
+  readonly config?: Config;
 }
 
 export interface VenueGenerateOptions {
@@ -53,7 +64,7 @@ export interface VenueModule {
   toCanonical(native: string): string;
 
   /** The venue's hub endpoint, mounted at `/<exchange>`, serving the replayed native `symbols`. */
-  createEndpoint(opts: { readonly logger: Logger; readonly symbols: readonly string[] }): VenueEndpoint;
+  createEndpoint(opts: VenueEndpointOptions): VenueEndpoint;
   /** The venue's recordings under `root` as a replay timeline (no symbols when there are none). */
   openSource(root: string, logger: Logger): Promise<ReplaySource>;
   /** An ingest client for the venue (real exchange or a hub mount). */
