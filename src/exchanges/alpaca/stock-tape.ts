@@ -7,7 +7,7 @@
  * Timestamps carry nanoseconds: the simulator's ms plus seeded sub-ms digits, strictly increasing
  * within each series. Between two book changes the NBBO also flickers as other exchanges join and
  * leave the best price (a size or exchange change at unchanged prices), several times a second in
- * the open, fewer at midday — the simulated book is one aggregated ladder and would otherwise
+ * the open, fewer at midday, and more right after trades — the simulated book is one aggregated ladder and would otherwise
  * show far fewer quote updates than a real NBBO [unconfirmed calibration]. Prices never move in a
  * flicker, so bid < ask holds in every quote exactly as in the book.
  */
@@ -20,7 +20,9 @@ import type { SessionCalendar } from './session-activity.js';
 import type { AlpacaRestBar, AlpacaRestQuote, AlpacaRestTrade } from './wire.js';
 
 /** NBBO flickers per second at midday (times the session's activity). */
-const FLICKERS_PER_SECOND = 6;
+const FLICKERS_PER_SECOND = 4;
+/** NBBO flickers after each trade, on average: the other exchanges re-post at the top. */
+const FLICKERS_PER_TRADE = 1.5;
 /** The chance a side keeps its exchange when its price did not move. */
 const KEEP_EXCHANGE = 0.75;
 
@@ -80,6 +82,9 @@ export class StockTape {
   private simTop: string | undefined;
   private shown: { bid: Side; ask: Side } | undefined;
   private lastChangeMs = 0;
+  private tradesSinceChange = 0;
+  /** Flickers the trades at the last change still bring, on average. */
+  private tradeFlickers = 0;
 
   constructor(
     private readonly stock: AlpacaStock,
@@ -108,6 +113,7 @@ export class StockTape {
       this.stock.tape,
     );
     this.trades.push({ ms: trade.time, item });
+    this.tradesSinceChange++;
     const minute = Math.floor(trade.time / MINUTE_MS) * MINUTE_MS;
     if (this.bar !== undefined && this.bar.minuteMs !== minute) this.closeBar();
     this.bar ??= new BarBuilder(minute);
@@ -119,10 +125,14 @@ export class StockTape {
     if (atMs < this.fromMs || !this.calendar.isOpen(atMs)) {
       this.simTop = undefined;
       this.shown = undefined;
+      this.tradesSinceChange = 0;
+      this.tradeFlickers = 0;
       return;
     }
     this.flicker(atMs);
     this.lastChangeMs = atMs;
+    this.tradeFlickers = FLICKERS_PER_TRADE * this.tradesSinceChange;
+    this.tradesSinceChange = 0;
     const top = `${bid[0]}|${bid[1]}|${ask[0]}|${ask[1]}`;
     if (top === this.simTop) return;
     this.simTop = top;
@@ -165,7 +175,8 @@ export class StockTape {
     const shown = this.shown;
     const gap = atMs - this.lastChangeMs;
     if (shown === undefined || gap < 2) return;
-    const mean = (FLICKERS_PER_SECOND * this.calendar.activity(this.lastChangeMs) * gap) / 1000;
+    const mean =
+      (FLICKERS_PER_SECOND * this.calendar.activity(this.lastChangeMs) * gap) / 1000 + this.tradeFlickers;
     const times: number[] = [];
     for (let n = this.rng.poisson(mean); n > 0; n--)
       times.push(this.rng.int(this.lastChangeMs + 1, atMs - 1));
