@@ -7,13 +7,17 @@
  * `{"trades":[…],"symbol":"AAPL","next_page_token":"…"|null}` (`quotes`, `bars` alike): items
  * oldest first, at most `limit` of them; while more remain, `next_page_token` names where the
  * next page starts, and the last page has `null` [doc]. An empty window answers `null` items
- * [unconfirmed]. The token is base64 of `symbol|time|n` [unconfirmed: Alpaca's is opaque base64].
- * Item keys in the order the doc lists the fields (`t,x,p,s,c,i,z`; quotes
- * `t,ax,ap,as,bx,bp,bs,c,z`; bars `t,o,h,l,c,v,n,vw`) [unconfirmed: the live byte order].
- * Prices are JSON numbers on the cent grid; VWAP is rounded to 6 decimals [doc example].
+ * [unconfirmed]. The token is opaque base64; the captured ones decode to the symbol, the page's
+ * last item's time with nine fraction digits, and for trades its exchange and 20-digit id
+ * (`AAPL|2021-10-13T08:00:00.089607680Z|P|09223372036854775809`), for quotes a number
+ * (`IBM|2021-10-04T18:00:14.180522000Z|13449443`) [sdk test fixtures; the number's meaning
+ * unconfirmed: here the item's place in the window]. Body and item keys in the captured order
+ * (`trades`/`quotes`/`bars`, `symbol`, `next_page_token`; `t,x,p,s,c,i,z`;
+ * `t,ax,ap,as,bx,bp,bs,c,z`; `t,o,h,l,c,v,n,vw`) [sdk test fixtures: fixtures/README.md].
+ * Prices are JSON numbers on the cent grid; VWAP is rounded to 6 decimals [sdk test fixtures].
  */
 import type { RequestParams, RestCapture } from '../../generate/dataset.js';
-import { formatAlpacaTime } from './recording-time.js';
+import { formatAlpacaTime, parseAlpacaTime } from './recording-time.js';
 import type { AlpacaRestBar, AlpacaRestQuote, AlpacaRestTrade } from './wire.js';
 
 export const ALPACA_TRADES_PATH = '/v2/stocks/{symbol}/trades';
@@ -36,9 +40,21 @@ export function pathFor(template: string, symbol: string): string {
   return template.replace('{symbol}', encodeURIComponent(symbol));
 }
 
-/** The `next_page_token` of a page whose successor starts at item `n` (time `t`). */
-export function pageToken(symbol: string, t: string, n: number): string {
-  return Buffer.from(`${symbol}|${t}|${n}`).toString('base64');
+/** `t` with all nine fraction digits, as page tokens write it. */
+function nineDigits(t: string): string {
+  const at = parseAlpacaTime(t);
+  if (at === undefined) throw new RangeError(`not an Alpaca time: ${t}`);
+  const whole = new Date(Math.floor(at.ms / 1000) * 1000).toISOString().slice(0, 19);
+  return `${whole}.${String(at.ms % 1000).padStart(3, '0')}${String(at.subMsNanos).padStart(6, '0')}Z`;
+}
+
+/** The `next_page_token` of a page whose last item is `last`, item `n` of its window. */
+export function pageToken(symbol: string, last: { t: string; x?: string; i?: number }, n: number): string {
+  const where =
+    last.x !== undefined && last.i !== undefined
+      ? `${last.x}|${String(last.i).padStart(20, '0')}`
+      : String(n);
+  return Buffer.from(`${symbol}|${nineDigits(last.t)}|${where}`).toString('base64');
 }
 
 type Series = 'trades' | 'quotes' | 'bars';
@@ -80,7 +96,7 @@ export function pagedCalls<S extends Series>(
   for (let start = 0; start === 0 || start < items.length; start += ctx.limit) {
     const page = items.slice(start, start + ctx.limit);
     const next = start + ctx.limit < items.length ? start + ctx.limit : undefined;
-    const nextToken = next === undefined ? null : pageToken(ctx.symbol, items[next].t, next);
+    const nextToken = next === undefined ? null : pageToken(ctx.symbol, page[page.length - 1], next - 1);
     const params = token === undefined ? base : { ...base, page_token: token };
     // Key order of the body as Alpaca writes it: the items, the symbol, the token.
     const body = {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,6 +147,31 @@ describe('AlpacaReplaySource on a generated dataset (paged windows)', () => {
       parseAlpacaTime(t0)!.subMsNanos,
     );
     expect(looped.stats().duplicates).toBe(0);
+  });
+});
+
+describe("AlpacaReplaySource on Alpaca's own example pages (fixtures/README.md)", () => {
+  it('reads both pages of a window and the trade page, every item once, in order', async () => {
+    const captured = JSON.parse(
+      readFileSync(new URL('./fixtures/historical-pages.json', import.meta.url), 'utf8'),
+    ) as { trades: { trades: AlpacaRestTrade[] }[]; quotes: { quotes: AlpacaRestQuote[] }[] };
+    const root = await temp();
+    await writeAlpacaRecords(
+      root,
+      ALPACA_QUOTES_ENDPOINT,
+      'IBM',
+      captured.quotes.map((data, k) => ({ ts: Date.UTC(2021, 9, 4, 18, 0, 15, 20 + k * 30), data })),
+    );
+    await writeAlpacaRecords(root, ALPACA_TRADES_ENDPOINT, 'AAPL', [
+      { ts: Date.UTC(2021, 9, 13, 8, 0, 1), data: captured.trades[0] },
+    ]);
+    const source = await AlpacaReplaySource.open(root, silentLogger());
+    const events = await collect(source);
+    const quotes = captured.quotes.flatMap((p) => p.quotes);
+    expect(quotes).toHaveLength(12);
+    expect(events.filter((e) => e.symbol === 'IBM').map((e) => e.data)).toEqual(quotes);
+    expect(events.filter((e) => e.kind === 'trade').map((e) => e.data)).toEqual(captured.trades[0].trades);
+    expect(source.stats().badLines).toBe(0);
   });
 });
 

@@ -4,6 +4,7 @@
  * id, conditions, tape), the NBBO quote whenever the top of the simulated book changes, and the
  * minute bars of those trades. Items wait here until a poll of their window takes them.
  *
+ * Quote sizes are in round lots (100 shares) [sdk test fixtures]; trade sizes in shares.
  * Timestamps carry nanoseconds: the simulator's ms plus seeded sub-ms digits, strictly increasing
  * within each series. Between two book changes the NBBO also flickers as other exchanges join and
  * leave the best price (a size or exchange change at unchanged prices), several times a second in
@@ -23,6 +24,7 @@ import type { AlpacaRestBar, AlpacaRestQuote, AlpacaRestTrade } from './wire.js'
 const FLICKERS_PER_SECOND = 4;
 /** NBBO flickers after each trade, on average: the other exchanges re-post at the top. */
 const FLICKERS_PER_TRADE = 1.5;
+const ROUND_LOT = 100;
 /** The chance a side keeps its exchange when its price did not move. */
 const KEEP_EXCHANGE = 0.75;
 
@@ -51,6 +53,11 @@ class NanoClock {
     this.lastSub = sub;
     return formatAlpacaTime(ms, sub);
   }
+}
+
+/** Quote sizes are in round lots of 100 shares [sdk test fixtures: `"as":2`]; a top is at least one. */
+function roundLots(shares: number): number {
+  return Math.max(1, Math.round(shares / ROUND_LOT));
 }
 
 function pick(rng: Rng, weighted: readonly (readonly [string, number])[]): string {
@@ -160,9 +167,9 @@ export class StockTape {
     this.bar = undefined;
   }
 
-  private side([cents, size]: readonly [number, number], before: Side | undefined): Side {
+  private side([cents, shares]: readonly [number, number], before: Side | undefined): Side {
     const keep = before !== undefined && before.cents === cents && this.rng.bernoulli(KEEP_EXCHANGE);
-    return { x: keep ? before.x : pick(this.rng, QUOTE_VENUES), cents, size };
+    return { x: keep ? before.x : pick(this.rng, QUOTE_VENUES), cents, size: roundLots(shares) };
   }
 
   private quote(ms: number, bid: Side, ask: Side): void {
