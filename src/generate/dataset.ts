@@ -379,7 +379,19 @@ export async function generateDataset(venue: VenueRecorder, opts: DatasetOptions
     const r = venue.symbol(s);
     if (!recorders.some((x) => x.symbol === r.symbol)) recorders.push(r);
   }
-  for (const r of recorders) await refuseExisting(opts.root, venue, r.symbol);
+  for (const r of recorders) {
+    const missing = [
+      venue.depthPath !== undefined && r.depth === undefined && 'depth',
+      venue.infoPath !== undefined && r.info === undefined && 'info',
+      (venue.alongsidePaths?.length ?? 0) > 0 && r.alongside === undefined && 'alongside',
+    ].filter((m): m is string => m !== false);
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `generate: the ${venue.platform} recorder of ${r.symbol} lacks ${missing.join(', ')}()`,
+      );
+    }
+    await refuseExisting(opts.root, venue, r.symbol);
+  }
 
   const rng = new Rng(opts.seed);
   const summary: DatasetSummary = {
