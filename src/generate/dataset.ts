@@ -3,6 +3,14 @@
  * the way a REST poller would — one static metadata capture, a depth snapshot every second and
  * trade polls whose consecutive pages overlap — with realistic request/response timing. A venue
  * supplies only a {@link VenueRecorder}: its paths and how its REST bodies print the market.
+ *
+ * Optional hooks for venues shaped otherwise (Alpaca's US stocks): no metadata or depth series
+ * (leave `infoPath` / `depthPath` out), a trades poll answered in several pages (the pages follow
+ * one another, each sent when the previous answer arrived), further series polled right after
+ * each trades poll (`alongsidePaths`: quotes, bars), a market that is only open part of the day
+ * (`activity`) and a hook on every book change (`onBookChange`: top-of-book quotes). A path may
+ * hold `{symbol}`-style placeholder segments: they are left out of the endpoint name
+ * (`/v2/stocks/{symbol}/trades` → `v2_stocks_trades`) and each capture names its concrete path.
  */
 import { ConfigError } from '../core/errors.js';
 import { endpointName, listRecordingFiles } from '../storage/layout.js';
@@ -18,12 +26,16 @@ export type RequestParams = Record<string, string | number>;
 export interface RestCapture {
   readonly params: RequestParams;
   readonly body: unknown;
+  /** The concrete path called, when the venue's path is a template (`/v2/stocks/AAPL/trades`). */
+  readonly path?: string;
 }
 
 /** One trades poll, with the id range of the trades it returned (none for an empty page). */
 export interface TradesCapture extends RestCapture {
   readonly firstId?: number;
   readonly lastId?: number;
+  /** How many trades the page holds, for venues whose ids are not one consecutive series. */
+  readonly tradeCount?: number;
 }
 
 /** How one symbol of one venue is recorded: created per symbol by the venue. */
@@ -42,18 +54,31 @@ export interface SymbolRecorder {
   /** Every trade the market prints, in order. */
   onTrade(trade: SimTrade): void;
   /** The metadata call made once at the start (exchangeInfo, AssetPairs), as served at `serverMs`. */
-  info(serverMs: number): RestCapture;
-  depth(sim: MarketSimulator, serverMs: number): RestCapture;
-  /** The next trades poll, as served now. */
-  trades(): TradesCapture;
+  info?(serverMs: number): RestCapture;
+  depth?(sim: MarketSimulator, serverMs: number): RestCapture;
+  /**
+   * The next trades poll, as served at `serverMs`: one answer, or the pages of a paged one in
+   * order (an empty list: no call goes out, e.g. while the market is closed).
+   */
+  trades(serverMs: number): TradesCapture | readonly TradesCapture[];
+  /** The pages of the `alongsidePaths` call `path` made right after a trades poll, as served at `serverMs`. */
+  alongside?(path: string, serverMs: number): readonly RestCapture[];
+  /** The simulator's taker activity multiplier at `atMs` (see MarketSimulatorOptions.activity). */
+  activity?(atMs: number): number;
+  /** Called at every moment the book can change (see MarketSimulatorOptions.onBookChange). */
+  onBookChange?(sim: MarketSimulator, atMs: number): void;
 }
 
 export interface VenueRecorder {
   /** Storage platform (`binance`). */
   readonly platform: string;
-  readonly infoPath: string;
-  readonly depthPath: string;
+  /** Left out: no metadata capture. */
+  readonly infoPath?: string;
+  /** Left out: no depth snapshots. */
+  readonly depthPath?: string;
   readonly tradesPath: string;
+  /** Series polled right after every trades poll, in this order (SymbolRecorder.alongside). */
+  readonly alongsidePaths?: readonly string[];
   /** Between trade polls in a calm market, ms. */
   readonly tradesPollMs: number;
   /** A recorder for the venue's symbol `symbol` (throws a ConfigError for an unknown one). */
@@ -91,6 +116,17 @@ export interface DatasetSummary {
   files: string[];
   bytes: number;
   symbols: SymbolSummary[];
+}
+
+/** The storage endpoint of a REST path; `{placeholder}` segments are left out. */
+export function endpointOf(path: string): string {
+  return endpointName(path.replace(/\/\{[^/}]+\}/g, ''));
+}
+
+/** The series a venue records, in a fixed order: depth, trades, metadata, then the alongside ones. */
+function recordedPaths(venue: VenueRecorder): string[] {
+  const paths = [venue.depthPath, venue.tradesPath, venue.infoPath, ...(venue.alongsidePaths ?? [])];
+  return paths.filter((p): p is string => p !== undefined);
 }
 
 /** The market runs this long before the first capture, so the book and the tape are warm. */
@@ -133,11 +169,11 @@ function validate(venue: VenueRecorder, opts: DatasetOptions): void {
 }
 
 async function refuseExisting(root: string, venue: VenueRecorder, symbol: string): Promise<void> {
-  for (const path of [venue.depthPath, venue.tradesPath, venue.infoPath]) {
-    const existing = await listRecordingFiles(root, venue.platform, endpointName(path), symbol);
+  for (const path of recordedPaths(venue)) {
+    const existing = await listRecordingFiles(root, venue.platform, endpointOf(path), symbol);
     if (existing.length > 0) {
       throw new ConfigError(
-        `generate: ${root} already holds ${venue.platform} ${endpointName(path)} recordings for ${symbol}; ` +
+        `generate: ${root} already holds ${venue.platform} ${endpointOf(path)} recordings for ${symbol}; ` +
           'generate into an empty --data directory (or remove the old recordings first)',
       );
     }
@@ -170,8 +206,10 @@ class SymbolRun {
   readonly summary: SymbolSummary;
   private readonly sim: MarketSimulator;
   private readonly net: Rng;
-  private readonly writers: Record<'depth' | 'trades' | 'info', RecordingWriter>;
+  /** One writer per recorded path, in `recordedPaths` order. */
+  private readonly writers: Map<string, RecordingWriter>;
   private newTrades = 0;
+  private countedTrades: number | undefined = undefined;
 
   constructor(
     private readonly venue: VenueRecorder,
@@ -189,19 +227,17 @@ class SymbolRun {
         this.newTrades++;
       },
       latentPath: recorder.follows && followedPath(recorder.follows, recorder.profile, opts),
+      activity: recorder.activity && ((atMs) => recorder.activity!(atMs)),
+      onBookChange: recorder.onBookChange && ((atMs) => recorder.onBookChange!(this.sim, atMs)),
     });
     const writer = (path: string): RecordingWriter =>
       new RecordingWriter({
         root: opts.root,
         platform: venue.platform,
-        endpoint: endpointName(path),
+        endpoint: endpointOf(path),
         symbol: recorder.symbol,
       });
-    this.writers = {
-      depth: writer(venue.depthPath),
-      trades: writer(venue.tradesPath),
-      info: writer(venue.infoPath),
-    };
+    this.writers = new Map(recordedPaths(venue).map((path) => [path, writer(path)]));
     this.summary = {
       symbol: recorder.symbol,
       depthSnapshots: 0,
@@ -215,21 +251,25 @@ class SymbolRun {
   }
 
   get files(): string[] {
-    return [...this.writers.depth.files, ...this.writers.trades.files, ...this.writers.info.files];
+    return [...this.writers.values()].flatMap((w) => w.files);
   }
 
   get bytes(): number {
-    return (
-      this.writers.depth.bytesWritten + this.writers.trades.bytesWritten + this.writers.info.bytesWritten
-    );
+    let bytes = 0;
+    for (const w of this.writers.values()) bytes += w.bytesWritten;
+    return bytes;
   }
 
   async run(): Promise<void> {
     try {
       await this.captureLoop();
     } finally {
-      await Promise.all([this.writers.depth.close(), this.writers.trades.close(), this.writers.info.close()]);
+      await Promise.all([...this.writers.values()].map((w) => w.close()));
     }
+  }
+
+  private async write(path: string, ts: number, call: RestCapture): Promise<void> {
+    await this.writers.get(path)!.write(this.record(ts, path, call));
   }
 
   private async captureLoop(): Promise<void> {
@@ -239,13 +279,16 @@ class SymbolRun {
 
     this.sim.advanceTo(startMs);
     this.newTrades = 0;
-    // The metadata does not depend on the market, so the simulation need not wait for it.
-    const info = capture(this.net, startMs, endMs);
-    const meta = this.recorder.info(info.server);
-    await this.writers.info.write(this.record(info.ts, this.venue.infoPath, meta));
+    const { infoPath, depthPath } = this.venue;
+    if (infoPath !== undefined && this.recorder.info !== undefined) {
+      // The metadata does not depend on the market, so the simulation need not wait for it.
+      const info = capture(this.net, startMs, endMs);
+      await this.write(infoPath, info.ts, this.recorder.info(info.server));
+    }
 
     let second = 0;
-    let depth = capture(this.net, startMs + jitter(), endMs);
+    const never: Capture = { send: Infinity, server: Infinity, ts: Infinity };
+    let depth = depthPath === undefined ? never : capture(this.net, startMs + jitter(), endMs);
     let poll = capture(this.net, startMs + jitter(), endMs);
     while (depth.server !== Infinity || poll.server !== Infinity) {
       const isPoll = poll.server < depth.server;
@@ -257,8 +300,8 @@ class SymbolRun {
         continue;
       }
       if (isPoll) {
-        await this.pollTrades(poll);
-        poll = capture(this.net, Math.max(poll.send + this.venue.tradesPollMs + jitter(), poll.ts), endMs);
+        const lastTs = await this.pollTrades(poll);
+        poll = capture(this.net, Math.max(poll.send + this.venue.tradesPollMs + jitter(), lastTs), endMs);
       } else {
         await this.snapshotDepth(depth);
         second++;
@@ -266,7 +309,8 @@ class SymbolRun {
       }
     }
     this.summary.trades =
-      this.summary.tradePolls > 0 ? this.summary.lastTradeId - this.summary.firstTradeId + 1 : 0;
+      this.countedTrades ??
+      (this.summary.tradePolls > 0 ? this.summary.lastTradeId - this.summary.firstTradeId + 1 : 0);
   }
 
   /**
@@ -283,15 +327,30 @@ class SymbolRun {
     return undefined;
   }
 
-  private async pollTrades(poll: Capture): Promise<void> {
-    const page = this.recorder.trades();
+  /** Records one trades poll (all its pages) and the alongside calls; returns the last answer's arrival. */
+  private async pollTrades(poll: Capture): Promise<number> {
+    const answer = this.recorder.trades(poll.server);
+    const pages: readonly TradesCapture[] = Array.isArray(answer) ? answer : [answer as TradesCapture];
     this.newTrades = 0;
-    if (page.firstId !== undefined && page.lastId !== undefined) {
-      if (this.summary.tradePolls === 0) this.summary.firstTradeId = page.firstId;
-      this.summary.lastTradeId = page.lastId;
+    let ts = poll.ts;
+    for (const [n, page] of pages.entries()) {
+      if (page.firstId !== undefined && page.lastId !== undefined) {
+        if (this.summary.tradePolls === 0) this.summary.firstTradeId = page.firstId;
+        this.summary.lastTradeId = page.lastId;
+      }
+      if (page.tradeCount !== undefined) this.countedTrades = (this.countedTrades ?? 0) + page.tradeCount;
+      this.summary.tradePolls++;
+      // A further page is asked for when the previous one arrived.
+      if (n > 0) ts = capture(this.net, ts, Infinity).ts;
+      await this.write(this.venue.tradesPath, ts, page);
     }
-    this.summary.tradePolls++;
-    await this.writers.trades.write(this.record(poll.ts, this.venue.tradesPath, page));
+    for (const path of this.venue.alongsidePaths ?? []) {
+      for (const call of this.recorder.alongside?.(path, poll.server) ?? []) {
+        ts = capture(this.net, ts, Infinity).ts;
+        await this.write(path, ts, call);
+      }
+    }
+    return ts;
   }
 
   private async snapshotDepth(depth: Capture): Promise<void> {
@@ -300,12 +359,11 @@ class SymbolRun {
     if (this.summary.depthSnapshots === 0) this.summary.firstMid = midPrice;
     this.summary.lastMid = midPrice;
     this.summary.depthSnapshots++;
-    const body = this.recorder.depth(this.sim, depth.server);
-    await this.writers.depth.write(this.record(depth.ts, this.venue.depthPath, body));
+    await this.write(this.venue.depthPath!, depth.ts, this.recorder.depth!(this.sim, depth.server));
   }
 
   private record(ts: number, path: string, call: RestCapture): RecordedResponse<unknown> {
-    return { ts, request: { path, params: call.params }, data: call.body };
+    return { ts, request: { path: call.path ?? path, params: call.params }, data: call.body };
   }
 }
 
@@ -321,7 +379,19 @@ export async function generateDataset(venue: VenueRecorder, opts: DatasetOptions
     const r = venue.symbol(s);
     if (!recorders.some((x) => x.symbol === r.symbol)) recorders.push(r);
   }
-  for (const r of recorders) await refuseExisting(opts.root, venue, r.symbol);
+  for (const r of recorders) {
+    const missing = [
+      venue.depthPath !== undefined && r.depth === undefined && 'depth',
+      venue.infoPath !== undefined && r.info === undefined && 'info',
+      (venue.alongsidePaths?.length ?? 0) > 0 && r.alongside === undefined && 'alongside',
+    ].filter((m): m is string => m !== false);
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `generate: the ${venue.platform} recorder of ${r.symbol} lacks ${missing.join(', ')}()`,
+      );
+    }
+    await refuseExisting(opts.root, venue, r.symbol);
+  }
 
   const rng = new Rng(opts.seed);
   const summary: DatasetSummary = {

@@ -178,3 +178,39 @@ describe('MarketSimulator book depth', () => {
     expect(() => depthAfter(20)).toThrow(/bookLevels/);
   });
 });
+
+describe('MarketSimulator activity and book-change hooks', () => {
+  function run(activity?: (ms: number) => number): { trades: SimTrade[]; changes: number[] } {
+    const out = { trades: [] as SimTrade[], changes: [] as number[] };
+    const sim = new MarketSimulator({
+      profile: profileFor('BTCUSDT'),
+      rng: new Rng('activity'),
+      startMs: START,
+      onTrade: (t) => out.trades.push(t),
+      activity,
+      onBookChange: (ms) => out.changes.push(ms),
+    });
+    sim.advanceTo(START + 120_000);
+    return out;
+  }
+
+  it('prints no trade while the activity is 0 and more where it is high', () => {
+    const closedFirstMinute = run((ms) => (ms < START + 60_000 ? 0 : 1));
+    expect(closedFirstMinute.trades.length).toBeGreaterThan(0);
+    expect(closedFirstMinute.trades.every((t) => t.time >= START + 60_000)).toBe(true);
+    const busy = run((ms) => (ms < START + 60_000 ? 4 : 1));
+    const early = (r: { trades: SimTrade[] }): number =>
+      r.trades.filter((t) => t.time < START + 60_000).length;
+    const late = (r: { trades: SimTrade[] }): number => r.trades.length - early(r);
+    expect(early(busy)).toBeGreaterThan(2 * late(busy));
+  });
+
+  it('reports every grid step and every taker order as a possible book change, in time order', () => {
+    const { trades, changes } = run();
+    for (let k = 1; k < changes.length; k++) expect(changes[k]).toBeGreaterThanOrEqual(changes[k - 1]);
+    const gridSteps = changes.filter((ms) => (ms - START) % 100 === 0).length;
+    expect(gridSteps).toBeGreaterThanOrEqual(1200);
+    const takerTimes = new Set(trades.map((t) => t.time));
+    for (const ms of takerTimes) expect(changes).toContain(ms);
+  });
+});

@@ -30,6 +30,14 @@ export interface MarketSimulatorOptions {
    * one venue's book follows the price set on another. Unset (the default), nothing changes.
    */
   latentPath?: (atMs: number) => number;
+  /**
+   * When set, the taker arrival baseline of each second is multiplied by `activity(secondStart)`:
+   * 0 while the market is closed, above 1 in busy spells (a stock's opening and closing bursts).
+   * Unset (the default), nothing changes.
+   */
+  activity?: (atMs: number) => number;
+  /** Called after every grid step and every taker order: the moments the book can change. */
+  onBookChange?: (atMs: number) => void;
 }
 
 /** The latent price moves and the book is re-quoted on this grid. */
@@ -91,6 +99,8 @@ export class MarketSimulator {
   private nextTakerAt: number | undefined = undefined;
   /** Latent price in ticks (fractional). */
   private readonly latentPath: ((atMs: number) => number) | undefined;
+  private readonly activity: ((atMs: number) => number) | undefined;
+  private readonly onBookChange: ((atMs: number) => void) | undefined;
   private latent: number;
   private latentSecondAgo: number;
   private updateId: number;
@@ -118,6 +128,8 @@ export class MarketSimulator {
     this.latent =
       rng.uniform(profile.startPrice[0], profile.startPrice[1]) / Number(profile.priceFilter.tickSize);
     this.latentPath = options.latentPath;
+    this.activity = options.activity;
+    this.onBookChange = options.onBookChange;
     if (this.latentPath !== undefined) this.latent = this.latentPath(options.startMs);
     this.latentSecondAgo = this.latent;
     this.updateId = profile.firstUpdateId + rng.int(0, 50_000_000);
@@ -157,11 +169,13 @@ export class MarketSimulator {
       if (taker !== undefined && taker < this.nextGridMs) {
         if (Math.floor(taker) > timeMs) break;
         this.takerOrder(Math.floor(taker));
+        this.onBookChange?.(Math.floor(taker));
         this.hawkes.arrive(taker);
         this.nextTakerAt = this.hawkes.next(this.rng, this.takerBaselinePerMs, taker, this.secondEndMs);
       } else {
         if (this.nextGridMs > timeMs) break;
         this.gridStep(this.nextGridMs);
+        this.onBookChange?.(this.nextGridMs);
         this.nextGridMs += GRID_MS;
       }
     }
@@ -172,8 +186,13 @@ export class MarketSimulator {
     const calm = this.garch.sd / this.garch.unconditionalSd;
     // Busier tape when volatility is high: bursts of trades coincide with big moves.
     this.takerBaselinePerMs = ((this.profile.takerOrdersPerSecond * (1 - HAWKES_BRANCHING)) / 1000) * calm;
+    if (this.activity !== undefined) this.takerBaselinePerMs *= this.activity(atMs);
     this.secondEndMs = atMs + 1000;
-    this.nextTakerAt = this.hawkes.next(this.rng, this.takerBaselinePerMs, atMs, this.secondEndMs);
+    // A closed market (activity 0) has no takers at all, not even ones a burst would still bring.
+    this.nextTakerAt =
+      this.takerBaselinePerMs === 0 && this.activity !== undefined
+        ? undefined
+        : this.hawkes.next(this.rng, this.takerBaselinePerMs, atMs, this.secondEndMs);
   }
 
   private gridStep(atMs: number): void {

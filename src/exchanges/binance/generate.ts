@@ -58,7 +58,7 @@ class BinanceSymbolRecorder implements SymbolRecorder {
     return { params: { symbol: this.symbol }, body: exchangeInfoBody(this.profile, serverMs) };
   }
 
-  depth(sim: Parameters<SymbolRecorder['depth']>[0]) {
+  depth(sim: Parameters<NonNullable<SymbolRecorder['depth']>>[0]) {
     return { params: { symbol: this.symbol, limit: DEPTH_LIMIT }, body: this.format.depth(sim, DEPTH_LIMIT) };
   }
 
