@@ -5,7 +5,8 @@
 // Test hooks: [data-pair="BTC/USDT"] .price (text and data-value), [data-pair] data-state
 // ("waiting" | "live" | "stale"), #connection data-state, #trade-tape-body rows (data-trade-pair),
 // #book-pair (the pair whose books show), [data-book-venue="okx"] ladders (.asks/.bids rows with
-// data-price), each fed by that venue's own book@<venue>:<pair> stream.
+// data-price), each fed by that venue's own book@<venue>:<pair> stream. A stock card's data-state is
+// "closed" outside 09:30-16:00 New York at market time (the latest exchange timestamp seen).
 
 const DEFAULT_PAIRS = ['BTC/USDT', 'ETH/USDT'];
 const STALE_AFTER_MS = 5000;
@@ -19,6 +20,8 @@ const BOOK_LEVELS = 10;
 /** pair -> card state */
 const cards = new Map();
 const conn = { ws: null, attempt: 0, nextId: 1, timer: null };
+/** Market time: the latest exchange timestamp any message carried (replay time behind a hub). */
+const market = { now: 0 };
 /** The order book panel: the pair shown, the venues of each pair, one ladder per venue. */
 const books = { pair: null, venuesOf: {}, panels: new Map(), drawPending: false };
 
@@ -228,6 +231,7 @@ function setBookPairs(venuesOf) {
 
 function onData(stream, data) {
   if (!data || typeof data !== 'object') return;
+  if (typeof data.timestamp === 'number' && data.timestamp > market.now) market.now = data.timestamp;
   if (data.type === 'book_snapshot') {
     onBook(data);
     return;
@@ -331,9 +335,36 @@ async function refreshPairs() {
   return prices.length;
 }
 
+const newYork = new Intl.DateTimeFormat('en-US', {
+  timeZone: 'America/New_York',
+  weekday: 'short',
+  hour: 'numeric',
+  minute: 'numeric',
+  hourCycle: 'h23',
+});
+
+/** US stocks' regular session, 09:30-16:00 New York on weekdays (DST from the browser's zone data). */
+function inUsSession(ms) {
+  const parts = {};
+  for (const p of newYork.formatToParts(new Date(ms))) parts[p.type] = p.value;
+  if (parts.weekday === 'Sat' || parts.weekday === 'Sun') return false;
+  const minute = Number(parts.hour) * 60 + Number(parts.minute);
+  return minute >= 570 && minute < 960;
+}
+
+/** A stock (canonical stock symbols have no slash) outside the session, at the market time data carries. */
+function marketClosed(pair) {
+  return !pair.includes('/') && market.now > 0 && !inUsSession(market.now);
+}
+
 function updateStaleness() {
   const now = Date.now();
-  for (const card of cards.values()) {
+  for (const [pair, card] of cards) {
+    if (marketClosed(pair)) {
+      card.node.dataset.state = 'closed';
+      card.updated.textContent = 'market closed';
+      continue;
+    }
     if (card.lastUpdate === 0) continue;
     const stale = now - card.lastUpdate > STALE_AFTER_MS;
     card.node.dataset.state = stale ? 'stale' : 'live';

@@ -26,7 +26,7 @@ describe('loadConfig', () => {
     expect(config.gatewayPort).toBe(3000);
     expect(config.hubPort).toBe(3100);
     expect(config.speed).toBe(1);
-    expect(config.exchanges).toEqual(['binance', 'kraken', 'okx']);
+    expect(config.exchanges).toEqual(['binance', 'kraken', 'okx', 'alpaca']);
     expect(config.bus).toBe('memory');
   });
 

@@ -4,6 +4,7 @@
  */
 import { NotAvailableError } from '../core/errors.js';
 import { EXCHANGES, type Exchange } from '../core/types.js';
+import { alpaca } from './alpaca/index.js';
 import { binance } from './binance/index.js';
 import { kraken } from './kraken/index.js';
 import { okx } from './okx/index.js';
@@ -11,7 +12,7 @@ import type { VenueModule } from './venue.js';
 
 export type { VenueModule } from './venue.js';
 
-const REGISTERED: readonly VenueModule[] = [binance, kraken, okx];
+const REGISTERED: readonly VenueModule[] = [binance, kraken, okx, alpaca];
 
 const BY_NAME: ReadonlyMap<Exchange, VenueModule> = new Map(REGISTERED.map((v) => [v.exchange, v]));
 

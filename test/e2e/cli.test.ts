@@ -25,7 +25,7 @@ let dataset: Promise<string> | undefined;
  */
 function smallDataset(): Promise<string> {
   dataset ??= tempDir('tickstream-cli-data-').then(async (root) => {
-    const common = { root, seed: 'cli', startMs: Date.UTC(2026, 0, 5), minutes: 1 };
+    const common = { root, seed: 'cli', startMs: Date.UTC(2026, 0, 5, 14, 30), minutes: 1 }; // inside the US session
     for (const name of VENUE_NAMES) {
       const venue = venueFor(name);
       await venue.generate({ ...common, symbols: venue.sampleSymbols.slice(0, 1) });

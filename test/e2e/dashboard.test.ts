@@ -20,7 +20,7 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
     await stack?.stop();
   });
 
-  it('shows moving live prices for the sample pairs of both venues within 10 s', async () => {
+  it('shows moving live prices for the sample pairs of every venue within 10 s', async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -51,7 +51,17 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
       .toBe('via kraken');
     expect(
       await page.locator('[data-pair]').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-pair'))),
-    ).toEqual(['BTC/USD', 'BTC/USDT', 'ETH/USD', 'ETH/USDT']);
+    ).toEqual(['AAPL', 'BTC/USD', 'BTC/USDT', 'ETH/USD', 'ETH/USDT', 'MSFT', 'SPY']);
+    // Alpaca's stocks, live: the sample starts at the New York open.
+    for (const stock of ['AAPL', 'MSFT', 'SPY']) {
+      await expect.poll(() => priceOf(stock), { timeout: 10_000 }).toBeGreaterThan(10);
+      await expect
+        .poll(() => page.locator(`[data-pair="${stock}"]`).getAttribute('data-state'), { timeout: 5_000 })
+        .toBe('live');
+    }
+    await expect
+      .poll(async () => page.locator('[data-pair="AAPL"] .source').textContent(), { timeout: 5_000 })
+      .toBe('via alpaca');
     await page.screenshot({ path: join(stack.dataDir, 'dashboard.png') });
     expect(errors).toEqual([]);
   });

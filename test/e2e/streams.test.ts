@@ -295,17 +295,20 @@ describe('gateway streams at --speed 60', () => {
     const types = ['trade', 'book', 'book_change', 'ticker', 'quote', 'status'];
     // BTC/USDT's primary is Binance (OKX carries it too), BTC/USD is Kraken's alone: the aggregated
     // streams of each come from that venue, except trade@, the tape of every venue of the pair.
+    // Alpaca's AAPL has no book and no ticker: quotes (the NBBO), trades, bars and statuses.
+    const stockTypes = ['trade', 'quote', 'status'];
     const venues = [
-      { exchange: 'binance', symbol: 'BTC/USDT', primary: true },
-      { exchange: 'kraken', symbol: 'BTC/USD', primary: true },
-      { exchange: 'okx', symbol: 'BTC/USDT', primary: false },
+      { exchange: 'binance', symbol: 'BTC/USDT', primary: true, types },
+      { exchange: 'kraken', symbol: 'BTC/USD', primary: true, types },
+      { exchange: 'okx', symbol: 'BTC/USDT', primary: false, types },
+      { exchange: 'alpaca', symbol: 'AAPL', primary: true, types: stockTypes },
     ];
     const names = [
       ...new Set(
-        venues.flatMap(({ exchange, symbol, primary }) => [
-          ...(primary ? [`bar@${symbol}`, ...types.map((t) => `${t}@${symbol}`)] : []),
+        venues.flatMap(({ exchange, symbol, primary, types: own }) => [
+          ...(primary ? [`bar@${symbol}`, ...own.map((t) => `${t}@${symbol}`)] : []),
           `bar@${exchange}:${symbol}`,
-          ...types.map((t) => `${t}@${exchange}:${symbol}`),
+          ...own.map((t) => `${t}@${exchange}:${symbol}`),
         ]),
       ),
     ];
@@ -324,7 +327,7 @@ describe('gateway streams at --speed 60', () => {
       .toBe(true);
     expect(tapeVenues()).toEqual(new Set(['binance', 'okx']));
 
-    for (const { exchange, symbol, primary } of venues) {
+    for (const { exchange, symbol, primary, types: own } of venues) {
       const bars = primary ? [`bar@${symbol}`, `bar@${exchange}:${symbol}`] : [`bar@${exchange}:${symbol}`];
       for (const name of bars) {
         for (const bar of of(name)) {
@@ -353,7 +356,7 @@ describe('gateway streams at --speed 60', () => {
         const times = of(name).map((b) => b.timestamp as number);
         expect(new Set(times.map((t) => Math.floor(t / 60_000))).size).toBe(times.length);
       }
-      for (const t of types) {
+      for (const t of own) {
         if (primary && t !== 'trade') {
           expect(
             of(`${t}@${symbol}`).every((m) => m.exchange === exchange),
@@ -367,13 +370,16 @@ describe('gateway streams at --speed 60', () => {
     const refusals = [
       [
         'bar@alpaca:BTC/USDT',
-        "this gateway ingests binance, kraken, okx, not alpaca; use 'bar@BTC/USDT' for the aggregated stream",
+        "this gateway ingests AAPL, MSFT, SPY from alpaca, not BTC/USDT; use 'bar@BTC/USDT' for the aggregated stream",
       ],
       [
         'book@kraken:BTC/USDT',
         "this gateway ingests BTC/USD, ETH/USD from kraken, not BTC/USDT; use 'book@BTC/USDT' for the aggregated stream",
       ],
-      ['trade@SOL/USDT', 'this gateway ingests BTC/USDT, ETH/USDT, BTC/USD, ETH/USD, not SOL/USDT'],
+      [
+        'trade@SOL/USDT',
+        'this gateway ingests BTC/USDT, ETH/USDT, BTC/USD, ETH/USD, AAPL, MSFT, SPY, not SOL/USDT',
+      ],
     ];
     let id = 10;
     for (const [stream, why] of refusals) {

@@ -19,6 +19,8 @@ export interface SampleStackOptions {
   readonly seed: string;
   /** Market minutes generated (every venue’s sample symbols, from 2026-01-05 14:30 UTC, the New York open). */
   readonly minutes: number;
+  /** Market time of the first capture (default 2026-01-05 14:30 UTC, the New York open). */
+  readonly startMs?: number;
   /** `--speed`; the CLI default when absent. */
   readonly speed?: number;
   /** `--no-loop` when false; `start` loops by default. */
@@ -31,7 +33,7 @@ export async function startSampleStack(opts: SampleStackOptions): Promise<Sample
   const common = {
     root: dataDir,
     seed: opts.seed,
-    startMs: Date.UTC(2026, 0, 5, 14, 30),
+    startMs: opts.startMs ?? Date.UTC(2026, 0, 5, 14, 30),
     minutes: opts.minutes,
   };
   for (const name of VENUE_NAMES) {

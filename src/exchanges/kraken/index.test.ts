@@ -22,7 +22,7 @@ describe('the kraken venue module', () => {
   const kraken = venueFor('kraken');
 
   it('is registered after binance and names pairs by their v2 symbol', () => {
-    expect(VENUE_NAMES).toEqual(['binance', 'kraken', 'okx']);
+    expect(VENUE_NAMES).toEqual(['binance', 'kraken', 'okx', 'alpaca']);
     expect(kraken).toMatchObject({ title: 'Kraken', sampleSymbols: ['BTC/USD', 'ETH/USD'] });
     expect(kraken.live).toEqual({ ws: 'wss://ws.kraken.com', rest: 'https://api.kraken.com' });
     expect(['BTC/USD', 'XBTUSD', 'XXBTZUSD', 'xbt/usd'].map(kraken.toCanonical)).toEqual(

@@ -82,7 +82,7 @@ async function replay(h: RunningOkxHub, frames: () => number, from = 0, to = eve
 
 describe('the okx venue module', () => {
   it('is registered after kraken and names pairs by instId', () => {
-    expect(VENUE_NAMES).toEqual(['binance', 'kraken', 'okx']);
+    expect(VENUE_NAMES).toEqual(['binance', 'kraken', 'okx', 'alpaca']);
     expect(okx).toMatchObject({ title: 'OKX', sampleSymbols: ['BTC/USDT', 'ETH/USDT'] });
     expect(okx.live).toEqual({ ws: 'wss://ws.okx.com:8443', rest: 'https://www.okx.com' });
     expect(okx.toNative('BTC/USDT')).toBe('BTC-USDT');
