@@ -1,69 +1,48 @@
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+/**
+ * The Alpaca feed against the real replay hub's `/alpaca` mount: login and subscriptions, quotes,
+ * trades and bars normalized (mid exact), a reconnect that logs in and subscribes again, and the
+ * hub's own answers driving the feed's verdicts — 402 (no retry, a status naming what to set,
+ * the key pair in no log line or status), 406 (the longer wait, then in), 405 (a counted
+ * rejection naming the feed and the symbols).
+ */
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer, type WebSocket } from 'ws';
-import type { NormalizedMessage, Status } from '../../core/types.js';
+import type { Bar, NormalizedMessage, Quote, Status, Trade } from '../../core/types.js';
 import { captureLogs, LOG_LEVEL } from '../../test-support/log-capture.js';
 import { until } from '../../test-support/until.js';
-import { closeWsServer } from '../../test-support/ws-server.js';
-import { createAlpacaFeed, type AlpacaStreamFeed } from './client.js';
+import { createAlpacaFeed, type AlpacaFeedOptions, type AlpacaStreamFeed } from './client.js';
 import { AlpacaCredentials } from './credentials.js';
+import type { AlpacaEndpointOptions } from './endpoint.js';
+import {
+  AlpacaTestClient,
+  alpacaBar,
+  alpacaQuote,
+  alpacaTrade,
+  startAlpacaHub,
+  type RunningAlpacaHub,
+} from './test-support/hub.js';
 
 const KEY = 'PKTESTKEY0123456789';
 const SECRET = 'sEcReT-never-in-a-log-42';
+const PAIR = new AlpacaCredentials(KEY, SECRET);
 
-/** A minimal Alpaca stream on loopback: `connected` on open, then `answerAuth` decides the reply to `auth`. */
-class FakeStream {
-  readonly received: Array<{ conn: number; path: string; at: number; msg: Record<string, unknown> }> = [];
-  readonly sockets: WebSocket[] = [];
-  answerAuth: (conn: number) => object = () => ({ T: 'success', msg: 'authenticated' });
-  private constructor(
-    private readonly http: ReturnType<typeof createServer>,
-    private readonly wss: WebSocketServer,
-  ) {
-    wss.on('connection', (ws, req) => {
-      const conn = this.sockets.push(ws);
-      ws.send(JSON.stringify([{ T: 'success', msg: 'connected' }]));
-      ws.on('message', (data) => {
-        const msg = JSON.parse(String(data)) as Record<string, unknown>;
-        this.received.push({ conn, path: req.url ?? '', at: Date.now(), msg });
-        if (msg.action === 'auth') ws.send(JSON.stringify([this.answerAuth(conn)]));
-      });
-    });
-  }
-  static async start(): Promise<FakeStream> {
-    const http = createServer();
-    const wss = new WebSocketServer({ server: http });
-    http.listen(0, '127.0.0.1');
-    await once(http, 'listening');
-    return new FakeStream(http, wss);
-  }
-  get url(): string {
-    return `ws://127.0.0.1:${(this.http.address() as AddressInfo).port}`;
-  }
-  send(conn: number, messages: object[]): void {
-    this.sockets[conn - 1].send(JSON.stringify(messages));
-  }
-  close(): Promise<void> {
-    return closeWsServer(this.http, this.wss, this.sockets);
-  }
-}
-
-const cleanups: Array<() => Promise<void>> = [];
+const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
 
-async function start(extra: { connectionLimitWaitMs?: number } = {}) {
-  const stream = await FakeStream.start();
-  cleanups.push(() => stream.close());
+async function hubWith(opts: Partial<AlpacaEndpointOptions> = {}): Promise<RunningAlpacaHub> {
+  const h = await startAlpacaHub({ credentials: PAIR, ...opts });
+  cleanups.push(() => h.close());
+  return h;
+}
+
+function feedOn(h: RunningAlpacaHub, extra: Partial<AlpacaFeedOptions> = {}) {
   const { logger, lines } = captureLogs('debug');
   const feed: AlpacaStreamFeed = createAlpacaFeed({
-    wsBaseUrl: `${stream.url}/`,
+    wsBaseUrl: h.wsBase,
     feed: 'iex',
     symbols: ['AAPL', 'msft'],
-    credentials: new AlpacaCredentials(KEY, SECRET),
+    credentials: PAIR,
     logger,
     backoff: { random: () => 0 },
     ...extra,
@@ -73,63 +52,77 @@ async function start(extra: { connectionLimitWaitMs?: number } = {}) {
   void (async () => {
     for await (const m of feed.messages()) out.push(m);
   })();
-  const statuses = () => out.filter((m): m is Status => m.type === 'status');
-  return { stream, feed, out, lines, statuses };
+  const statuses = (): Status[] => out.filter((m): m is Status => m.type === 'status');
+  return { feed, out, lines, statuses };
 }
 
-describe('createAlpacaFeed against a loopback stream', () => {
-  it('logs in on /v2/<feed>, subscribes trades, quotes and bars, passes wire quotes on, and redoes both after a reconnect', async () => {
-    const { stream, feed, out } = await start();
-    await until(() => stream.received.length === 2, 5000, 'auth and subscribe');
-    expect(stream.received.map((r) => [r.path, r.msg])).toEqual([
-      ['/v2/iex', { action: 'auth', key: KEY, secret: SECRET }],
-      [
-        '/v2/iex',
-        { action: 'subscribe', trades: ['AAPL', 'MSFT'], quotes: ['AAPL', 'MSFT'], bars: ['AAPL', 'MSFT'] },
-      ],
-    ]);
-    stream.send(1, [
-      {
-        T: 'q',
-        S: 'AAPL',
-        bx: 'V',
-        bp: 187.1,
-        bs: 2,
-        ax: 'V',
-        ap: 187.12,
-        as: 3,
-        t: '2024-01-02T15:00:00.1234Z',
-        c: ['R'],
-        z: 'C',
-      },
-      { T: 't', S: 'AAPL', i: 7, x: 'V', p: 187.11, s: 10, c: ['@'], t: '2024-01-02T15:00:00.2Z', z: 'C' },
-    ]);
-    await until(() => out.some((m) => m.type === 'trade'));
-    expect(out.find((m) => m.type === 'quote')).toMatchObject({
-      symbol: 'AAPL',
-      bid: 187.1,
-      ask: 187.12,
-      mid: 187.11,
-    });
+const counters = (h: RunningAlpacaHub): Record<string, number> => h.hub.health().venues[0].counters;
 
-    stream.sockets[0].terminate();
-    await until(() => stream.received.length === 4, 5000, 'login and subscribe again');
-    expect(stream.received.slice(2).map((r) => [r.conn, r.msg.action])).toEqual([
-      [2, 'auth'],
-      [2, 'subscribe'],
+describe('the Alpaca feed against the real hub', () => {
+  it('logs in, subscribes, and normalizes quotes (mid exact), trades and bars', async () => {
+    const h = await hubWith();
+    const { feed, out } = feedOn(h);
+    await until(() => feed.stats().state === 'connected', 5000, 'connected');
+    await until(() => counters(h).requests >= 2, 5000, 'auth and subscribe');
+    h.push(
+      alpacaQuote('AAPL', '2026-01-05T14:30:00.100000001Z', 87.66, 87.68),
+      alpacaQuote('MSFT', '2026-01-05T14:30:00.200Z', 0.07, 0.08),
+      alpacaTrade('AAPL', '2026-01-05T14:30:00.300Z', 87.67, 100, 42),
+      alpacaBar('AAPL', '2026-01-05T14:30:00Z', 87.6, 87.7, 87.5, 87.65, 1200),
+    );
+    await until(() => out.some((m) => m.type === 'bar'), 5000, 'the bar');
+    const quotes = out.filter((m): m is Quote => m.type === 'quote');
+    expect(quotes.map((q) => [q.symbol, q.bid, q.ask, q.mid])).toEqual([
+      ['AAPL', 87.66, 87.68, 87.67],
+      ['MSFT', 0.07, 0.08, 0.075],
     ]);
-    expect(feed.stats().reconnects).toBe(1);
+    expect(quotes[0]).toMatchObject({
+      exchange: 'alpaca',
+      timestamp: Date.parse('2026-01-05T14:30:00.100Z'),
+    });
+    expect(out.find((m): m is Trade => m.type === 'trade')).toMatchObject({
+      exchange: 'alpaca',
+      symbol: 'AAPL',
+      id: '42',
+      price: 87.67,
+      amount: 100,
+      side: 'unknown',
+    });
+    expect(out.find((m): m is Bar => m.type === 'bar')).toMatchObject({
+      symbol: 'AAPL',
+      interval: '1m',
+      open: 87.6,
+      high: 87.7,
+      low: 87.5,
+      close: 87.65,
+      volume: 1200,
+      timestamp: Date.parse('2026-01-05T14:30:00Z'),
+    });
+  });
+
+  it('logs in and subscribes again after the hub goes away and comes back on its port', async () => {
+    const first = await startAlpacaHub({ credentials: PAIR });
+    const port = Number(new URL(first.wsBase).port);
+    const { feed, out } = feedOn(first);
+    await until(() => counters(first).requests >= 2, 5000, 'first login');
+    await first.close();
+    await until(() => feed.stats().state !== 'connected', 5000, 'noticed the drop');
+    const again = await startAlpacaHub({ credentials: PAIR, port });
+    cleanups.push(() => again.close());
+    await until(() => counters(again).requests >= 2, 10_000, 'second login and subscribe');
+    again.push(alpacaQuote('AAPL', '2026-01-05T14:31:00Z', 100.01, 100.02));
+    await until(() => out.some((m) => m.type === 'quote'), 5000, 'a quote after the reconnect');
+    expect(feed.stats().reconnects).toBeGreaterThanOrEqual(1);
   });
 
   it('402 auth failed: no retry, a status saying what to set, and the key pair in no log line or status', async () => {
-    const { stream, feed, lines, statuses } = await start();
-    stream.answerAuth = () => ({ T: 'error', code: 402, msg: 'auth failed' });
+    const h = await hubWith({ credentials: new AlpacaCredentials('other-key', 'other-secret') });
+    const { feed, lines, statuses } = feedOn(h);
     await until(() => statuses().some((s) => s.reason.includes('not reconnecting')), 5000, 'give up');
-    await new Promise((r) => setTimeout(r, 200)); // backoff is instant here: a retry would show
-    expect(stream.sockets).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 300)); // backoff is instant here: a retry would show
+    expect(counters(h).connectionsOpened).toBe(1);
     expect(feed.stats().state).toBe('disconnected');
     const last = statuses().at(-1) as Status;
-    expect(last.state).toBe('disconnected');
     expect(last.reason).toContain('402 auth failed');
     expect(last.reason).toContain('alpacaKey and alpacaSecret');
     expect(last.reason).toContain('APCA_API_KEY_ID and APCA_API_SECRET_KEY');
@@ -139,40 +132,35 @@ describe('createAlpacaFeed against a loopback stream', () => {
     expect(printed).not.toContain(KEY);
   });
 
-  it('406 connection limit: retries only after the longer wait, then logs in', async () => {
-    const { stream, feed, statuses } = await start({ connectionLimitWaitMs: 400 });
-    stream.answerAuth = (conn) =>
-      conn === 1
-        ? { T: 'error', code: 406, msg: 'connection limit exceeded' }
-        : { T: 'success', msg: 'authenticated' };
-    await until(
-      () => stream.received.some((r) => r.conn === 2 && r.msg.action === 'subscribe'),
-      5000,
-      'second login',
-    );
-    const first = stream.received.find((r) => r.conn === 1) as { at: number };
-    const second = stream.received.find((r) => r.conn === 2) as { at: number };
-    expect(second.at - first.at).toBeGreaterThanOrEqual(390);
+  it('406 connection limit: waits the longer delay, retries, and logs in once the slot is free', async () => {
+    const h = await hubWith({ connectionLimit: 1 });
+    const holder = await AlpacaTestClient.connect(`${h.wsBase}/v2/iex`);
+    cleanups.push(() => holder.close());
+    await holder.next();
+    holder.send({ action: 'auth', key: KEY, secret: SECRET });
+    expect((await holder.next())[0]).toMatchObject({ msg: 'authenticated' });
+
+    const { feed, statuses } = feedOn(h, { connectionLimitWaitMs: 400 });
+    await until(() => statuses().some((s) => s.reason.includes('406')), 5000, 'the 406');
+    const refusedAt = Date.now();
+    holder.close();
+    await until(() => feed.stats().state === 'connected' && counters(h).authenticated === 2, 5000, 'in');
+    expect(Date.now() - refusedAt).toBeGreaterThanOrEqual(350);
     expect(statuses().find((s) => s.state === 'disconnected')?.reason).toContain(
       '406 connection limit exceeded',
     );
-    await until(() => feed.stats().state === 'connected');
   });
 
-  it('407 slow client reconnects; 405 symbol limit is a counted rejection naming feed and symbols', async () => {
-    const { stream, feed, lines } = await start();
-    await until(() => stream.received.length === 2);
-    stream.send(1, [{ T: 'error', code: 405, msg: 'symbol limit exceeded' }]);
-    await until(() => feed.stats().rejectedRequests === 1);
+  it('405 symbol limit: a counted rejection naming the feed and the symbols, the connection kept', async () => {
+    const h = await hubWith({ symbolLimit: 1 });
+    const { feed, lines } = feedOn(h);
+    await until(() => feed.stats().rejectedRequests === 1, 5000, 'the 405');
     const warning = lines.find(
       (l) => l.level === LOG_LEVEL.warn && l.msg === 'alpaca rejected a control request',
     );
     expect(warning).toMatchObject({ code: 405 });
     expect(String(warning?.reason)).toContain('feed iex; 2 symbols subscribed: AAPL, MSFT');
-    expect(stream.sockets).toHaveLength(1);
-
-    stream.send(1, [{ T: 'error', code: 407, msg: 'slow client' }]);
-    await until(() => stream.received.length === 4, 5000, 'reconnect after 407');
-    expect(feed.stats().reconnects).toBe(1);
+    expect(feed.stats().state).toBe('connected');
+    expect(counters(h).connectionsOpened).toBe(1);
   });
 });

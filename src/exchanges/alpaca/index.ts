@@ -20,7 +20,9 @@ export const alpaca: VenueModule = {
       logger,
       symbols,
       credentials:
-        config === undefined ? DEFAULT_ALPACA_CREDENTIALS : new AlpacaCredentials(config.alpacaKey, config.alpacaSecret),
+        config === undefined
+          ? DEFAULT_ALPACA_CREDENTIALS
+          : new AlpacaCredentials(config.alpacaKey, config.alpacaSecret),
       connectionLimit: config?.alpacaConnectionLimit,
     }),
   openSource: (root, logger) => AlpacaReplaySource.open(root, logger),
@@ -30,7 +32,9 @@ export const alpaca: VenueModule = {
       feed: config?.alpacaFeed ?? 'iex',
       symbols: [...symbols],
       credentials:
-        config === undefined ? DEFAULT_ALPACA_CREDENTIALS : new AlpacaCredentials(config.alpacaKey, config.alpacaSecret),
+        config === undefined
+          ? DEFAULT_ALPACA_CREDENTIALS
+          : new AlpacaCredentials(config.alpacaKey, config.alpacaSecret),
       logger,
     }),
   firehose: (symbols) => {

@@ -27,10 +27,17 @@ export interface RunningAlpacaHub {
 }
 
 /** Starts a hub serving AAPL and MSFT (AAPL is FAKEPACA's source). */
-export async function startAlpacaHub(opts: Partial<AlpacaEndpointOptions> = {}): Promise<RunningAlpacaHub> {
-  const endpoint = createAlpacaEndpoint({ logger: silentLogger(), symbols: ['AAPL', 'MSFT'], ...opts });
+export async function startAlpacaHub(
+  opts: Partial<AlpacaEndpointOptions> & { readonly port?: number } = {},
+): Promise<RunningAlpacaHub> {
+  const { port: wanted, ...endpointOpts } = opts;
+  const endpoint = createAlpacaEndpoint({
+    logger: silentLogger(),
+    symbols: ['AAPL', 'MSFT'],
+    ...endpointOpts,
+  });
   const hub = new ReplayHub({ logger: silentLogger(), venues: [endpoint] });
-  const port = await hub.listen(0);
+  const port = await hub.listen(wanted ?? 0);
   return {
     hub,
     wsBase: `ws://127.0.0.1:${port}/alpaca`,
