@@ -89,6 +89,12 @@ export async function benchReplay(opts: ReplayBenchOptions): Promise<BenchFigure
   const { venue } = opts;
   return withDataset(venue, 'bench', opts.minutes, async (root) => {
     const hub = await measureHub(venue, root, opts.logger);
+    if (hub.frames === 0) {
+      throw new Error(
+        `replay bench: the ${venue.title} consumer received no frames from ${opts.minutes} generated minutes; ` +
+          'check the venue firehose (path, subscribe messages) and that its generator wrote data',
+      );
+    }
     const avg = Math.round(hub.bytes / Math.max(hub.frames, 1));
     const baseline = await measureBaseline(hub.frames, avg);
     return figure(

@@ -1,3 +1,4 @@
+import { SAMPLE_START_MS } from '../app/sample-data.js';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,7 +30,8 @@ export async function withDataset<T>(
   const root = await mkdtemp(join(tmpdir(), 'tickstream-bench-'));
   try {
     const symbols = venue.sampleSymbols;
-    await venue.generate({ root, seed, startMs: Date.UTC(2026, 0, 5, 14), minutes, symbols });
+    // The sample's own start, the New York open: a stock venue records only inside the session.
+    await venue.generate({ root, seed, startMs: SAMPLE_START_MS, minutes, symbols });
     return await fn(root);
   } finally {
     await rm(root, { recursive: true, force: true });

@@ -11,16 +11,11 @@
  *   conditions count toward a bar) is [unconfirmed] — every trade counts here.
  */
 import { formatTimeSpec } from './encoder.js';
-import { newYorkTime } from './market-hours.js';
+import { newYorkMidnight } from './market-hours.js';
 import type { AlpacaRestBar, AlpacaRestTrade } from './wire.js';
 
 /** New York midnight (ms) of the New York calendar day of `ms`. */
-export function newYorkDayStart(ms: number): number {
-  const ny = newYorkTime(ms);
-  const guess = Date.UTC(ny.year, ny.month - 1, ny.day) - ny.offsetMs;
-  // The offset at midnight itself (differs from `ms`'s only on a DST change day).
-  return Date.UTC(ny.year, ny.month - 1, ny.day) - newYorkTime(guess).offsetMs;
-}
+export const newYorkDayStart = newYorkMidnight;
 
 /** RFC3339 text of whole milliseconds (`2026-01-05T14:31:00Z`). */
 export function millisText(ms: number): string {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { currentOrNextSession, inSession, newYorkTime, sessionOn } from './market-hours.js';
+import { currentOrNextSession, inSession, newYorkMidnight, newYorkTime, sessionOn } from './market-hours.js';
 
 const utc = (iso: string): number => Date.parse(iso);
 
@@ -34,6 +34,13 @@ describe('US regular session', () => {
     expect(currentOrNextSession(utc('2026-01-09T20:59:59Z')).open).toBe(utc('2026-01-09T14:30:00Z'));
   });
 
+  it('finds New York midnight, also on the days the clocks change', () => {
+    expect(newYorkMidnight(utc('2026-01-05T18:00:00Z'))).toBe(utc('2026-01-05T05:00:00Z'));
+    expect(newYorkMidnight(utc('2026-07-06T03:30:00Z'))).toBe(utc('2026-07-05T04:00:00Z')); // still the 5th in NY
+    expect(newYorkMidnight(utc('2026-03-08T18:00:00Z'))).toBe(utc('2026-03-08T05:00:00Z')); // EST at midnight
+    expect(newYorkMidnight(utc('2026-11-01T18:00:00Z'))).toBe(utc('2026-11-01T04:00:00Z')); // EDT at midnight
+  });
+
   it('open ≤ t < close exactly, at any instant', () => {
     fc.assert(
       fc.property(
@@ -43,6 +50,9 @@ describe('US regular session', () => {
           const weekday = ny.weekday !== 'Sat' && ny.weekday !== 'Sun';
           const expected = weekday && ny.minuteOfDay >= 570 && ny.minuteOfDay < 960;
           expect(inSession(ms)).toBe(expected);
+          const midnight = newYorkMidnight(ms);
+          expect(newYorkTime(midnight).minuteOfDay).toBe(0);
+          expect(ms - midnight).toBeLessThan(25 * 3_600_000);
           expect([-5 * 3_600_000, -4 * 3_600_000]).toContain(ny.offsetMs);
         },
       ),

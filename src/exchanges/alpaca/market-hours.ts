@@ -69,11 +69,42 @@ function atNewYorkMinute(ms: number, minuteOfDay: number): number {
   return Date.UTC(t.year, t.month - 1, t.day, 0, minuteOfDay) - newYorkTime(guess).offsetMs;
 }
 
+const HOUR_MS = 3_600_000;
+/**
+ * The last UTC hour asked about and its answer: New York's offset is a whole number of hours, so
+ * every instant of one UTC hour falls on the same New York calendar day. The replay asks for
+ * every message; the time-zone lookup behind it is far too slow for that.
+ */
+let cachedHour = NaN;
+let cachedSession: Session | undefined;
+
 /** The session of the New York calendar day `ms` falls on; undefined on a weekend. */
 export function sessionOn(ms: number): Session | undefined {
+  const hour = Math.floor(ms / HOUR_MS);
+  if (hour !== cachedHour) {
+    cachedSession = computeSession(ms);
+    cachedHour = hour;
+  }
+  return cachedSession;
+}
+
+function computeSession(ms: number): Session | undefined {
   const { weekday } = newYorkTime(ms);
   if (weekday === 'Sat' || weekday === 'Sun') return undefined;
   return { open: atNewYorkMinute(ms, OPEN_MINUTE), close: atNewYorkMinute(ms, CLOSE_MINUTE) };
+}
+
+let midnightHour = NaN;
+let cachedMidnight = 0;
+
+/** New York midnight (ms) of the New York calendar day of `ms` (cached per UTC hour, as `sessionOn`). */
+export function newYorkMidnight(ms: number): number {
+  const hour = Math.floor(ms / HOUR_MS);
+  if (hour !== midnightHour) {
+    cachedMidnight = atNewYorkMinute(ms, 0);
+    midnightHour = hour;
+  }
+  return cachedMidnight;
 }
 
 /** True inside the regular session: open ≤ ms < close on a weekday. */
