@@ -51,7 +51,11 @@ export async function startReplay(opts: ReplayStackOptions): Promise<ReplayStack
     }
     sources.set(exchange, source);
     hub.addVenue(
-      venue.createEndpoint({ logger: logger.child({ exchange }), symbols: source.symbols, config: opts.config }),
+      venue.createEndpoint({
+        logger: logger.child({ exchange }),
+        symbols: source.symbols,
+        config: opts.config,
+      }),
     );
   }
   const port = await hub.listen(opts.port, opts.host);
