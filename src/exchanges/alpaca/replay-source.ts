@@ -10,12 +10,13 @@
  * are counted and logged once with file:line, then skipped.
  */
 import type { Logger } from '../../core/logger.js';
+import { BadLineLog } from '../../replay/bad-lines.js';
 import type { ReplayEvent } from '../../replay/events.js';
 import { mergeByTime } from '../../replay/merge.js';
 import { SpanTracker, earliestCapture, type ReplaySource } from '../../replay/source.js';
 import { TradeDeduper } from '../../replay/trade-dedup.js';
 import { listRecordingFiles, listSymbols } from '../../storage/layout.js';
-import { readRecords, type BadLineInfo } from '../../storage/reader.js';
+import { readRecords } from '../../storage/reader.js';
 import type { AlpacaBarEvent, AlpacaQuoteEvent, AlpacaTradeEvent } from './events.js';
 import { compareInstants, formatAlpacaTime, parseAlpacaTime, type AlpacaInstant } from './recording-time.js';
 import type { AlpacaRestBar, AlpacaRestQuote, AlpacaRestTrade } from './wire.js';
@@ -72,16 +73,17 @@ class TimeOrderFilter {
 
 export class AlpacaReplaySource implements ReplaySource {
   readonly symbols: readonly string[];
-  private readonly badSeen = new Set<string>();
+  private readonly bad: BadLineLog;
   private repeatedQuotes = 0;
   private repeatedBars = 0;
 
   private constructor(
     private readonly root: string,
     private readonly state: readonly StockState[],
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
     this.symbols = state.map((s) => s.symbol);
+    this.bad = new BadLineLog('alpaca', logger);
   }
 
   /**
@@ -143,7 +145,7 @@ export class AlpacaReplaySource implements ReplaySource {
       missingTradeIds,
       repeatedQuotes: this.repeatedQuotes,
       repeatedBars: this.repeatedBars,
-      badLines: this.badSeen.size,
+      badLines: this.bad.count,
     };
   }
 
@@ -159,9 +161,9 @@ export class AlpacaReplaySource implements ReplaySource {
     isItem: (v: unknown) => v is T,
   ): AsyncGenerator<T[]> {
     const files = await this.files(endpoint, s);
-    for await (const { record, file, lineNumber } of readRecords(files, { onBadLine: this.onBadLine })) {
+    for await (const { record, file, lineNumber } of readRecords(files, { onBadLine: this.bad.onBadLine })) {
       const items = pageItems(record.data, series, s.symbol, isItem);
-      if (items instanceof BadBody) this.badBody(file, lineNumber, items.why);
+      if (items instanceof BadBody) this.bad.body(file, lineNumber, items.why);
       else yield items;
     }
   }
@@ -214,20 +216,6 @@ export class AlpacaReplaySource implements ReplaySource {
       }
     }
   }
-
-  private badBody(file: string, lineNumber: number, why: string): void {
-    const key = `${file}:${lineNumber}`;
-    if (this.badSeen.has(key)) return;
-    this.badSeen.add(key);
-    this.logger.warn(
-      { file, line: lineNumber, err: why },
-      `alpaca: skipping ${key}: ${why} (re-record it or remove the line)`,
-    );
-  }
-
-  private readonly onBadLine = (info: BadLineInfo): void => {
-    this.badBody(info.file, info.lineNumber, `not a recording line: ${String(info.error)}`);
-  };
 }
 
 function shifted(at: AlpacaInstant, shiftMs: number): string {

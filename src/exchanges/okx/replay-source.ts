@@ -9,13 +9,14 @@
  * JSON and missing fields are counted and logged once with file:line, then skipped.
  */
 import type { Logger } from '../../core/logger.js';
+import { BadLineLog } from '../../replay/bad-lines.js';
 import type { ReplayEvent } from '../../replay/events.js';
 import { SnapshotDiffer } from '../../replay/level-diff.js';
 import { mergeByTime } from '../../replay/merge.js';
 import { SpanTracker, earliestCapture, type ReplaySource } from '../../replay/source.js';
 import { TradeDeduper } from '../../replay/trade-dedup.js';
 import { listRecordingFiles, listSymbols } from '../../storage/layout.js';
-import { readRecords, type BadLineInfo } from '../../storage/reader.js';
+import { readRecords } from '../../storage/reader.js';
 import type { OkxBookEvent, OkxTradeEvent } from './events.js';
 import { canonicalSymbolOf, instIdOf } from './symbols.js';
 import type { OkxLevel, OkxRestTrade } from './wire.js';
@@ -46,15 +47,16 @@ class BadBody {
 
 export class OkxReplaySource implements ReplaySource {
   readonly symbols: readonly string[];
-  private readonly badSeen = new Set<string>();
+  private readonly bad: BadLineLog;
   private zeroLevels = 0;
 
   private constructor(
     private readonly root: string,
     private readonly state: readonly InstrumentState[],
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
     this.symbols = state.map((s) => s.instId);
+    this.bad = new BadLineLog('okx', logger);
   }
 
   /**
@@ -119,7 +121,7 @@ export class OkxReplaySource implements ReplaySource {
       tradeGaps,
       missingTradeIds,
       zeroLevels: this.zeroLevels,
-      badLines: this.badSeen.size,
+      badLines: this.bad.count,
     };
   }
 
@@ -137,10 +139,10 @@ export class OkxReplaySource implements ReplaySource {
     // Event times never go back: a trade timed before the previous one plays with it.
     let ts = -Infinity;
     const files = await this.files(OKX_TRADES_ENDPOINT, s);
-    for await (const { record, file, lineNumber } of readRecords(files, { onBadLine: this.onBadLine })) {
+    for await (const { record, file, lineNumber } of readRecords(files, { onBadLine: this.bad.onBadLine })) {
       const trades = tradesOf(record.data, s.instId);
       if (trades instanceof BadBody) {
-        this.badBody(file, lineNumber, trades.why);
+        this.bad.body(file, lineNumber, trades.why);
         continue;
       }
       const page =
@@ -158,10 +160,10 @@ export class OkxReplaySource implements ReplaySource {
   private async *bookEvents(s: InstrumentState, timeShift: number): AsyncGenerator<ReplayEvent> {
     const symbol = s.instId;
     const files = await this.files(OKX_BOOKS_ENDPOINT, s);
-    for await (const { record, file, lineNumber } of readRecords(files, { onBadLine: this.onBadLine })) {
+    for await (const { record, file, lineNumber } of readRecords(files, { onBadLine: this.bad.onBadLine })) {
       const book = this.bookOf(record.data);
       if (book instanceof BadBody) {
-        this.badBody(file, lineNumber, book.why);
+        this.bad.body(file, lineNumber, book.why);
         continue;
       }
       const diff = s.books.push(book);
@@ -200,20 +202,6 @@ export class OkxReplaySource implements ReplaySource {
     }
     return out;
   }
-
-  private badBody(file: string, lineNumber: number, why: string): void {
-    const key = `${file}:${lineNumber}`;
-    if (this.badSeen.has(key)) return;
-    this.badSeen.add(key);
-    this.logger.warn(
-      { file, line: lineNumber, err: why },
-      `okx: skipping ${key}: ${why} (re-record it or remove the line)`,
-    );
-  }
-
-  private readonly onBadLine = (info: BadLineInfo): void => {
-    this.badBody(info.file, info.lineNumber, `not a recording line: ${String(info.error)}`);
-  };
 }
 
 const DECIMAL = /^\d+(?:\.\d+)?$/;
