@@ -55,7 +55,20 @@ export function referenceMarket(pair: string): SymbolProfile {
   );
 }
 
-/** True when `pair` has a reference market other venues can follow. */
-export function hasReferenceMarket(pair: string): boolean {
-  return REFERENCE_MARKETS.has(pair);
+/** Quotes the simulation holds at par with USDT: a pair quoted in any of them follows its base's USDT market. */
+const USD_PEGGED: ReadonlySet<string> = new Set(['USD', 'USDT', 'USDC']);
+
+/**
+ * What a venue's canonical `pair` follows in a seeded sample (its `SymbolRecorder.follows`): the
+ * pair's reference market, or the USDT one of its base when quoted in a USD-pegged currency
+ * (Kraken's BTC/USD follows BTC/USDT); undefined when none applies.
+ */
+export function referenceFor(
+  pair: string,
+): { readonly symbol: string; readonly profile: SymbolProfile } | undefined {
+  const [base, quote] = pair.split('/');
+  const market =
+    REFERENCE_MARKETS.get(pair) ??
+    (quote !== undefined && USD_PEGGED.has(quote) ? REFERENCE_MARKETS.get(`${base}/USDT`) : undefined);
+  return market === undefined ? undefined : { symbol: market.symbol, profile: market };
 }

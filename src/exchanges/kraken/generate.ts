@@ -3,6 +3,7 @@
  * (generate-format.ts). Per pair: one `AssetPairs` capture, a 100-level `Depth` every second and
  * `Trades` polls whose `since` cursors overlap the previous page, as a real poller's do.
  */
+import { referenceFor } from '../../generate/reference-markets.js';
 import {
   generateDataset,
   tradesPerPoll,
@@ -46,6 +47,7 @@ class KrakenSymbolRecorder implements SymbolRecorder {
   readonly symbol: string;
   readonly profile: SymbolProfile;
   readonly earlyPollTrades: number;
+  readonly follows: SymbolRecorder['follows'];
   private readonly format: KrakenRestFormatter;
   private readonly poller: KrakenTradesPoller;
 
@@ -56,6 +58,8 @@ class KrakenSymbolRecorder implements SymbolRecorder {
     this.format = new KrakenRestFormatter(this.profile, pair);
     this.poller = new KrakenTradesPoller(this.format, count, POLL_OVERLAP_MS);
     this.earlyPollTrades = Math.floor(count * EARLY_POLL_SHARE);
+    // BTC/USD follows the sample's BTC/USDT market, as every venue quoting BTC does.
+    this.follows = referenceFor(pair.symbol);
   }
 
   onTrade(trade: SimTrade): void {

@@ -8,7 +8,6 @@ import type { DatasetSummary } from '../../generate/dataset.js';
 import { listRecordingFiles, listSymbols } from '../../storage/layout.js';
 import { readRecords } from '../../storage/reader.js';
 import type { RecordedResponse } from '../../storage/record.js';
-import { generateBinanceDataset } from '../binance/generate.js';
 import { generateOkxDataset } from './generate.js';
 import type { OkxOkBody } from './generate-format.js';
 import type { OkxRestInstrument } from './instruments.js';
@@ -199,45 +198,5 @@ describe('generateOkxDataset', () => {
     await expect(
       generateOkxDataset({ root: dir, seed: 1, startMs: START, minutes: 0.1, tradesLimit: 501 }),
     ).rejects.toThrow(ConfigError);
-  });
-});
-
-describe('generateOkxDataset with Binance in one sample', () => {
-  it('BTC-USDT quotes around the same simulated price as Binance BTCUSDT of the same seed', async () => {
-    const dir = await temp();
-    const opts = { root: dir, seed: 'one-sample', startMs: START, minutes: 0.3 };
-    await generateBinanceDataset({ ...opts, symbols: ['BTCUSDT'] });
-    await generateOkxDataset({ ...opts, symbols: ['BTC-USDT'] });
-    type Sides = { bids: string[][]; asks: string[][] };
-    const mids = async (
-      root: string,
-      platform: string,
-      endpoint: string,
-      symbol: string,
-      book: (data: never) => Sides,
-    ) => {
-      const out: number[] = [];
-      for await (const { record } of readRecords(
-        await listRecordingFiles(root, platform, endpoint, symbol),
-      )) {
-        const b = book(record.data as never);
-        out.push((Number(b.bids[0][0]) + Number(b.asks[0][0])) / 2);
-      }
-      return out;
-    };
-    const okxBook = (d: OkxOkBody<OkxRestBook>): Sides => d.data[0];
-    const binance = await mids(dir, 'binance', 'api_v3_depth', 'BTCUSDT', (d: Sides) => d);
-    const okx = await mids(dir, 'okx', OKX_BOOKS_ENDPOINT, 'BTC-USDT', okxBook);
-    const n = Math.min(binance.length, okx.length);
-    expect(n).toBeGreaterThan(15);
-    const apart = binance.slice(0, n).map((b, i) => Math.abs(okx[i] / b - 1));
-    // The same path within a few ticks (each venue's own spread and grid); the path itself moves more.
-    expect(Math.max(...apart)).toBeLessThan(2e-5);
-    expect(Math.max(...binance) / Math.min(...binance) - 1).toBeGreaterThan(5 * Math.max(...apart));
-    // Another seed for OKX alone is another market.
-    const lone = await temp();
-    await generateOkxDataset({ ...opts, root: lone, seed: 'other', symbols: ['BTC-USDT'] });
-    const [loneFirst] = await mids(lone, 'okx', OKX_BOOKS_ENDPOINT, 'BTC-USDT', okxBook);
-    expect(Math.abs(loneFirst / binance[0] - 1)).toBeGreaterThan(1e-3);
   });
 });

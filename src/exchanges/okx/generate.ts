@@ -17,7 +17,7 @@ import {
 } from '../../generate/dataset.js';
 import type { MarketSimulator, SimTrade } from '../../generate/market.js';
 import type { SymbolProfile } from '../../generate/profiles.js';
-import { hasReferenceMarket, referenceMarket } from '../../generate/reference-markets.js';
+import { referenceFor } from '../../generate/reference-markets.js';
 import {
   OKX_BOOKS_DEPTH,
   OKX_BOOKS_PATH,
@@ -51,7 +51,7 @@ class OkxSymbolRecorder implements SymbolRecorder {
   readonly symbol: string;
   readonly profile: SymbolProfile;
   readonly earlyPollTrades: number;
-  readonly follows: SymbolRecorder['follows'] = undefined;
+  readonly follows: SymbolRecorder['follows'];
   private readonly format: OkxRestFormatter;
   private readonly tape: OkxTradeTape;
 
@@ -65,11 +65,7 @@ class OkxSymbolRecorder implements SymbolRecorder {
     this.tape = new OkxTradeTape(this.format, limit);
     this.earlyPollTrades = Math.floor(limit * EARLY_POLL_SHARE);
     // The pair's price follows the sample's reference market for it (shared with every venue).
-    const pair = canonicalSymbolOf(this.symbol);
-    if (hasReferenceMarket(pair)) {
-      const reference = referenceMarket(pair);
-      this.follows = { symbol: reference.symbol, profile: reference };
-    }
+    this.follows = referenceFor(canonicalSymbolOf(this.symbol));
   }
 
   onTrade(trade: SimTrade): void {
