@@ -1,7 +1,8 @@
 /**
  * A WebSocket relay on loopback between a client and a real server (the replay hub), passing
  * every frame both ways unchanged except those a test's filter drops: how a test loses one
- * message on the wire (a sequence gap) without touching either end. Test support only (excluded
+ * message on the wire (a sequence gap) without touching either end. It can also stop reading from
+ * the server, so the server sees a consumer that does not keep up (a slow client). Test support only (excluded
  * from the build).
  */
 import { createServer, type Server } from 'node:http';
@@ -17,6 +18,9 @@ export interface WsProxy {
   readonly url: string;
   /** Frames dropped so far. */
   readonly dropped: string[];
+  /** Stop reading what the server sends (its send buffer then grows), or read again. */
+  pauseServer(): void;
+  resumeServer(): void;
   close(): Promise<void>;
 }
 
@@ -26,9 +30,11 @@ export async function startWsProxy(target: string, keep: DownstreamFilter): Prom
   const wss = new WebSocketServer({ server: http });
   const sockets = new Set<WebSocket>();
   const dropped: string[] = [];
+  const upstreams = new Set<WebSocket>();
   wss.on('connection', (client, req) => {
     const upstream = new WebSocket(target + (req.url ?? '/'));
     sockets.add(client).add(upstream);
+    upstreams.add(upstream);
     const early: Array<{ data: RawData; isBinary: boolean }> = [];
     client.on('message', (data, isBinary) => {
       if (upstream.readyState === WebSocket.OPEN) upstream.send(data, { binary: isBinary });
@@ -57,6 +63,8 @@ export async function startWsProxy(target: string, keep: DownstreamFilter): Prom
   return {
     url: `ws://127.0.0.1:${port}`,
     dropped,
+    pauseServer: () => upstreams.forEach((u) => u.pause()),
+    resumeServer: () => upstreams.forEach((u) => u.resume()),
     close: () => closeWsServer(http, wss, sockets),
   };
 }

@@ -3,12 +3,14 @@
  * trades and bars normalized (mid exact), a reconnect that logs in and subscribes again, and the
  * hub's own answers driving the feed's verdicts — 402 (no retry, a status naming what to set,
  * the key pair in no log line or status), 406 (the longer wait, then in), 405 (a counted
- * rejection naming the feed and the symbols).
+ * rejection naming the feed and the symbols), 407 (a relay stops reading, the hub drops the
+ * feed as a slow client, the feed reconnects).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Bar, NormalizedMessage, Quote, Status, Trade } from '../../core/types.js';
 import { captureLogs, LOG_LEVEL } from '../../test-support/log-capture.js';
 import { until } from '../../test-support/until.js';
+import { startWsProxy } from '../../test-support/ws-proxy.js';
 import { createAlpacaFeed, type AlpacaFeedOptions, type AlpacaStreamFeed } from './client.js';
 import { AlpacaCredentials } from './credentials.js';
 import type { AlpacaEndpointOptions } from './endpoint.js';
@@ -162,5 +164,28 @@ describe('the Alpaca feed against the real hub', () => {
     expect(String(warning?.reason)).toContain('feed iex; 2 symbols subscribed: AAPL, MSFT');
     expect(feed.stats().state).toBe('connected');
     expect(counters(h).connectionsOpened).toBe(1);
+  });
+
+  it('407 slow client: dropped by the hub when it stops reading, then back in', async () => {
+    const h = await hubWith({ rules: { maxBufferedBytes: 64 * 1024 } });
+    const relay = await startWsProxy(h.wsBase.replace('/alpaca', ''), () => true);
+    cleanups.push(() => relay.close());
+    const { feed, statuses } = feedOn(h, { wsBaseUrl: `${relay.url}/alpaca` });
+    await until(() => counters(h).requests >= 2, 5000, 'auth and subscribe');
+    relay.pauseServer();
+    // Far more than the socket buffers hold, in one go: the hub's send buffer passes its budget.
+    for (let i = 0; i < 40_000; i++) {
+      const ms = Date.UTC(2026, 0, 5, 14, 30) + i;
+      h.push(alpacaQuote('AAPL', new Date(ms).toISOString(), 100 + (i % 50) / 100, 101 + (i % 50) / 100));
+    }
+    await until(() => counters(h).slowDropped >= 1, 5000, 'the hub gave up on the feed');
+    relay.resumeServer(); // what the hub sent before its 407 arrives first, then the 407
+    await until(() => statuses().some((s) => s.reason.includes('407')), 10_000, 'the 407');
+    await until(
+      () => counters(h).authenticated >= 2 && feed.stats().state === 'connected',
+      10_000,
+      'back in',
+    );
+    expect(feed.stats().reconnects).toBeGreaterThanOrEqual(1);
   });
 });
