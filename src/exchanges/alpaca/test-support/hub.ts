@@ -168,6 +168,11 @@ export class AlpacaTestClient {
     return this.frames[this.cursor++];
   }
 
+  /** Frames received and not read yet. */
+  get unread(): number {
+    return this.frames.length - this.cursor;
+  }
+
   /** Frames until `n` messages in all were read. */
   async messages(n: number): Promise<Message[]> {
     const out: Message[] = [];
