@@ -1,8 +1,8 @@
 /**
  * The dashboard marks stocks closed outside US market hours, judged at market time (the replay's
- * exchange timestamps, not the wall clock): a sample starting two minutes before the 16:00 New
- * York close, replayed at --speed 20, shows AAPL live and then "market closed" while crypto keeps
- * trading.
+ * exchange timestamps, not the wall clock): a sample starting five minutes before the 16:00 New
+ * York close, replayed at --speed 15 (20 s to the close, room for a slow start), shows AAPL
+ * live and then "market closed" while crypto keeps trading.
  */
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,9 +16,9 @@ describe.skipIf(!chromiumAvailable())('dashboard at the US close, in Chromium', 
   beforeAll(async () => {
     stack = await startSampleStack({
       seed: 'dashboard-close',
-      minutes: 4,
-      startMs: Date.UTC(2026, 0, 5, 20, 58), // 15:58 New York (EST)
-      speed: 20,
+      minutes: 7,
+      startMs: Date.UTC(2026, 0, 5, 20, 55), // 15:55 New York (EST)
+      speed: 15,
       loop: false,
     });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
@@ -36,10 +36,10 @@ describe.skipIf(!chromiumAvailable())('dashboard at the US close, in Chromium', 
     await page.goto(`http://127.0.0.1:${stack.gatewayPort}/`);
     const state = (pair: string) => page.locator(`[data-pair="${pair}"]`).getAttribute('data-state');
     await expect.poll(() => state('AAPL'), { timeout: 10_000, interval: 100 }).toBe('live');
-    await expect.poll(() => state('AAPL'), { timeout: 15_000, interval: 100 }).toBe('closed');
+    await expect.poll(() => state('AAPL'), { timeout: 45_000, interval: 100 }).toBe('closed');
     expect(await page.locator('[data-pair="AAPL"] .updated').textContent()).toBe('market closed');
     expect(await state('BTC/USDT')).toBe('live');
     expect(await state('BTC/USD')).not.toBe('closed');
     expect(errors).toEqual([]);
-  });
+  }, 75_000);
 });
