@@ -31,7 +31,9 @@ describe('offset file', () => {
   afterEach(() => rm(state, { recursive: true, force: true }));
 
   it('lives at <state>/<platform>/<endpoint>/<symbol as a directory name>_publisher.json', () => {
-    expect(offsetFilePath(state, SERIES)).toBe(join(state, 'kraken', '0_public_Trades', 'BTC%2FUSD_publisher.json'));
+    expect(offsetFilePath(state, SERIES)).toBe(
+      join(state, 'kraken', '0_public_Trades', 'BTC%2FUSD_publisher.json'),
+    );
     expect(offsetFilePath(state, { platform: 'binance', endpoint: 'api_v3_depth', symbol: 'BTCUSDT' })).toBe(
       join(state, 'binance', 'api_v3_depth', 'BTCUSDT_publisher.json'),
     );
@@ -59,7 +61,10 @@ describe('offset file', () => {
 
   it('reports a missing state directory or file as no offset', async () => {
     const gone = join(state, 'not-there');
-    expect(await loadOffsetFile(gone, SERIES)).toEqual({ kind: 'missing', path: offsetFilePath(gone, SERIES) });
+    expect(await loadOffsetFile(gone, SERIES)).toEqual({
+      kind: 'missing',
+      path: offsetFilePath(gone, SERIES),
+    });
     await mkdir(join(state, 'kraken', '0_public_Trades'), { recursive: true });
     expect((await loadOffsetFile(state, SERIES)).kind).toBe('missing');
   });
@@ -75,10 +80,22 @@ describe('offset file', () => {
       JSON.stringify({ ...RECORD, symbol: 'ETH/USD' }),
       'it is the offset of symbol "ETH/USD", not "BTC/USD"',
     ],
-    ['another platform', JSON.stringify({ ...RECORD, platform: 'okx' }), 'it is the offset of platform "okx"'],
+    [
+      'another platform',
+      JSON.stringify({ ...RECORD, platform: 'okx' }),
+      'it is the offset of platform "okx"',
+    ],
     ['a line 0', JSON.stringify({ ...RECORD, lineNumber: 0 }), 'lineNumber is not a whole number from 1'],
-    ['a path as currentFile', JSON.stringify({ ...RECORD, currentFile: '../x.jsonl' }), 'is not a recording file name'],
-    ['a string timestamp', JSON.stringify({ ...RECORD, lastTimestamp: '1' }), 'lastTimestamp is not a number'],
+    [
+      'a path as currentFile',
+      JSON.stringify({ ...RECORD, currentFile: '../x.jsonl' }),
+      'is not a recording file name',
+    ],
+    [
+      'a string timestamp',
+      JSON.stringify({ ...RECORD, lastTimestamp: '1' }),
+      'lastTimestamp is not a number',
+    ],
     ['a bad date', JSON.stringify({ ...RECORD, lastUpdated: 'yesterday' }), 'lastUpdated is not an ISO date'],
   ];
   it.each(corrupt)('reports %s as corrupt, saying what is wrong', async (_what, body, problem) => {
@@ -106,7 +123,10 @@ describe('offset file', () => {
     await writeFile(join(dir, 'ETHUSD_publisher.json.9.1.tmp'), '');
     expect(await loadOffsetFile(state, SERIES)).toEqual({ kind: 'ok', path, record: RECORD });
     expect(await removeStaleTempFiles(path)).toEqual(['BTC%2FUSD_publisher.json.123.7.tmp']);
-    expect((await readdir(dir)).sort()).toEqual(['BTC%2FUSD_publisher.json', 'ETHUSD_publisher.json.9.1.tmp']);
+    expect((await readdir(dir)).sort()).toEqual([
+      'BTC%2FUSD_publisher.json',
+      'ETHUSD_publisher.json.9.1.tmp',
+    ]);
     expect(await removeStaleTempFiles(join(state, 'nowhere', 'x_publisher.json'))).toEqual([]);
   });
 });

@@ -224,7 +224,9 @@ async function countLines(file: string): Promise<number> {
   try {
     let lines = 0;
     let last = 0x0a;
-    for await (const chunk of handle.createReadStream({ highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>) {
+    for await (const chunk of handle.createReadStream({
+      highWaterMark: 256 * 1024,
+    }) as AsyncIterable<Buffer>) {
       for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) lines++;
       if (chunk.length > 0) last = chunk[chunk.length - 1];
     }
@@ -234,7 +236,12 @@ async function countLines(file: string): Promise<number> {
   }
 }
 
-async function modeStart(dataDir: string, series: SeriesId, mode: StartFrom, because: string): Promise<StartPoint> {
+async function modeStart(
+  dataDir: string,
+  series: SeriesId,
+  mode: StartFrom,
+  because: string,
+): Promise<StartPoint> {
   if (typeof mode === 'number') return { kind: 'time', atMs: mode, because };
   if (mode === 'beginning') return { kind: 'beginning', because };
   const files = await listRecordingFiles(dataDir, series.platform, series.endpoint, series.symbol);
@@ -248,10 +255,13 @@ async function modeStart(dataDir: string, series: SeriesId, mode: StartFrom, bec
 export async function resolveStart(options: ResolveStartOptions): Promise<ResolvedStart> {
   const { dataDir, series, startFrom, logger } = options;
   const fallback = options.fallback ?? startFrom;
-  if (options.reset) return { start: await modeStart(dataDir, series, startFrom, `--reset, --start-from ${startFrom}`) };
+  if (options.reset)
+    return { start: await modeStart(dataDir, series, startFrom, `--reset, --start-from ${startFrom}`) };
   const loaded = await loadOffsetFile(options.stateDir, series);
   if (loaded.kind === 'missing') {
-    return { start: await modeStart(dataDir, series, startFrom, `no saved offset, --start-from ${startFrom}`) };
+    return {
+      start: await modeStart(dataDir, series, startFrom, `no saved offset, --start-from ${startFrom}`),
+    };
   }
   if (loaded.kind === 'corrupt') {
     logger.warn(
@@ -261,7 +271,10 @@ export async function resolveStart(options: ResolveStartOptions): Promise<Resolv
     return { start: await modeStart(dataDir, series, fallback, `corrupt offset, fallback ${fallback}`) };
   }
   const record = loaded.record;
-  const file = join(streamDirectory(dataDir, series.platform, series.endpoint, series.symbol), record.currentFile);
+  const file = join(
+    streamDirectory(dataDir, series.platform, series.endpoint, series.symbol),
+    record.currentFile,
+  );
   const files = await listRecordingFiles(dataDir, series.platform, series.endpoint, series.symbol);
   if (!files.includes(file)) {
     logger.warn(
