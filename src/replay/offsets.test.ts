@@ -317,6 +317,20 @@ describe('resolveStart', () => {
   });
 });
 
+describe('resolveStart with a recording rewritten under the offset', () => {
+  it('falls back when the saved line is past the end of its file', async () => {
+    const t = tracker({ everyMessages: 1 });
+    for (const item of all.slice(0, 4)) await t.published(message(item));
+    await t.close();
+    const firstFile = all[0].file;
+    const lines = (await readFile(firstFile, 'utf8')).split('\n');
+    await writeFile(firstFile, lines.slice(0, 2).join('\n') + '\n');
+    const { items, lines: logged } = await resolve('beginning');
+    expect(logged.find((l) => l.level === LOG_LEVEL.warn)?.msg).toContain('has fewer than 4 lines now');
+    expect(items).toEqual([...all.slice(0, 2), ...all.slice(5)].map(seen));
+  });
+});
+
 describe('parseStartFrom', () => {
   it('accepts beginning, latest and unix ms, and names a bad value', () => {
     expect(parseStartFrom('beginning')).toBe('beginning');

@@ -207,7 +207,10 @@ export interface ResolveStartOptions {
   readonly startFrom: StartFrom;
   /** Ignore a saved offset (`--reset`). */
   readonly reset: boolean;
-  /** Applies when the saved offset is corrupt or no longer lies in the recordings. Default `startFrom`. */
+  /**
+   * Applies when the saved offset is corrupt or no longer lies in the recordings (its file gone,
+   * or shorter than its line). Default `startFrom`.
+   */
   readonly fallback?: StartFrom;
   readonly logger: Logger;
 }
@@ -276,10 +279,15 @@ export async function resolveStart(options: ResolveStartOptions): Promise<Resolv
     record.currentFile,
   );
   const files = await listRecordingFiles(dataDir, series.platform, series.endpoint, series.symbol);
-  if (!files.includes(file)) {
+  const stale = !files.includes(file)
+    ? 'which is not among the recordings any more'
+    : record.lineNumber > (await countLines(file))
+      ? `which has fewer than ${record.lineNumber} lines now (rewritten or truncated)`
+      : undefined;
+  if (stale !== undefined) {
     logger.warn(
       { path: loaded.path, file, fallback },
-      `offsets: ${loaded.path} points into ${file}, which is not among the recordings any more; starting from ${fallback}`,
+      `offsets: ${loaded.path} points into ${file}, ${stale}; starting from ${fallback}`,
     );
     return { start: await modeStart(dataDir, series, fallback, `stale offset, fallback ${fallback}`) };
   }
