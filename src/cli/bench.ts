@@ -2,6 +2,7 @@ import { benchBookIngest, bookIngestFigure } from '../bench/book-ingest.js';
 import { benchFanout } from '../bench/fanout.js';
 import { benchLatency } from '../bench/latency.js';
 import { benchMemory } from '../bench/memory.js';
+import { benchOffsetCost } from '../bench/offset-cost.js';
 import { benchReplay } from '../bench/replay-throughput.js';
 import { printReport, type BenchFigure } from '../bench/report.js';
 import { VENUE_NAMES, venueFor } from '../exchanges/index.js';
@@ -21,6 +22,8 @@ export async function runBench(flags: CommonFlags): Promise<number> {
     process.stderr.write(`bench: replay throughput, ${name}…\n`);
     figures.push(await benchReplay({ venue: venueFor(name), minutes: 20, logger }));
   }
+  process.stderr.write('bench: offset persistence cost…\n');
+  figures.push(...(await benchOffsetCost()));
   process.stderr.write('bench: book ingest cost per update…\n');
   figures.push(bookIngestFigure(await benchBookIngest()));
   process.stderr.write('bench: gateway fan-out…\n');
