@@ -5,6 +5,7 @@ import type { Exchange } from '../core/types.js';
 import { venueFor } from '../exchanges/index.js';
 import { ReplayHub } from '../replay/hub.js';
 import { ReplayPublisher } from '../replay/publisher.js';
+import { ReplayControl } from '../replay/replay-control.js';
 import type { ReplaySource } from '../replay/source.js';
 import { SAMPLE_DATA_DIR } from './paths.js';
 import { ensureSampleData } from './sample-data.js';
@@ -19,6 +20,8 @@ export interface ReplayStackOptions {
   logger: Logger;
   /** The run's settings, handed to each venue's endpoint (Alpaca's accepted key pair, limits). */
   config?: Config;
+  /** Start paused (`--paused`); `POST /control/replay {"action":"resume"}` starts it. */
+  paused?: boolean;
 }
 
 export interface ReplayStack {
@@ -69,6 +72,7 @@ export async function startReplay(opts: ReplayStackOptions): Promise<ReplayStack
       source,
       speed: opts.speed,
       loop: opts.loop,
+      paused: opts.paused,
       logger: logger.child({ component: 'publisher', exchange }),
     });
     publishers.set(exchange, publisher);
@@ -80,6 +84,8 @@ export async function startReplay(opts: ReplayStackOptions): Promise<ReplayStack
       ),
     );
   }
+  const control = new ReplayControl(publishers);
+  hub.setControl((req, res, path) => control.handle(req, res, path));
   const finished = Promise.all(runs).then(() => undefined);
   const symbols = new Map([...sources].map(([e, s]) => [e, s.symbols] as const));
   const canonicalSymbols = new Map(
@@ -114,5 +120,6 @@ export async function startReplayFromConfig(config: Config, logger: Logger): Pro
     port: config.hubPort,
     logger,
     config,
+    paused: config.paused,
   });
 }

@@ -15,6 +15,7 @@ export interface CommonFlags {
   exchanges?: string;
   speed?: string;
   loop?: boolean;
+  paused?: boolean;
   bus?: string;
   upstream?: string;
   logLevel?: string;
@@ -56,6 +57,7 @@ export async function resolveConfig(
     exchanges: flags.exchanges,
     speed: flags.speed,
     loop: flags.loop,
+    paused: flags.paused,
     bus: flags.bus,
     upstream: flags.upstream,
     logLevel: flags.logLevel,

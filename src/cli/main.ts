@@ -29,6 +29,7 @@ const OPTIONS = {
   speed: () => new Option('--speed <1|N|max>', 'replay pacing: 1 historical, N times faster, or max'),
   loop: () => new Option('--loop', 'replay the data again when it ends, with rising times and ids'),
   noLoop: () => new Option('--no-loop', 'stop when the data ends'),
+  paused: () => new Option('--paused', 'start the replay paused (resume with POST /control/replay)'),
   bus: () => new Option('--bus <memory|redis://…>', 'message bus'),
   upstream: () =>
     new Option('--upstream <url>', 'replay hub base URL to ingest from instead of the exchanges'),
@@ -67,6 +68,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
       'speed',
       'loop',
       'noLoop',
+      'paused',
       'bus',
       'logLevel',
     ],
@@ -81,6 +83,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
     'speed',
     'loop',
     'noLoop',
+    'paused',
     'logLevel',
   ]).action(run(runReplay));
   commonOptions(

@@ -90,6 +90,8 @@ export const configSchema = z
     exchanges: exchangeList.default([...VENUE_NAMES]),
     speed: speedSchema.default(1),
     loop: bool.default(false),
+    /** Start the replay paused; `POST /control/replay {"action":"resume"}` starts it. */
+    paused: bool.default(false),
     bus: busSchema.default('memory'),
     upstream: urlSchema.optional(),
     logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),

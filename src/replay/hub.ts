@@ -68,8 +68,12 @@ export interface HubHealth {
  * (WebSocket streams and the REST calls clients make to sync), fed by replay publishers
  * through {@link push}.
  */
+/** Answers a hub request outside the venue mounts (`/control/...`); false when not its path. */
+export type ControlHandler = (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
+
 export class ReplayHub implements ReplaySink {
   private readonly logger: Logger;
+  private control: ControlHandler | undefined;
   private readonly list: VenueEndpoint[] = [];
   private readonly byExchange = new Map<Exchange, VenueEndpoint>();
   private server: Server | undefined = undefined;
@@ -184,6 +188,11 @@ export class ReplayHub implements ReplaySink {
     return undefined;
   }
 
+  /** Serve `/control/*` with `handler` (it returns false for a path that is not its own). */
+  setControl(handler: ControlHandler): void {
+    this.control = handler;
+  }
+
   private notFound(path: string): { error: string; path: string; prefixes: string[] } {
     return { error: `no replay endpoint at ${path}`, path, prefixes: this.prefixes() };
   }
@@ -196,6 +205,7 @@ export class ReplayHub implements ReplaySink {
         hit.venue.handleHttp(req, res, hit.subPath, query);
         return;
       }
+      if (this.control?.(req, res, path) === true) return;
       if ((path === '/' || path === '/health') && (req.method === 'GET' || req.method === 'HEAD')) {
         sendJson(res, 200, this.health(), req.method === 'HEAD');
         return;

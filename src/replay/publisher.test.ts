@@ -144,4 +144,51 @@ describe('ReplayPublisher', () => {
     expect(advanced.length).toBeGreaterThan(5);
     for (const ts of advanced) expect(Number.isInteger(ts)).toBe(true);
   });
+
+  it('pauses: nothing is published and the clock stands still until resume, then timing goes on from there', async () => {
+    let wall = 0;
+    const clock: PacerClock = {
+      now: () => wall,
+      sleep: async (ms) => {
+        wall += ms;
+        await new Promise((r) => setImmediate(r));
+      },
+    };
+    const pushed: Array<{ ts: number; wall: number }> = [];
+    const advanced: number[] = [];
+    const publisher = new ReplayPublisher({
+      source: sourceOf([0, 1000, 2000, 3000]),
+      speed: 1,
+      loop: false,
+      logger: silentLogger(),
+      clock,
+      paused: true,
+    });
+    const run = publisher.run({
+      push: (e) => {
+        pushed.push({ ts: e.ts, wall });
+        if (e.ts === 1000) publisher.pause();
+      },
+      advanceTo: (ts) => advanced.push(ts),
+    });
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(pushed).toEqual([]); // started paused
+    expect(publisher.stats()).toMatchObject({ paused: true, published: 0 });
+    publisher.resume();
+    while (!publisher.stats().paused || pushed.length < 2) await new Promise((r) => setImmediate(r));
+    const pausedAtWall = wall;
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(pushed.map((p) => p.ts)).toEqual([0, 1000]); // paused after 1000: 2000 waits
+    expect(wall).toBe(pausedAtWall); // nothing sleeps while paused
+    const advancedWhilePaused = advanced.length;
+    wall += 60_000; // a minute of wall time passes while paused
+    publisher.resume();
+    await run;
+    expect(pushed.map((p) => p.ts)).toEqual([0, 1000, 2000, 3000]);
+    // From the resume on, the recorded 1 s gaps again (the paused minute is not made up for).
+    expect(pushed[2].wall - (pausedAtWall + 60_000)).toBeLessThanOrEqual(1000);
+    expect(pushed[3].wall - pushed[2].wall).toBe(1000);
+    expect(advanced.length).toBeGreaterThanOrEqual(advancedWhilePaused);
+    expect(publisher.stats()).toMatchObject({ paused: false, published: 4 });
+  });
 });

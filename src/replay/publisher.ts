@@ -15,6 +15,8 @@ export interface PublisherOptions {
   clock?: PacerClock;
   /** Gap between the last event of one pass and the first of the next, replay ms. Default 1000. */
   loopGapMs?: number;
+  /** Start paused (`--paused`): nothing plays until `resume()`. */
+  paused?: boolean;
 }
 
 export interface PublisherStats {
@@ -23,6 +25,7 @@ export interface PublisherStats {
   /** Replay time of the last event published, ms (NaN before the first). */
   replayTime: number;
   running: boolean;
+  paused: boolean;
 }
 
 /**
@@ -32,11 +35,52 @@ export interface PublisherStats {
 export class ReplayPublisher {
   private readonly opts: PublisherOptions;
   private readonly pacer: Pacer;
-  private readonly counters: PublisherStats = { published: 0, passes: 0, replayTime: NaN, running: false };
+  private readonly counters: PublisherStats = {
+    published: 0,
+    passes: 0,
+    replayTime: NaN,
+    running: false,
+    paused: false,
+  };
+  /** Replay time when paused (NaN at max speed or before the first event): where `resume` picks up. */
+  private pausedAt = NaN;
+  private resumed: Array<() => void> = [];
 
   constructor(opts: PublisherOptions) {
     this.opts = opts;
     this.pacer = new Pacer(opts.speed, opts.clock);
+    if (opts.paused === true) this.pause();
+  }
+
+  get speed(): Speed {
+    return this.pacer.currentSpeed;
+  }
+
+  /** Stop publishing (and moving the hub's clock) until `resume()`; replay time stands still. */
+  pause(): void {
+    if (this.counters.paused) return;
+    this.counters.paused = true;
+    this.pausedAt = this.pacer.replayNow();
+  }
+
+  /** Go on from the replay time where `pause()` stopped, at the current speed. */
+  resume(): void {
+    if (!this.counters.paused) return;
+    this.counters.paused = false;
+    if (Number.isNaN(this.pausedAt)) this.pacer.reanchor();
+    else this.pacer.startAt(this.pausedAt);
+    for (const wake of this.resumed.splice(0)) wake();
+  }
+
+  private untilResumed(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      this.resumed.push(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
   }
 
   stats(): PublisherStats & Record<string, number | boolean> {
@@ -53,15 +97,22 @@ export class ReplayPublisher {
    */
   private async waitFor(ts: number, sink: ReplaySink, signal?: AbortSignal): Promise<void> {
     const pacer = this.pacer;
-    if (sink.advanceTo !== undefined) {
-      const clock = this.opts.clock ?? systemClock;
-      while (pacer.delayUntil(ts) > ADVANCE_STEP_MS) {
-        await clock.sleep(ADVANCE_STEP_MS, signal);
-        const now = Math.floor(pacer.replayNow());
-        if (now < ts) sink.advanceTo(now);
+    const clock = this.opts.clock ?? systemClock;
+    for (;;) {
+      while (this.counters.paused && signal?.aborted !== true) await this.untilResumed(signal);
+      if (sink.advanceTo !== undefined) {
+        while (!this.counters.paused && pacer.delayUntil(ts) > ADVANCE_STEP_MS) {
+          await clock.sleep(ADVANCE_STEP_MS, signal);
+          if (this.counters.paused) break;
+          const now = Math.floor(pacer.replayNow());
+          if (now < ts) sink.advanceTo(now);
+        }
       }
+      if (this.counters.paused) continue;
+      await pacer.waitFor(ts, signal);
+      // Paused during the last stretch of the wait: the event waits for the resume too.
+      if (!this.counters.paused) return;
     }
-    await pacer.waitFor(ts, signal);
   }
 
   /** Resolves when the recordings are exhausted (never with `loop`, unless aborted). */
