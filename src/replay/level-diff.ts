@@ -8,12 +8,12 @@
  */
 
 /** One level as the exchange wrote it: price and quantity first, any further fields after. */
-export type WireLevel = [price: string, qty: string, ...rest: string[]];
+export type DiffLevel = [price: string, qty: string, ...rest: string[]];
 
 /** The plain `[price, quantity]` level (Binance, Kraken). */
 export type TextLevel = [price: string, qty: string];
 
-export interface TextBook<L extends WireLevel = TextLevel> {
+export interface TextBook<L extends DiffLevel = TextLevel> {
   /** Best (highest) first. */
   readonly bids: readonly L[];
   /** Best (lowest) first. */
@@ -21,13 +21,13 @@ export interface TextBook<L extends WireLevel = TextLevel> {
 }
 
 /** The level changes between two books: absolute quantities, zero = the level is gone. */
-export interface LevelDiff<L extends WireLevel = TextLevel> {
+export interface LevelDiff<L extends DiffLevel = TextLevel> {
   bids: L[];
   asks: L[];
 }
 
 /** How a vanished level is written in a diff: its quantity zero (the remaining fields are the venue's). */
-export type RemovedLevel<L extends WireLevel> = (gone: L) => L;
+export type RemovedLevel<L extends DiffLevel> = (gone: L) => L;
 
 const zeroCache: string[] = [];
 
@@ -44,14 +44,14 @@ export function zeroLike(qty: string): string {
 }
 
 /** The default removal: the old level with its quantity zero in its own decimals, other fields kept. */
-export function zeroedLevel<L extends WireLevel>(gone: L): L {
+export function zeroedLevel<L extends DiffLevel>(gone: L): L {
   const copy = gone.slice() as L;
   copy[1] = zeroLike(gone[1]);
   return copy;
 }
 
 /** True when two levels of the same spelling of a price are written identically in every field. */
-function sameText(a: WireLevel, b: WireLevel): boolean {
+function sameText(a: DiffLevel, b: DiffLevel): boolean {
   if (a.length !== b.length) return false;
   for (let k = 1; k < a.length; k++) if (a[k] !== b[k]) return false;
   return true;
@@ -62,7 +62,7 @@ function before(a: number, b: number, descending: boolean): boolean {
   return descending ? a > b : a < b;
 }
 
-function isSorted(levels: readonly WireLevel[], descending: boolean): boolean {
+function isSorted(levels: readonly DiffLevel[], descending: boolean): boolean {
   for (let i = 1; i < levels.length; i++) {
     if (before(+levels[i][0], +levels[i - 1][0], descending)) return false;
   }
@@ -70,7 +70,7 @@ function isSorted(levels: readonly WireLevel[], descending: boolean): boolean {
 }
 
 /** `levels` best first: the array itself when already in order, otherwise a sorted copy. */
-export function sortedLevels<L extends WireLevel>(levels: readonly L[], descending: boolean): readonly L[] {
+export function sortedLevels<L extends DiffLevel>(levels: readonly L[], descending: boolean): readonly L[] {
   if (isSorted(levels, descending)) return levels;
   const copy = levels.slice();
   copy.sort(descending ? (x, y) => +y[0] - +x[0] : (x, y) => +x[0] - +y[0]);
@@ -78,14 +78,14 @@ export function sortedLevels<L extends WireLevel>(levels: readonly L[], descendi
 }
 
 /** Both sides best first (the book itself when already so). */
-export function sortedBook<L extends WireLevel>(book: TextBook<L>): TextBook<L> {
+export function sortedBook<L extends DiffLevel>(book: TextBook<L>): TextBook<L> {
   const bids = sortedLevels(book.bids, true);
   const asks = sortedLevels(book.asks, false);
   return bids === book.bids && asks === book.asks ? book : { bids, asks };
 }
 
 /** Merge-walk two sorted sides and push every changed, new or vanished level into `out`. */
-function diffSide<L extends WireLevel>(
+function diffSide<L extends DiffLevel>(
   prev: readonly L[],
   next: readonly L[],
   descending: boolean,
@@ -135,7 +135,7 @@ function diffSide<L extends WireLevel>(
  * every level that disappeared, as `removed` writes it (default: quantity zero with the decimals
  * of its old quantity).
  */
-export function diffSorted<L extends WireLevel = TextLevel>(
+export function diffSorted<L extends DiffLevel = TextLevel>(
   prev: TextBook<L>,
   next: TextBook<L>,
   removed: RemovedLevel<L> = zeroedLevel,
@@ -148,7 +148,7 @@ export function diffSorted<L extends WireLevel = TextLevel>(
 }
 
 /** {@link diffSorted} for books in any order. */
-export function diffBooks<L extends WireLevel = TextLevel>(
+export function diffBooks<L extends DiffLevel = TextLevel>(
   prev: TextBook<L>,
   next: TextBook<L>,
   removed: RemovedLevel<L> = zeroedLevel,
@@ -156,7 +156,7 @@ export function diffBooks<L extends WireLevel = TextLevel>(
   return diffSorted(sortedBook(prev), sortedBook(next), removed);
 }
 
-function applySide<L extends WireLevel>(book: readonly L[], update: readonly L[], descending: boolean): L[] {
+function applySide<L extends DiffLevel>(book: readonly L[], update: readonly L[], descending: boolean): L[] {
   const levels = sortedLevels(book, descending);
   const changes = sortedLevels(update, descending);
   const out: L[] = [];
@@ -184,7 +184,7 @@ function applySide<L extends WireLevel>(book: readonly L[], update: readonly L[]
 }
 
 /** `book` with `diff` applied (quantity zero removes a level); the input is not modified. */
-export function applyDiff<L extends WireLevel = TextLevel>(
+export function applyDiff<L extends DiffLevel = TextLevel>(
   book: TextBook<L>,
   diff: TextBook<L>,
 ): { bids: L[]; asks: L[] } {
@@ -197,7 +197,7 @@ export function applyDiff<L extends WireLevel = TextLevel>(
  * the first reproduces every later snapshot exactly. An unchanged snapshot yields an empty diff.
  * Snapshots are only read; emitted levels may share arrays with them.
  */
-export class SnapshotDiffer<L extends WireLevel = TextLevel> {
+export class SnapshotDiffer<L extends DiffLevel = TextLevel> {
   private prev: TextBook<L> | undefined = undefined;
 
   /** `removed` writes a vanished level (default {@link zeroedLevel}). */

@@ -1,3 +1,4 @@
+import { listRecordingFiles } from '../storage/layout.js';
 import { readRecords } from '../storage/reader.js';
 import type { ReplayEvent } from './events.js';
 
@@ -59,4 +60,21 @@ export async function earliestCapture(fileLists: Iterable<readonly string[]>): P
     }
   }
   return start;
+}
+
+/**
+ * The earliest capture over the recordings of `symbols` (as stored) under `endpoints` of
+ * `platform`: a venue source's `recordingStart`.
+ */
+export async function recordingStartOf(
+  root: string,
+  platform: string,
+  endpoints: readonly string[],
+  symbols: readonly string[],
+): Promise<number | undefined> {
+  const lists: string[][] = [];
+  for (const symbol of symbols) {
+    for (const endpoint of endpoints) lists.push(await listRecordingFiles(root, platform, endpoint, symbol));
+  }
+  return earliestCapture(lists);
 }

@@ -107,6 +107,17 @@ export async function listSymbols(root: string, platform: string, endpoint: stri
   return dirs.map(symbolFromPathSegment).sort(byName);
 }
 
+/** Symbols recorded under any of `endpoints` of `platform`, once each, sorted. */
+export async function listSymbolsOf(
+  root: string,
+  platform: string,
+  endpoints: readonly string[],
+): Promise<string[]> {
+  const all = new Set<string>();
+  for (const endpoint of endpoints) for (const s of await listSymbols(root, platform, endpoint)) all.add(s);
+  return [...all].sort(byName);
+}
+
 export async function listEndpoints(root: string, platform: string): Promise<string[]> {
   return (await entries(join(root, platform), 'dir')).sort(byName);
 }

@@ -11,11 +11,7 @@
  *   conditions count toward a bar) is [unconfirmed] — every trade counts here.
  */
 import { formatTimeSpec } from './encoder.js';
-import { newYorkMidnight } from './market-hours.js';
 import type { AlpacaRestBar, AlpacaRestTrade } from './wire.js';
-
-/** New York midnight (ms) of the New York calendar day of `ms`. */
-export const newYorkDayStart = newYorkMidnight;
 
 /** RFC3339 text of whole milliseconds (`2026-01-05T14:31:00Z`). */
 export function millisText(ms: number): string {

@@ -5,7 +5,8 @@
  * point at. Everything here happened at or before the replay time: events arrive in time order.
  */
 import { rfc3339Millis } from './encoder.js';
-import { mergeDaily, millisText, newYorkDayStart } from './hub-bars.js';
+import { mergeDaily, millisText } from './hub-bars.js';
+import { newYorkMidnight } from './market-hours.js';
 import type { AlpacaRestBar, AlpacaRestQuote, AlpacaRestTrade } from './wire.js';
 
 /** Items kept per symbol and kind (a replayed session of a liquid stock fits several times over). */
@@ -91,7 +92,7 @@ export class AlpacaMarket {
   /** Record a minute bar; returns the daily bar so far, with it merged in. */
   addBar(bar: AlpacaRestBar): AlpacaRestBar {
     const { ms } = this.bars.push(bar);
-    const dayStart = newYorkDayStart(ms);
+    const dayStart = newYorkMidnight(ms);
     if (this.daily !== undefined && this.daily.dayStart !== dayStart) {
       this.prevDaily = this.daily.bar;
       this.daily = undefined;

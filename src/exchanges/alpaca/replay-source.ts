@@ -13,9 +13,9 @@ import type { Logger } from '../../core/logger.js';
 import { BadLineLog } from '../../replay/bad-lines.js';
 import type { ReplayEvent } from '../../replay/events.js';
 import { mergeByTime } from '../../replay/merge.js';
-import { SpanTracker, earliestCapture, type ReplaySource } from '../../replay/source.js';
+import { SpanTracker, recordingStartOf, type ReplaySource } from '../../replay/source.js';
 import { TradeDeduper } from '../../replay/trade-dedup.js';
-import { listRecordingFiles, listSymbols } from '../../storage/layout.js';
+import { listRecordingFiles, listSymbolsOf } from '../../storage/layout.js';
 import { readRecords } from '../../storage/reader.js';
 import type { AlpacaBarEvent, AlpacaQuoteEvent, AlpacaTradeEvent } from './events.js';
 import { compareInstants, formatAlpacaTime, parseAlpacaTime, type AlpacaInstant } from './recording-time.js';
@@ -95,13 +95,10 @@ export class AlpacaReplaySource implements ReplaySource {
     logger: Logger,
     opts: { readonly only?: readonly string[] } = {},
   ): Promise<AlpacaReplaySource> {
-    const stored = new Set<string>();
-    for (const endpoint of ENDPOINTS) {
-      for (const s of await listSymbols(root, ALPACA_PLATFORM, endpoint)) stored.add(s);
-    }
+    const stored = await listSymbolsOf(root, ALPACA_PLATFORM, ENDPOINTS);
     const wanted = opts.only?.map((s) => s.toUpperCase());
     const state: StockState[] = [];
-    for (const symbol of [...stored].sort()) {
+    for (const symbol of stored) {
       if (!STOCK_SYMBOL.test(symbol)) {
         logger.warn({ symbol }, 'alpaca: skipping recordings of a directory that is not a stock symbol');
         continue;
@@ -122,9 +119,7 @@ export class AlpacaReplaySource implements ReplaySource {
   }
 
   async recordingStart(): Promise<number | undefined> {
-    const lists: string[][] = [];
-    for (const s of this.state) for (const endpoint of ENDPOINTS) lists.push(await this.files(endpoint, s));
-    return earliestCapture(lists);
+    return recordingStartOf(this.root, ALPACA_PLATFORM, ENDPOINTS, this.symbols);
   }
 
   /** `badLines` counts distinct bad lines (a `--loop` pass re-reading one does not count it again). */

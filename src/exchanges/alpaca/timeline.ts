@@ -42,6 +42,17 @@ export interface AlpacaTimelineCounters {
 
 type Body<M> = Omit<M, 'T' | 'S'>;
 
+/** Where one kind of message of one symbol goes, in one encoding. */
+interface MessageChannels {
+  readonly encoding: AlpacaEncoding;
+  /** Subscribers of the symbol. */
+  readonly one: string;
+  /** Subscribers of `*`. */
+  readonly all: string;
+  /** The `test` feed's FAKEPACA. */
+  readonly test: string;
+}
+
 export class AlpacaTimeline {
   readonly counters: AlpacaTimelineCounters = {
     events: 0,
@@ -53,6 +64,8 @@ export class AlpacaTimeline {
   private readonly markets = new Map<string, AlpacaMarket>();
   private latest: number | null = null;
   private testSource: string | undefined;
+  /** Message type → symbol → its channels; lookups allocate nothing per message. */
+  private readonly channelNames = new Map<AlpacaDataType, Map<string, readonly MessageChannels[]>>();
 
   constructor(
     private readonly sink: ChannelPublisher,
@@ -170,23 +183,41 @@ export class AlpacaTimeline {
 
   /** Publish one message of `symbol` on its live channels (and as FAKEPACA on `test`). */
   private publish(symbol: string, type: AlpacaDataType, body: object): void {
-    for (const enc of ENCODINGS) {
-      const one = fanoutChannel(enc, 'live', type, symbol);
-      const all = fanoutChannel(enc, 'live', type, '*');
-      const toOne = this.sink.has(one);
-      const toAll = this.sink.has(all);
+    let message: AlpacaMessage | undefined;
+    let fake: AlpacaMessage | undefined;
+    for (const ch of this.channelsOf(symbol, type)) {
+      const toOne = this.sink.has(ch.one);
+      const toAll = this.sink.has(ch.all);
       if (toOne || toAll) {
-        const payload = encodeMessage({ T: type, S: symbol, ...body } as AlpacaMessage, enc);
-        if (toOne) this.sink.publish(one, payload);
-        if (toAll) this.sink.publish(all, payload);
+        message ??= { T: type, S: symbol, ...body } as AlpacaMessage;
+        const payload = encodeMessage(message, ch.encoding);
+        if (toOne) this.sink.publish(ch.one, payload);
+        if (toAll) this.sink.publish(ch.all, payload);
         this.counters.messagesPublished++;
       }
-      const test = fanoutChannel(enc, 'test', type, FAKEPACA);
-      if (symbol === this.testSource && this.sink.has(test)) {
-        this.sink.publish(test, encodeMessage({ T: type, S: FAKEPACA, ...body } as AlpacaMessage, enc));
+      if (symbol === this.testSource && this.sink.has(ch.test)) {
+        fake ??= { T: type, S: FAKEPACA, ...body } as AlpacaMessage;
+        this.sink.publish(ch.test, encodeMessage(fake, ch.encoding));
         this.counters.messagesPublished++;
       }
     }
+  }
+
+  /** The channel names a message of `symbol` and `type` may go out on, per encoding (built once). */
+  private channelsOf(symbol: string, type: AlpacaDataType): readonly MessageChannels[] {
+    let bySymbol = this.channelNames.get(type);
+    if (bySymbol === undefined) this.channelNames.set(type, (bySymbol = new Map()));
+    let list = bySymbol.get(symbol);
+    if (list === undefined) {
+      list = ENCODINGS.map((encoding) => ({
+        encoding,
+        one: fanoutChannel(encoding, 'live', type, symbol),
+        all: fanoutChannel(encoding, 'live', type, '*'),
+        test: fanoutChannel(encoding, 'test', type, FAKEPACA),
+      }));
+      bySymbol.set(symbol, list);
+    }
+    return list;
   }
 }
 

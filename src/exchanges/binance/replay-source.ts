@@ -2,7 +2,7 @@ import type { Logger } from '../../core/logger.js';
 import type { ReplayEvent } from '../../replay/events.js';
 import { mergeByTime } from '../../replay/merge.js';
 import { SpanTracker, type ReplaySource } from '../../replay/source.js';
-import { listSymbols } from '../../storage/layout.js';
+import { listSymbolsOf } from '../../storage/layout.js';
 import { firstRecord, readSeries, type SeriesId } from '../../storage/series.js';
 import { DepthDiffer } from './depth-diff.js';
 import { TradeDeduper } from '../../replay/trade-dedup.js';
@@ -46,11 +46,8 @@ export class BinanceReplaySource implements ReplaySource {
 
   /** Symbols present in the recordings (optionally restricted to `only`, native spelling). */
   static async open(root: string, logger: Logger, only?: readonly string[]): Promise<BinanceReplaySource> {
-    const found = new Set([
-      ...(await listSymbols(root, 'binance', BINANCE_DEPTH_ENDPOINT)),
-      ...(await listSymbols(root, 'binance', BINANCE_TRADES_ENDPOINT)),
-    ]);
-    const symbols = [...found].filter((s) => !only || only.includes(s)).sort();
+    const found = await listSymbolsOf(root, 'binance', [BINANCE_DEPTH_ENDPOINT, BINANCE_TRADES_ENDPOINT]);
+    const symbols = found.filter((s) => !only || only.includes(s));
     return new BinanceReplaySource(root, symbols, logger);
   }
 

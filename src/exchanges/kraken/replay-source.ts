@@ -11,9 +11,9 @@ import type { Logger } from '../../core/logger.js';
 import type { ReplayEvent } from '../../replay/events.js';
 import { SnapshotDiffer, type TextBook, type TextLevel } from '../../replay/level-diff.js';
 import { mergeByTime } from '../../replay/merge.js';
-import { SpanTracker, earliestCapture, type ReplaySource } from '../../replay/source.js';
+import { SpanTracker, recordingStartOf, type ReplaySource } from '../../replay/source.js';
 import { TradeDeduper } from '../../replay/trade-dedup.js';
-import { listRecordingFiles, listSymbols } from '../../storage/layout.js';
+import { listRecordingFiles, listSymbolsOf } from '../../storage/layout.js';
 import { readRecords, type BadLineInfo } from '../../storage/reader.js';
 import type { KrakenTradeInput } from './encoder.js';
 import { KRAKEN_PAIRS, restResult, type KrakenPair, type KrakenPairs } from './symbols.js';
@@ -70,13 +70,13 @@ export class KrakenReplaySource implements ReplaySource {
     opts: { readonly only?: readonly string[]; readonly pairs?: KrakenPairs } = {},
   ): Promise<KrakenReplaySource> {
     const pairs = opts.pairs ?? KRAKEN_PAIRS;
-    const stored = new Set([
-      ...(await listSymbols(root, KRAKEN_PLATFORM, KRAKEN_DEPTH_ENDPOINT)),
-      ...(await listSymbols(root, KRAKEN_PLATFORM, KRAKEN_TRADES_ENDPOINT)),
+    const stored = await listSymbolsOf(root, KRAKEN_PLATFORM, [
+      KRAKEN_DEPTH_ENDPOINT,
+      KRAKEN_TRADES_ENDPOINT,
     ]);
     const wanted = opts.only?.map((name) => pairs.find(name)?.symbol ?? name);
     const state: PairState[] = [];
-    for (const name of [...stored].sort()) {
+    for (const name of stored) {
       const pair = pairs.find(name);
       if (pair === undefined) {
         logger.warn({ pair: name }, 'kraken: skipping recordings of a pair with no known precision');
@@ -97,11 +97,13 @@ export class KrakenReplaySource implements ReplaySource {
   }
 
   async recordingStart(): Promise<number | undefined> {
-    const lists: string[][] = [];
-    for (const s of this.state) {
-      lists.push(await this.files(KRAKEN_TRADES_ENDPOINT, s), await this.files(KRAKEN_DEPTH_ENDPOINT, s));
-    }
-    return earliestCapture(lists);
+    const stored = this.state.map((s) => s.stored);
+    return recordingStartOf(
+      this.root,
+      KRAKEN_PLATFORM,
+      [KRAKEN_TRADES_ENDPOINT, KRAKEN_DEPTH_ENDPOINT],
+      stored,
+    );
   }
 
   stats(): Record<string, number> {

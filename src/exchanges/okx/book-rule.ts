@@ -19,7 +19,7 @@
 import type { BookEvent, BookRule, WireLevel, WireLevels } from '../../book/book-rule.js';
 import type { BookSide } from '../../book/book-side.js';
 import type { OrderBook } from '../../book/order-book.js';
-import { CHECKSUM_LEVELS, okxBookChecksum, type TextLevel } from './checksum.js';
+import { CHECKSUM_LEVELS, okxBookChecksum } from './checksum.js';
 
 /** Levels OKX's `books` channel holds a side [doc]. */
 export const OKX_BOOK_LEVELS = 400;
@@ -45,7 +45,7 @@ export function okxContinuity(event: OkxBookEvent, sequence: number): 'apply' | 
 }
 
 /**
- * The checksum of a wire book's top 25 a side. Keeps its scratch pairs between calls (the
+ * The checksum of a wire book's top 25 a side. Keeps its scratch arrays between calls (the
  * checksum runs on every message): one per book rule, used synchronously.
  */
 export class OkxWireChecksum {
@@ -57,23 +57,15 @@ export class OkxWireChecksum {
   }
 }
 
-/** The best 25 levels of a side as `[price, size]` text, in reused pairs. */
+/** The best 25 levels of a side, in a reused array. */
 class TopText {
-  private readonly pairs: Array<[price: string, size: string]> = [];
-  private readonly top: Array<[price: string, size: string]> = [];
+  private readonly top: WireLevel[] = [];
 
-  fill(side: BookSide<WireLevel>): readonly TextLevel[] {
+  fill(side: BookSide<WireLevel>): readonly WireLevel[] {
     const n = Math.min(CHECKSUM_LEVELS, side.size);
     const top = this.top;
-    top.length = 0;
-    for (let i = 0; i < n; i++) {
-      const level = side.get(side.priceAt(i) as number) as WireLevel;
-      let pair = this.pairs[i];
-      if (pair === undefined) this.pairs.push((pair = ['', '']));
-      pair[0] = level[0];
-      pair[1] = level[1];
-      top.push(pair);
-    }
+    top.length = n;
+    for (let i = 0; i < n; i++) top[i] = side.get(side.priceAt(i) as number) as WireLevel;
     return top;
   }
 }

@@ -9,7 +9,7 @@
  */
 import { OrderBook } from '../../book/order-book.js';
 import type { BookSide } from '../../book/book-side.js';
-import { CHECKSUM_LEVELS, okxBookChecksum, type TextLevel } from './checksum.js';
+import { CHECKSUM_LEVELS, okxBookChecksum } from './checksum.js';
 import type { OkxBookEvent } from './events.js';
 import type { OkxLevel } from './wire.js';
 
@@ -33,10 +33,6 @@ function priceOf(level: OkxLevel, what: string): number {
     throw new RangeError(`OKX ${what} level ${JSON.stringify(level)}: price is not a positive decimal`);
   }
   return price;
-}
-
-function priceSize(level: OkxLevel): TextLevel {
-  return [level[0], level[1]];
 }
 
 function isDeletion(level: OkxLevel): boolean {
@@ -82,7 +78,7 @@ export class OkxBookState {
   /** okxBookChecksum of the top 25 a side. */
   checksum(): number {
     const top = this.top(CHECKSUM_LEVELS);
-    return okxBookChecksum(top.bids.map(priceSize), top.asks.map(priceSize));
+    return okxBookChecksum(top.bids, top.asks);
   }
 
   bestBid(): OkxLevel | undefined {
@@ -110,6 +106,12 @@ export function sameLevels(a: readonly OkxLevel[], b: readonly OkxLevel[]): bool
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (!sameLevel(a[i], b[i])) return false;
   return true;
+}
+
+/** True when two sides have the same best level (or are both empty). */
+export function sameBest(a: readonly OkxLevel[], b: readonly OkxLevel[]): boolean {
+  if (a.length === 0 || b.length === 0) return a.length === b.length;
+  return sameLevel(a[0], b[0]);
 }
 
 function sameLevel(a: OkxLevel, b: OkxLevel): boolean {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { okxBookChecksum, type TextLevel } from './checksum.js';
+import type { WireLevel as Level } from '../../book/book-rule.js';
+import { okxBookChecksum } from './checksum.js';
 
 type WireLevel = [price: string, size: string, liquidated: string, orders: string];
 interface BooksFrame {
@@ -24,7 +25,7 @@ function apply(side: Side, levels: WireLevel[]): void {
   }
 }
 
-function best(side: Side, descending: boolean): TextLevel[] {
+function best(side: Side, descending: boolean): Level[] {
   const levels = [...side].map(([p, s]) => [p, s] as const);
   return levels.sort((a, b) => (descending ? Number(b[0]) - Number(a[0]) : Number(a[0]) - Number(b[0])));
 }
@@ -75,7 +76,7 @@ describe('okxBookChecksum on the real OKX capture', () => {
   });
 
   it('covers the top 25 only', () => {
-    const bids: TextLevel[] = Array.from({ length: 26 }, (_, i) => [String(100 - i), '1']);
+    const bids: Level[] = Array.from({ length: 26 }, (_, i) => [String(100 - i), '1']);
     const base = okxBookChecksum(bids.slice(0, 25), []);
     expect(okxBookChecksum(bids, [])).toBe(base);
     expect(okxBookChecksum([...bids.slice(0, 24), ['76', '2']], [])).not.toBe(base);

@@ -5,15 +5,14 @@
  * all joined with `:`, CRC32 (IEEE) read as a signed 32-bit integer.
  */
 import { crc32 } from 'node:zlib';
+import type { WireLevel } from '../../book/book-rule.js';
 
 /** Levels the checksum covers on each side. */
 export const CHECKSUM_LEVELS = 25;
 
-/** A level as the exact decimal text OKX sent: `[price, size, …]` (the rest is not checksummed). */
-export type TextLevel = readonly [price: string, size: string, ...rest: string[]];
-
 /** The checksum of a book held as exact text, each side best first. */
-export function okxBookChecksum(bids: readonly TextLevel[], asks: readonly TextLevel[]): number {
+/** Levels are the exact text OKX sent, `[price, size, …]`; only price and size are checksummed. */
+export function okxBookChecksum(bids: readonly WireLevel[], asks: readonly WireLevel[]): number {
   const nBids = Math.min(CHECKSUM_LEVELS, bids.length);
   const nAsks = Math.min(CHECKSUM_LEVELS, asks.length);
   let text = '';

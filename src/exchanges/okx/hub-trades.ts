@@ -13,7 +13,8 @@ import {
   type TradeAggregate,
   type TradeUnits,
 } from '../../replay/trade-aggregate.js';
-import { MINUTE_MS, MinuteTradeWindow, type WindowStats } from '../../replay/trade-window.js';
+import { TradeTape } from '../../replay/trade-tape.js';
+import { MINUTE_MS, type WindowStats } from '../../replay/trade-window.js';
 import type { OkxTradeEvent } from './events.js';
 
 /** Trades kept for REST `market/trades` (its largest `limit`, 500 [doc]). */
@@ -30,24 +31,19 @@ interface DayOpen {
 }
 
 export class OkxTradeState {
-  private readonly window = new MinuteTradeWindow();
-  /** Oldest first; trimmed to {@link TAPE_TRADES} now and then. */
-  private tape: OkxTradeEvent[] = [];
+  private readonly tape = new TradeTape<OkxTradeEvent>(TAPE_TRADES);
   /** One-minute candles that had a trade, oldest first; the last is the open one. */
   private readonly minutes: TradeAggregate[] = [];
-  private lastId = -1n;
   private sod0: DayOpen | undefined;
   private sod8: DayOpen | undefined;
-  private ignoredTrades = 0;
-  private readonly unit: TradeUnits = { time: 0, id: 0, price: 0n, qty: 0n, quote: 0n, takerBuy: false };
 
   get ignored(): number {
-    return this.ignoredTrades;
+    return this.tape.ignored;
   }
 
   /** The newest trade; undefined before the first. */
   get last(): OkxTradeEvent | undefined {
-    return this.tape[this.tape.length - 1];
+    return this.tape.last;
   }
 
   /**
@@ -56,38 +52,32 @@ export class OkxTradeState {
    */
   add(trade: OkxTradeEvent): boolean {
     const id = BigInt(trade.tradeId);
-    if (id <= this.lastId) {
-      this.ignoredTrades++;
-      return false;
-    }
     const time = Number(trade.ts);
-    const u = this.unit;
-    u.price = toUnits(trade.px);
-    u.qty = toUnits(trade.sz);
-    u.quote = u.price * u.qty;
-    u.time = time;
-    u.id = Number(id);
-    u.takerBuy = trade.side === 'buy';
-    this.window.add(u);
-    this.addToCandle(u);
-    this.lastId = id;
+    const units = this.tape.add(trade, id, (u) => {
+      u.price = toUnits(trade.px);
+      u.qty = toUnits(trade.sz);
+      u.quote = u.price * u.qty;
+      u.time = time;
+      u.id = Number(id);
+      u.takerBuy = trade.side === 'buy';
+    });
+    if (units === undefined) return false;
+    this.addToCandle(units);
     const day0 = Math.floor(time / DAY_MS);
     if (this.sod0 === undefined || day0 > this.sod0.day) this.sod0 = { day: day0, px: trade.px };
     const day8 = Math.floor((time + UTC8_MS) / DAY_MS);
     if (this.sod8 === undefined || day8 > this.sod8.day) this.sod8 = { day: day8, px: trade.px };
-    this.tape.push(trade);
-    if (this.tape.length >= 2 * TAPE_TRADES) this.tape = this.tape.slice(-TAPE_TRADES);
     return true;
   }
 
   /** The newest `n` trades, newest first (REST order). */
   newest(n: number): OkxTradeEvent[] {
-    return this.tape.slice(-Math.min(n, TAPE_TRADES)).reverse();
+    return this.tape.latest(n).reverse();
   }
 
   /** The trades of the 24 h ending at `at` (whole minutes); undefined before any trade. */
   window24h(at: number): WindowStats | undefined {
-    return this.window.stats(Math.floor((at - DAY_MS + 1) / MINUTE_MS), Math.floor(at / MINUTE_MS));
+    return this.tape.window24h(at);
   }
 
   /** `sodUtc0` / `sodUtc8` prices; undefined before any trade. */
@@ -110,7 +100,7 @@ export class OkxTradeState {
     return out;
   }
 
-  private addToCandle(u: TradeUnits): void {
+  private addToCandle(u: Readonly<TradeUnits>): void {
     const open = this.openCandle();
     const start = Math.floor(u.time / MINUTE_MS) * MINUTE_MS;
     if (open !== undefined && start <= open.start) {

@@ -13,9 +13,9 @@ import { BadLineLog } from '../../replay/bad-lines.js';
 import type { ReplayEvent } from '../../replay/events.js';
 import { SnapshotDiffer } from '../../replay/level-diff.js';
 import { mergeByTime } from '../../replay/merge.js';
-import { SpanTracker, earliestCapture, type ReplaySource } from '../../replay/source.js';
+import { SpanTracker, recordingStartOf, type ReplaySource } from '../../replay/source.js';
 import { TradeDeduper } from '../../replay/trade-dedup.js';
-import { listRecordingFiles, listSymbols } from '../../storage/layout.js';
+import { listRecordingFiles, listSymbolsOf } from '../../storage/layout.js';
 import { readRecords } from '../../storage/reader.js';
 import type { OkxBookEvent, OkxTradeEvent } from './events.js';
 import { canonicalSymbolOf, instIdOf } from './symbols.js';
@@ -68,13 +68,10 @@ export class OkxReplaySource implements ReplaySource {
     logger: Logger,
     opts: { readonly only?: readonly string[] } = {},
   ): Promise<OkxReplaySource> {
-    const stored = new Set([
-      ...(await listSymbols(root, OKX_PLATFORM, OKX_BOOKS_ENDPOINT)),
-      ...(await listSymbols(root, OKX_PLATFORM, OKX_TRADES_ENDPOINT)),
-    ]);
+    const stored = await listSymbolsOf(root, OKX_PLATFORM, [OKX_BOOKS_ENDPOINT, OKX_TRADES_ENDPOINT]);
     const wanted = opts.only?.map((name) => (name.includes('/') ? instIdOf(name) : name));
     const state: InstrumentState[] = [];
-    for (const instId of [...stored].sort()) {
+    for (const instId of stored) {
       try {
         canonicalSymbolOf(instId);
       } catch (err) {
@@ -99,11 +96,7 @@ export class OkxReplaySource implements ReplaySource {
   }
 
   async recordingStart(): Promise<number | undefined> {
-    const lists: string[][] = [];
-    for (const s of this.state) {
-      lists.push(await this.files(OKX_TRADES_ENDPOINT, s), await this.files(OKX_BOOKS_ENDPOINT, s));
-    }
-    return earliestCapture(lists);
+    return recordingStartOf(this.root, OKX_PLATFORM, [OKX_TRADES_ENDPOINT, OKX_BOOKS_ENDPOINT], this.symbols);
   }
 
   /** `badLines` counts distinct bad lines (a `--loop` pass re-reading one does not count it again). */

@@ -20,7 +20,14 @@ import { CadenceClock } from '../../replay/cadence-clock.js';
 import type { ReplayEvent } from '../../replay/events.js';
 import { MINUTE_MS } from '../../replay/trade-window.js';
 import type { ChannelPublisher } from '../../replay/venue-host.js';
-import { OKX_BOOK_DEPTH, OkxBookState, sameLevels, windowChange, type OkxLevels } from './book-state.js';
+import {
+  OKX_BOOK_DEPTH,
+  OkxBookState,
+  sameBest,
+  sameLevels,
+  windowChange,
+  type OkxLevels,
+} from './book-state.js';
 import { fanoutChannel } from './channels.js';
 import {
   encodeOkxBook,
@@ -204,7 +211,9 @@ export class OkxTimeline {
     const id = m.instId;
     const books = this.has('books', id);
     const window = books && !isSnapshot ? m.book.top(OKX_BOOK_DEPTH) : undefined;
-    const top5 = m.book.top(BOOKS5_DEPTH);
+    // The top levels are compared before and after only when a channel derived from them is read.
+    const derived = this.has('books5', id) || this.has('bbo-tbt', id) || this.has('tickers', id);
+    const top5 = derived ? m.book.top(BOOKS5_DEPTH) : undefined;
     const prevSeqId = m.seqId;
     if (isSnapshot) m.book.replace(event);
     else m.book.apply(event);
@@ -225,6 +234,7 @@ export class OkxTimeline {
         this.publish('books', id, this.bookFrame(m, 'update', change, prevSeqId));
       }
     }
+    if (top5 === undefined) return;
     const after5 = m.book.top(BOOKS5_DEPTH);
     if (
       this.has('books5', id) &&
@@ -232,10 +242,7 @@ export class OkxTimeline {
     ) {
       this.publish('books5', id, this.depthFrame(m, 'books5'));
     }
-    const bboChanged =
-      !sameLevels(top5.bids.slice(0, 1), after5.bids.slice(0, 1)) ||
-      !sameLevels(top5.asks.slice(0, 1), after5.asks.slice(0, 1));
-    if (!bboChanged) return;
+    if (sameBest(top5.bids, after5.bids) && sameBest(top5.asks, after5.asks)) return;
     if (this.has('bbo-tbt', id)) this.publish('bbo-tbt', id, this.depthFrame(m, 'bbo-tbt'));
     if (this.has('tickers', id)) {
       const frame = this.tickerFrame(m);
