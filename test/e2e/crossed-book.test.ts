@@ -80,9 +80,10 @@ beforeAll(async () => {
     root,
     seed: 'crossed',
     startMs: START_MS,
-    // Two minutes: a long clean stretch after the crossed ones, so a loaded machine whose paced
-    // resyncs run late still sees ingest synced and publishing well before the data ends.
-    minutes: 2,
+    // Three minutes: a long clean stretch after the crossed ones, so a loaded machine whose paced
+    // resyncs (backoff doubling from 500 ms) run late still sees ingest synced and publishing
+    // well before the data ends.
+    minutes: 3,
     symbols: ['BTCUSDT'],
   });
   recorded = await crossDepthRecordings();
@@ -127,7 +128,7 @@ beforeAll(async () => {
     logger,
   });
   await replay.finished;
-  // The last crossed stretch ends 80 s of market time before the data does; ingest is synced again by now.
+  // The last crossed stretch ends 140 s of market time before the data does; ingest is synced again by now.
   const lastCrossedId = recorded[39].data.lastUpdateId;
   await until(
     () => fromGateway.books.filter((b) => b.sequence > lastCrossedId).length > 10,
@@ -206,7 +207,7 @@ describe('a recording with crossed depth snapshots (hub + ingest + gateway)', ()
     const now = Date.now();
     for (const m of [...fromGateway.quotes, ...fromGateway.books]) {
       expect(replayTimes.has(m.timestamp)).toBe(true);
-      expect(m.timestamp).toBeLessThan(START_MS + 3 * 60_000);
+      expect(m.timestamp).toBeLessThan(START_MS + 4 * 60_000);
       expect(m.localTimestamp).toBeGreaterThanOrEqual(startedAt);
       expect(m.localTimestamp).toBeLessThanOrEqual(now);
     }
