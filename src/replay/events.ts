@@ -18,6 +18,33 @@ export interface ReplayEvent {
   /** Books: a full snapshot, or a diff to apply to the book; `quote` (a top-of-book / NBBO quote) and `bar` (a minute bar) for venues that record them (Alpaca). */
   readonly kind: 'trade' | 'book_snapshot' | 'book_update' | 'quote' | 'bar';
   readonly data: unknown;
+  /** The recorded response it came from (offsets name it); shared by every event of that response. */
+  readonly origin?: EventOrigin;
+  /**
+   * On a `book_update`: the whole book after it, as a `book_snapshot` would carry it. A publisher
+   * sends this instead of the diff when the consumer-facing book must be rebuilt (after a seek, a
+   * restart or dropped increments).
+   */
+  readonly full?: unknown;
+}
+
+/** `event` as the fresh snapshot of its book (a `book_update` with `full`); any other event as is. */
+export function asSnapshot(event: ReplayEvent): ReplayEvent {
+  if (event.kind !== 'book_update' || event.full === undefined) return event;
+  return { ...event, kind: 'book_snapshot', data: event.full, full: undefined };
+}
+
+/** Where in the recordings an event comes from: the series (endpoint + symbol) and the line. */
+export interface EventOrigin {
+  /** Endpoint directory of the series (`api_v3_depth`); with the event's platform and stored symbol, its series. */
+  readonly endpoint: string;
+  /** The symbol as stored (the directory name; Kraken stores `BTC_USD` for `BTC/USD`). */
+  readonly stored: string;
+  readonly file: string;
+  /** 1-based. */
+  readonly lineNumber: number;
+  /** Capture time (`ts`) of the recorded response. */
+  readonly capturedAt: number;
 }
 
 /** The receiving end of a publisher: the hub, in-process or over a link. */
@@ -25,4 +52,25 @@ export interface ReplaySink {
   push(event: ReplayEvent): void;
   /** Replay time moved on with no event (quiet market): emit whatever is due by `ts`. */
   advanceTo?(ts: number): void;
+  /**
+   * Resolves once everything pushed so far has reached the hub (a link waits for its acks); an
+   * in-process hub has it at once. Offsets are saved only for what was delivered.
+   */
+  delivered?(): Promise<void>;
+  /**
+   * Under the `rate-adaptive` policy: resolves when the sink can take more (undefined when it can
+   * now). The publisher waits, and the replay clock slows to what the link carries.
+   */
+  backpressure?(): Promise<void> | undefined;
+}
+
+/** One origin per recorded response, shared by the events made from it. */
+export function originOf(
+  endpoint: string,
+  stored: string,
+  file: string,
+  lineNumber: number,
+  capturedAt: number,
+): EventOrigin {
+  return { endpoint, stored, file, lineNumber, capturedAt };
 }

@@ -109,6 +109,19 @@ export class OffsetTracker {
     return this.save();
   }
 
+  /**
+   * Records that the series' message number `position` (counted from the series' first message,
+   * those a start mode skipped included) was published — the position a restart resumes after.
+   * No save is triggered here: the caller flushes every N messages (see SeriesPositions).
+   */
+  publishedAt(message: PublishedMessage, position: number): void {
+    if (this.closed) throw new Error(`offsets: ${this.path} is closed; publishedAt() after close() is a bug`);
+    this.latest = message;
+    if (position > this.total) this.sinceSave += position - this.total;
+    this.total = position;
+    this.dirty = true;
+  }
+
   /** Saves the newest position now (after a write in flight); resolves true when it is on disk. */
   async flush(): Promise<boolean> {
     await this.save();

@@ -1,7 +1,9 @@
 import type { Speed } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
-import type { ReplaySink } from './events.js';
+import { asSnapshot, type ReplayEvent, type ReplaySink } from './events.js';
+import type { StartFrom } from './offsets.js';
 import { Pacer, systemClock, type PacerClock } from './pacer.js';
+import type { SeriesEntry, SeriesPositions } from './series-positions.js';
 import { SpanTracker, type ReplaySource } from './source.js';
 
 /** Wall-time step at which a quiet replay clock still advances the hub. */
@@ -9,6 +11,18 @@ const ADVANCE_STEP_MS = 100;
 
 export interface PublisherOptions {
   source: ReplaySource;
+  /** A fresh source over the same recordings, for a seek (sources keep state pass after pass). */
+  reopen?: () => Promise<ReplaySource>;
+  /**
+   * Where each series starts and what was published (offsets): made for the start of the run
+   * (`startFrom` as configured, saved offsets honoured) and again on a seek (`to`, offsets
+   * ignored). Without it every series starts at its beginning and nothing is saved.
+   */
+  positions?: (startFrom: StartFrom | undefined, reset: boolean) => SeriesPositions;
+  /** N: after this many messages, wait until they reached the hub and save the offsets. Default 1000. */
+  checkpointEvery?: number;
+  /** T: also save the offsets this often, ms. Default 1000. */
+  checkpointMs?: number;
   speed: Speed;
   loop: boolean;
   logger: Logger;
@@ -26,6 +40,16 @@ export interface PublisherStats {
   replayTime: number;
   running: boolean;
   paused: boolean;
+  /** Messages a start mode, a saved offset or a seek skipped. */
+  skipped: number;
+  seeks: number;
+}
+
+/** A position in a run: one series' message number and where it was recorded. */
+interface Pending {
+  entry: SeriesEntry;
+  origin: NonNullable<ReplayEvent['origin']>;
+  number: number;
 }
 
 /**
@@ -41,7 +65,19 @@ export class ReplayPublisher {
     replayTime: NaN,
     running: false,
     paused: false,
+    skipped: 0,
+    seeks: 0,
   };
+  /** Set by `seek()`: the run stops at the next event and starts again from this time. */
+  private seekTo: number | undefined;
+  private seekAbort: AbortController | undefined;
+  private positions: SeriesPositions | undefined;
+  /** The newest message sent per series since the last checkpoint. */
+  private readonly pending = new Map<SeriesEntry, Pending>();
+  private sinceCheckpoint = 0;
+  private checkpointing: Promise<void> = Promise.resolve();
+  /** Native symbols whose next book event must go out as a whole snapshot. */
+  private readonly freshBooks = new Set<string>();
   /** Replay time when paused (NaN at max speed or before the first event): where `resume` picks up. */
   private pausedAt = NaN;
   private resumed: Array<() => void> = [];
@@ -83,6 +119,35 @@ export class ReplayPublisher {
     });
   }
 
+  /**
+   * Start again at recording time `to` (ms): the run stops at its next event, reopens the
+   * recordings and plays from the first event at or after `to`, each book's first event as a
+   * fresh snapshot. Offsets go on from there.
+   */
+  seek(to: number): void {
+    if (!Number.isFinite(to)) throw new RangeError(`seek: "to" must be a time in unix ms, got ${to}`);
+    if (this.opts.reopen === undefined) throw new Error('seek: this publisher cannot reopen its recordings');
+    this.seekTo = to;
+    this.seekAbort?.abort();
+    if (this.counters.paused) this.pausedAt = to;
+  }
+
+  /** Waits for what was sent to reach the hub, then saves each series' newest position. */
+  checkpoint(sink: ReplaySink): Promise<void> {
+    const positions = this.positions;
+    if (positions === undefined || this.pending.size === 0) return this.checkpointing;
+    const batch = [...this.pending.values()];
+    this.pending.clear();
+    this.sinceCheckpoint = 0;
+    const run = async (): Promise<void> => {
+      await sink.delivered?.();
+      for (const p of batch) p.entry.published(p.origin, p.number);
+      await positions.flush();
+    };
+    this.checkpointing = this.checkpointing.then(run, run);
+    return this.checkpointing;
+  }
+
   stats(): PublisherStats & Record<string, number | boolean> {
     return { ...this.counters, ...this.opts.source.stats() };
   }
@@ -118,39 +183,120 @@ export class ReplayPublisher {
   /** Resolves when the recordings are exhausted (never with `loop`, unless aborted). */
   async run(sink: ReplaySink, signal?: AbortSignal): Promise<PublisherStats> {
     this.counters.running = true;
+    const timer = setInterval(() => void this.checkpoint(sink), this.opts.checkpointMs ?? 1000);
+    timer.unref();
     try {
-      await this.play(sink, signal);
+      let source = this.opts.source;
+      let startFrom: StartFrom | undefined;
+      let reset = false;
+      for (;;) {
+        this.positions = this.opts.positions?.(startFrom, reset);
+        await this.play(source, sink, signal);
+        const to = this.seekTo;
+        if (to === undefined || signal?.aborted === true) break;
+        // A seek: save where this run got to, then play the recordings again from `to`.
+        await this.checkpoint(sink);
+        await this.positions?.close();
+        this.seekTo = undefined;
+        this.counters.seeks++;
+        source = await (this.opts.reopen as () => Promise<ReplaySource>)();
+        startFrom = to;
+        reset = true;
+        this.pacer.startAt(to);
+        for (const symbol of source.symbols) this.freshBooks.add(symbol);
+      }
     } catch (err) {
       if (!signal?.aborted) throw err;
     } finally {
+      clearInterval(timer);
       this.counters.running = false;
+      await this.checkpoint(sink).catch(() => undefined);
+      await this.positions?.close();
     }
     return { ...this.counters };
   }
 
-  private async play(sink: ReplaySink, signal?: AbortSignal): Promise<void> {
-    const { source, loop, logger } = this.opts;
+  /** Counts `event` in its series; true when the run skips it (saved offset, start mode). */
+  private async skipped(event: ReplayEvent, pass: number): Promise<boolean> {
+    const positions = this.positions;
+    const origin = event.origin;
+    if (positions === undefined || origin === undefined) return false;
+    const entry = positions.get(origin) ?? (await positions.load(origin));
+    if (entry.skip(event, pass, this.opts.logger)) return true;
+    const known = this.pending.get(entry);
+    if (known === undefined) this.pending.set(entry, { entry, origin, number: entry.seen });
+    else {
+      known.origin = origin;
+      known.number = entry.seen;
+    }
+    return false;
+  }
+
+  /** The event as it goes out: a book's first event after a skip or seek as a whole snapshot. */
+  private outgoing(event: ReplayEvent): ReplayEvent {
+    if (this.freshBooks.size === 0 || !this.freshBooks.has(event.symbol)) return event;
+    if (event.kind === 'book_snapshot') this.freshBooks.delete(event.symbol);
+    else if (event.kind === 'book_update' && event.full !== undefined) {
+      this.freshBooks.delete(event.symbol);
+      return asSnapshot(event);
+    }
+    return event;
+  }
+
+  private async play(source: ReplaySource, sink: ReplaySink, outer?: AbortSignal): Promise<void> {
+    const { loop, logger } = this.opts;
     const gap = this.opts.loopGapMs ?? 1000;
+    const every = this.opts.checkpointEvery ?? 1000;
     const counters = this.counters;
-    const start = await source.recordingStart();
-    if (start !== undefined) this.pacer.startAt(start);
+    const seekAbort = new AbortController();
+    this.seekAbort = seekAbort;
+    const signal = outer === undefined ? seekAbort.signal : AbortSignal.any([outer, seekAbort.signal]);
+    if (this.seekTo === undefined && counters.seeks === 0) {
+      const start = await source.recordingStart();
+      if (start !== undefined) this.pacer.startAt(start);
+    }
     // Measured over every event published, so each pass starts `gap` after the previous one's true end.
     const times = new SpanTracker();
+    let skipping = false;
     for (let index = 0; ; index++) {
       const timeShift = times.shiftPast(gap);
       let events = 0;
       for await (const event of source.pass(index, timeShift)) {
-        if (signal?.aborted) return;
-        await this.waitFor(event.ts, sink, signal);
+        if (signal.aborted || this.seekTo !== undefined) return;
         times.see(event.ts);
-        sink.push(event);
         events++;
+        if (await this.skipped(event, index)) {
+          counters.skipped++;
+          if (event.kind === 'book_update' || event.kind === 'book_snapshot') this.freshBooks.add(event.symbol);
+          skipping = true;
+          continue;
+        }
+        if (skipping) {
+          // The first event after skipped ones: the replay clock starts at it.
+          skipping = false;
+          this.pacer.startAt(event.ts);
+        }
+        try {
+          await this.waitFor(event.ts, sink, signal);
+        } catch (err) {
+          if (signal.aborted) return;
+          throw err;
+        }
+        if (signal.aborted || this.seekTo !== undefined) return;
+        const waiting = sink.backpressure?.();
+        if (waiting !== undefined) {
+          await waiting;
+          // The link carried less than the pace asked: go on at its rate, intervals kept from here.
+          this.pacer.startAt(event.ts);
+        }
+        sink.push(this.outgoing(event));
         counters.published++;
         counters.replayTime = event.ts;
+        if (++this.sinceCheckpoint >= every) await this.checkpoint(sink);
       }
       counters.passes = index + 1;
       logger.info({ pass: index + 1, events, ...source.stats() }, 'replay pass finished');
-      if (!loop || events === 0 || signal?.aborted) return;
+      if (!loop || events === 0 || signal.aborted) return;
     }
   }
 }

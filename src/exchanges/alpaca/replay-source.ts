@@ -11,7 +11,7 @@
  */
 import type { Logger } from '../../core/logger.js';
 import { BadLineLog } from '../../replay/bad-lines.js';
-import type { ReplayEvent } from '../../replay/events.js';
+import { originOf, type EventOrigin, type ReplayEvent } from '../../replay/events.js';
 import { mergeByTime } from '../../replay/merge.js';
 import { SpanTracker, recordingStartOf, type ReplaySource } from '../../replay/source.js';
 import { TradeDeduper } from '../../replay/trade-dedup.js';
@@ -154,12 +154,12 @@ export class AlpacaReplaySource implements ReplaySource {
     s: StockState,
     series: 'trades' | 'quotes' | 'bars',
     isItem: (v: unknown) => v is T,
-  ): AsyncGenerator<T[]> {
+  ): AsyncGenerator<{ items: T[]; origin: EventOrigin }> {
     const files = await this.files(endpoint, s);
     for await (const { record, file, lineNumber } of readRecords(files, { onBadLine: this.bad.onBadLine })) {
       const items = pageItems(record.data, series, s.symbol, isItem);
       if (items instanceof BadBody) this.bad.body(file, lineNumber, items.why);
-      else yield items;
+      else yield { items, origin: originOf(endpoint, s.symbol, file, lineNumber, record.ts) };
     }
   }
 
@@ -167,7 +167,7 @@ export class AlpacaReplaySource implements ReplaySource {
     const idShift = s.tradeIds.shiftPast(1);
     // Event times never go back: a trade timed before the previous one plays with it.
     let ts = -Infinity;
-    for await (const page of this.pages(ALPACA_TRADES_ENDPOINT, s, 'trades', isTrade)) {
+    for await (const { items: page, origin } of this.pages(ALPACA_TRADES_ENDPOINT, s, 'trades', isTrade)) {
       for (const recorded of page) {
         const trade = index === 0 ? recorded : { ...recorded, i: recorded.i + idShift };
         if (s.deduper(trade.x).push([trade]).length === 0) continue;
@@ -175,14 +175,14 @@ export class AlpacaReplaySource implements ReplaySource {
         const at = parseAlpacaTime(trade.t)!;
         ts = Math.max(ts, at.ms + timeShift);
         const data: AlpacaTradeEvent = timeShift === 0 ? trade : { ...trade, t: shifted(at, timeShift) };
-        yield { exchange: ALPACA_PLATFORM, symbol: s.symbol, ts, kind: 'trade', data };
+        yield { exchange: ALPACA_PLATFORM, symbol: s.symbol, ts, kind: 'trade', data, origin };
       }
     }
   }
 
   private async *quoteEvents(s: StockState, timeShift: number): AsyncGenerator<ReplayEvent> {
     const seen = new TimeOrderFilter();
-    for await (const page of this.pages(ALPACA_QUOTES_ENDPOINT, s, 'quotes', isQuote)) {
+    for await (const { items: page, origin } of this.pages(ALPACA_QUOTES_ENDPOINT, s, 'quotes', isQuote)) {
       for (const quote of page) {
         const at = parseAlpacaTime(quote.t)!;
         if (!seen.accept(at, quote)) {
@@ -190,14 +190,14 @@ export class AlpacaReplaySource implements ReplaySource {
           continue;
         }
         const data: AlpacaQuoteEvent = timeShift === 0 ? quote : { ...quote, t: shifted(at, timeShift) };
-        yield { exchange: ALPACA_PLATFORM, symbol: s.symbol, ts: at.ms + timeShift, kind: 'quote', data };
+        yield { exchange: ALPACA_PLATFORM, symbol: s.symbol, ts: at.ms + timeShift, kind: 'quote', data, origin };
       }
     }
   }
 
   private async *barEvents(s: StockState, timeShift: number): AsyncGenerator<ReplayEvent> {
     const seen = new TimeOrderFilter();
-    for await (const page of this.pages(ALPACA_BARS_ENDPOINT, s, 'bars', isBar)) {
+    for await (const { items: page, origin } of this.pages(ALPACA_BARS_ENDPOINT, s, 'bars', isBar)) {
       for (const bar of page) {
         const at = parseAlpacaTime(bar.t)!;
         // One bar per minute: a later answer for a minute already played is a repeat.
@@ -207,7 +207,7 @@ export class AlpacaReplaySource implements ReplaySource {
         }
         const data: AlpacaBarEvent = timeShift === 0 ? bar : { ...bar, t: shifted(at, timeShift) };
         const ts = at.ms + MINUTE_MS + timeShift;
-        yield { exchange: ALPACA_PLATFORM, symbol: s.symbol, ts, kind: 'bar', data };
+        yield { exchange: ALPACA_PLATFORM, symbol: s.symbol, ts, kind: 'bar', data, origin };
       }
     }
   }

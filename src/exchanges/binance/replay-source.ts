@@ -1,5 +1,5 @@
 import type { Logger } from '../../core/logger.js';
-import type { ReplayEvent } from '../../replay/events.js';
+import { originOf, type ReplayEvent } from '../../replay/events.js';
 import { mergeByTime } from '../../replay/merge.js';
 import { SpanTracker, type ReplaySource } from '../../replay/source.js';
 import { listSymbolsOf } from '../../storage/layout.js';
@@ -105,7 +105,8 @@ export class BinanceReplaySource implements ReplaySource {
     // Every trade plays at its own time, the first poll's older ones included; a time below the
     // previous trade's (never seen from Binance) plays with it, so event times never go back.
     let ts = -Infinity;
-    for await (const { record } of polls) {
+    for await (const { record, file, lineNumber } of polls) {
+      const origin = originOf(BINANCE_TRADES_ENDPOINT, symbol, file, lineNumber, record.ts);
       if (!Array.isArray(record.data)) {
         this.reportBadBody(record.request.path, symbol);
         continue;
@@ -116,7 +117,7 @@ export class BinanceReplaySource implements ReplaySource {
         const trade = fresh[i];
         state.tradeIds.see(trade.id);
         if (trade.time > ts) ts = trade.time;
-        yield { exchange: 'binance', symbol, ts, kind: 'trade', data: restTradeToEvent(trade, symbol, ts) };
+        yield { exchange: 'binance', symbol, ts, kind: 'trade', data: restTradeToEvent(trade, symbol, ts), origin };
       }
     }
   }
@@ -130,8 +131,9 @@ export class BinanceReplaySource implements ReplaySource {
       onBadLine: this.onBadLine,
     });
     const idShift = state.updateIds.shiftPast(1);
-    for await (const { record } of snapshots) {
+    for await (const { record, file, lineNumber } of snapshots) {
       const body = record.data;
+      const origin = originOf(BINANCE_DEPTH_ENDPOINT, symbol, file, lineNumber, record.ts);
       if (!isDepthBody(body)) {
         this.reportBadBody(record.request.path, symbol);
         continue;
@@ -142,10 +144,10 @@ export class BinanceReplaySource implements ReplaySource {
       if (!state.snapshotSent) {
         state.snapshotSent = true;
         state.updateIds.see(snapshot.lastUpdateId);
-        yield { exchange: 'binance', symbol, ts, kind: 'book_snapshot', data: snapshot };
+        yield { exchange: 'binance', symbol, ts, kind: 'book_snapshot', data: snapshot, origin };
       } else if (update) {
         state.updateIds.see(update.u);
-        yield { exchange: 'binance', symbol, ts, kind: 'book_update', data: update };
+        yield { exchange: 'binance', symbol, ts, kind: 'book_update', data: update, origin, full: snapshot };
       }
     }
   }

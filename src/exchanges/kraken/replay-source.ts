@@ -8,7 +8,7 @@
  */
 import { DecodeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { ReplayEvent } from '../../replay/events.js';
+import { originOf, type ReplayEvent } from '../../replay/events.js';
 import { SnapshotDiffer, type TextBook, type TextLevel } from '../../replay/level-diff.js';
 import { mergeByTime } from '../../replay/merge.js';
 import { SpanTracker, recordingStartOf, type ReplaySource } from '../../replay/source.js';
@@ -128,7 +128,8 @@ export class KrakenReplaySource implements ReplaySource {
     // Event times never go back: a trade timed before the previous one plays with it.
     let ts = -Infinity;
     const files = await this.files(KRAKEN_TRADES_ENDPOINT, s);
-    for await (const { record } of readRecords(files, { onBadLine: this.onBadLine })) {
+    for await (const { record, file, lineNumber } of readRecords(files, { onBadLine: this.onBadLine })) {
+      const origin = originOf(KRAKEN_TRADES_ENDPOINT, s.stored, file, lineNumber, record.ts);
       const rows = this.tradeRows(record.data, s.pair);
       if (rows === undefined) continue;
       const fresh = s.trades.push(index === 0 ? rows : rows.map((row) => shiftedRow(row, idShift)));
@@ -137,7 +138,7 @@ export class KrakenReplaySource implements ReplaySource {
         s.tradeIds.see(data.tradeId);
         const ms = Math.floor(data.timestamp);
         if (ms > ts) ts = ms;
-        yield { exchange: KRAKEN_PLATFORM, symbol, ts, kind: 'trade', data };
+        yield { exchange: KRAKEN_PLATFORM, symbol, ts, kind: 'trade', data, origin };
       }
     }
   }
@@ -145,7 +146,7 @@ export class KrakenReplaySource implements ReplaySource {
   private async *depthEvents(s: PairState, timeShift: number): AsyncGenerator<ReplayEvent> {
     const symbol = s.pair.symbol;
     const files = await this.files(KRAKEN_DEPTH_ENDPOINT, s);
-    for await (const { record } of readRecords(files, { onBadLine: this.onBadLine })) {
+    for await (const { record, file, lineNumber } of readRecords(files, { onBadLine: this.onBadLine })) {
       const book = this.depthBook(record.data, s.pair);
       if (book === undefined) continue;
       const ts = record.ts + timeShift;
@@ -157,6 +158,8 @@ export class KrakenReplaySource implements ReplaySource {
         ts,
         kind: diff === null ? 'book_snapshot' : 'book_update',
         data,
+        origin: originOf(KRAKEN_DEPTH_ENDPOINT, s.stored, file, lineNumber, record.ts),
+        full: diff === null ? undefined : book,
       };
     }
   }

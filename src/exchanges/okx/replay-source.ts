@@ -10,7 +10,7 @@
  */
 import type { Logger } from '../../core/logger.js';
 import { BadLineLog } from '../../replay/bad-lines.js';
-import type { ReplayEvent } from '../../replay/events.js';
+import { originOf, type ReplayEvent } from '../../replay/events.js';
 import { SnapshotDiffer } from '../../replay/level-diff.js';
 import { mergeByTime } from '../../replay/merge.js';
 import { SpanTracker, recordingStartOf, type ReplaySource } from '../../replay/source.js';
@@ -138,6 +138,7 @@ export class OkxReplaySource implements ReplaySource {
         this.bad.body(file, lineNumber, trades.why);
         continue;
       }
+      const origin = originOf(OKX_TRADES_ENDPOINT, s.instId, file, lineNumber, record.ts);
       const page =
         index === 0 ? trades : trades.map((t) => ({ ...t, tradeId: String(Number(t.tradeId) + idShift) }));
       for (const trade of s.trades.push(page)) {
@@ -145,7 +146,7 @@ export class OkxReplaySource implements ReplaySource {
         const ms = Number(trade.ts) + timeShift;
         if (ms > ts) ts = ms;
         const data: OkxTradeEvent = timeShift === 0 ? trade : { ...trade, ts: String(ms) };
-        yield { exchange: OKX_PLATFORM, symbol, ts, kind: 'trade', data };
+        yield { exchange: OKX_PLATFORM, symbol, ts, kind: 'trade', data, origin };
       }
     }
   }
@@ -161,13 +162,16 @@ export class OkxReplaySource implements ReplaySource {
       }
       const diff = s.books.push(book);
       const levels = diff ?? { bids: book.bids, asks: book.asks };
-      const data: OkxBookEvent = { ...levels, ts: String(Number(book.ts) + timeShift) };
+      const bookTs = String(Number(book.ts) + timeShift);
+      const data: OkxBookEvent = { ...levels, ts: bookTs };
       yield {
         exchange: OKX_PLATFORM,
         symbol,
         ts: record.ts + timeShift,
         kind: diff === null ? 'book_snapshot' : 'book_update',
         data,
+        origin: originOf(OKX_BOOKS_ENDPOINT, s.instId, file, lineNumber, record.ts),
+        full: diff === null ? undefined : { bids: book.bids, asks: book.asks, ts: bookTs },
       };
     }
   }
