@@ -5,8 +5,11 @@ import type { Exchange } from '../core/types.js';
 import { venueFor } from '../exchanges/index.js';
 import { ReplayHub } from '../replay/hub.js';
 import { ReplayPublisher } from '../replay/publisher.js';
-import { ReplayControl } from '../replay/replay-control.js';
+import { ReplayControl, localPublisher, type PublisherHandle } from '../replay/replay-control.js';
 import type { ReplaySource } from '../replay/source.js';
+import { SeriesPositions } from '../replay/series-positions.js';
+import type { StartFrom } from '../replay/offsets.js';
+import { startPublisherProcesses, type ProcessLayout } from './publisher-processes.js';
 import { SAMPLE_DATA_DIR } from './paths.js';
 import { ensureSampleData } from './sample-data.js';
 
@@ -22,12 +25,21 @@ export interface ReplayStackOptions {
   config?: Config;
   /** Start paused (`--paused`); `POST /control/replay {"action":"resume"}` starts it. */
   paused?: boolean;
+  /** Offsets directory; without it none are kept (in-process publishers) . */
+  stateDir?: string;
+  startFrom?: StartFrom;
+  reset?: boolean;
+  /** One process per exchange under a supervisor (the shipped layout); default: in this process. */
+  processes?: boolean;
 }
 
 export interface ReplayStack {
   readonly hub: ReplayHub;
   readonly port: number;
-  readonly publishers: ReadonlyMap<Exchange, ReplayPublisher>;
+  /** Each exchange's publisher, in this process or behind its link. */
+  readonly publishers: ReadonlyMap<Exchange, PublisherHandle>;
+  /** The process layout (supervisor and links) when publishers run as processes. */
+  readonly processes?: ProcessLayout;
   /** Native symbols replayed, per exchange. */
   readonly symbols: ReadonlyMap<Exchange, readonly string[]>;
   /** Canonical symbols replayed, per exchange, in the order of `exchanges`. */
@@ -37,7 +49,7 @@ export interface ReplayStack {
   close(): Promise<void>;
 }
 
-/** The replay hub and one publisher per exchange (in this process for now). */
+/** The replay hub and one publisher per exchange: processes under a supervisor, or in this process. */
 export async function startReplay(opts: ReplayStackOptions): Promise<ReplayStack> {
   const { logger } = opts;
   const venues = opts.exchanges.map(venueFor);
@@ -62,31 +74,18 @@ export async function startReplay(opts: ReplayStackOptions): Promise<ReplayStack
     );
   }
   const port = await hub.listen(opts.port, opts.host);
-
-  const abort = new AbortController();
-  const publishers = new Map<Exchange, ReplayPublisher>();
-  const runs: Promise<void>[] = [];
   for (const [exchange, source] of sources) {
     logger.info({ url: `http://${opts.host}:${port}/${exchange}`, symbols: source.symbols }, 'replaying');
-    const publisher = new ReplayPublisher({
-      source,
-      speed: opts.speed,
-      loop: opts.loop,
-      paused: opts.paused,
-      logger: logger.child({ component: 'publisher', exchange }),
-    });
-    publishers.set(exchange, publisher);
-    runs.push(
-      publisher.run(hub, abort.signal).then(
-        (stats) =>
-          logger.info({ exchange, ...stats }, abort.signal.aborted ? 'replay stopped' : 'replay finished'),
-        (err: unknown) => logger.error({ err, exchange }, 'replay publisher failed'),
-      ),
-    );
   }
+  const layout =
+    opts.processes === true
+      ? await startPublisherProcesses({ hub, port, opts, exchanges: [...sources.keys()] })
+      : undefined;
+  const local = layout === undefined ? startLocalPublishers(hub, sources, opts) : undefined;
+  const publishers = layout?.handles ?? (local as LocalPublishers).handles;
   const control = new ReplayControl(publishers);
   hub.setControl((req, res, path) => control.handle(req, res, path));
-  const finished = Promise.all(runs).then(() => undefined);
+  const finished = layout?.finished ?? (local as LocalPublishers).finished;
   const symbols = new Map([...sources].map(([e, s]) => [e, s.symbols] as const));
   const canonicalSymbols = new Map(
     [...sources].map(([e, s]) => [e, s.symbols.map((n) => venueFor(e).toCanonical(n))] as const),
@@ -96,13 +95,76 @@ export async function startReplay(opts: ReplayStackOptions): Promise<ReplayStack
     hub,
     port,
     publishers,
+    processes: layout,
     symbols,
     canonicalSymbols,
     finished,
     async close() {
+      if (layout !== undefined) await layout.stop();
+      else await (local as LocalPublishers).stop();
+      await hub.close();
+    },
+  };
+}
+
+interface LocalPublishers {
+  readonly handles: ReadonlyMap<Exchange, PublisherHandle>;
+  readonly finished: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Every publisher in this process, pushing straight into the hub. */
+function startLocalPublishers(
+  hub: ReplayHub,
+  sources: ReadonlyMap<Exchange, ReplaySource>,
+  opts: ReplayStackOptions,
+): LocalPublishers {
+  const { logger } = opts;
+  const abort = new AbortController();
+  const handles = new Map<Exchange, PublisherHandle>();
+  const runs: Promise<void>[] = [];
+  for (const [exchange, source] of sources) {
+    const log = logger.child({ component: 'publisher', exchange });
+    const publisher = new ReplayPublisher({
+      source,
+      reopen: () => venueFor(exchange).openSource(opts.root, log),
+      speed: opts.speed,
+      loop: opts.loop,
+      paused: opts.paused,
+      logger: log,
+      checkpointEvery: opts.config?.checkpointEvery,
+      checkpointMs: opts.config?.checkpointMs,
+      rateLimit: opts.config?.rateLimit,
+      positions:
+        opts.stateDir === undefined
+          ? undefined
+          : (from, reset) =>
+              new SeriesPositions({
+                platform: exchange,
+                stateDir: opts.stateDir,
+                startFrom: from ?? opts.startFrom ?? 'beginning',
+                reset: reset || opts.reset === true,
+                fallback: opts.config?.offsetFallback,
+                everyMs: opts.config?.checkpointMs ?? 1000,
+                logger: log,
+              }),
+    });
+    handles.set(exchange, localPublisher(publisher));
+    runs.push(
+      publisher.run(hub, abort.signal).then(
+        (stats) =>
+          logger.info({ exchange, ...stats }, abort.signal.aborted ? 'replay stopped' : 'replay finished'),
+        (err: unknown) => logger.error({ err, exchange }, 'replay publisher failed'),
+      ),
+    );
+  }
+  const finished = Promise.all(runs).then(() => undefined);
+  return {
+    handles,
+    finished,
+    async stop() {
       abort.abort();
       await finished;
-      await hub.close();
     },
   };
 }
@@ -121,5 +183,9 @@ export async function startReplayFromConfig(config: Config, logger: Logger): Pro
     logger,
     config,
     paused: config.paused,
+    stateDir: config.state,
+    startFrom: config.startFrom,
+    reset: config.reset,
+    processes: config.publisherProcesses,
   });
 }

@@ -16,6 +16,12 @@ export interface CommonFlags {
   speed?: string;
   loop?: boolean;
   paused?: boolean;
+  startFrom?: string;
+  reset?: boolean;
+  overflow?: string;
+  rateLimit?: string;
+  checkpointEvery?: string;
+  checkpointMs?: string;
   bus?: string;
   upstream?: string;
   logLevel?: string;
@@ -58,6 +64,12 @@ export async function resolveConfig(
     speed: flags.speed,
     loop: flags.loop,
     paused: flags.paused,
+    startFrom: flags.startFrom,
+    reset: flags.reset,
+    overflowPolicy: flags.overflow,
+    rateLimit: flags.rateLimit,
+    checkpointEvery: flags.checkpointEvery,
+    checkpointMs: flags.checkpointMs,
     bus: flags.bus,
     upstream: flags.upstream,
     logLevel: flags.logLevel,

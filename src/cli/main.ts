@@ -30,6 +30,18 @@ const OPTIONS = {
   loop: () => new Option('--loop', 'replay the data again when it ends, with rising times and ids'),
   noLoop: () => new Option('--no-loop', 'stop when the data ends'),
   paused: () => new Option('--paused', 'start the replay paused (resume with POST /control/replay)'),
+  startFrom: () =>
+    new Option(
+      '--start-from <mode>',
+      'where replay starts without a saved offset: beginning, latest or a unix ms time',
+    ),
+  reset: () => new Option('--reset', 'ignore saved offsets and start per --start-from'),
+  overflow: () =>
+    new Option('--overflow <policy>', 'when a link buffer is full: drop-oldest, priority or rate-adaptive'),
+  rateLimit: () =>
+    new Option('--rate-limit <n[,burst]>', 'at most n messages a second per symbol, with a burst'),
+  checkpointEvery: () => new Option('--checkpoint-every <n>', 'save offsets every n messages (default 1000)'),
+  checkpointMs: () => new Option('--checkpoint-ms <ms>', 'and every ms milliseconds (default 1000)'),
   bus: () => new Option('--bus <memory|redis://…>', 'message bus'),
   upstream: () =>
     new Option('--upstream <url>', 'replay hub base URL to ingest from instead of the exchanges'),
@@ -38,6 +50,15 @@ const OPTIONS = {
   minutes: () => new Option('--minutes <n>', 'minutes of market time to generate'),
   symbols: () => new Option('--symbols <list>', 'comma list of BASE/QUOTE pairs, e.g. BTC/USDT,ETH/USDT'),
 } as const;
+
+const REPLAY_FLAGS = [
+  'startFrom',
+  'reset',
+  'overflow',
+  'rateLimit',
+  'checkpointEvery',
+  'checkpointMs',
+] as const;
 
 function notAvailable(name: string, what: string): Runner {
   return async () => {
@@ -69,6 +90,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
       'loop',
       'noLoop',
       'paused',
+      ...REPLAY_FLAGS,
       'bus',
       'logLevel',
     ],
@@ -84,6 +106,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
     'loop',
     'noLoop',
     'paused',
+    ...REPLAY_FLAGS,
     'logLevel',
   ]).action(run(runReplay));
   commonOptions(

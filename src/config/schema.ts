@@ -4,6 +4,8 @@ import { EXCHANGES } from '../core/types.js';
 import { ALPACA_FEEDS } from '../exchanges/alpaca/wire.js';
 import { VENUE_NAMES } from '../exchanges/index.js';
 import { DEFAULT_GATEWAY_LIMITS } from '../gateway/limits.js';
+import { OVERFLOW_POLICIES } from '../replay/link/bounded-buffer.js';
+import { parseSymbolRate } from '../replay/symbol-rate.js';
 
 const PORT_HINT = 'must be a decimal port number 0-65535 (0 = any free port)';
 
@@ -64,6 +66,30 @@ const bool = z.preprocess(
   z.boolean({ error: 'must be true or false' }),
 );
 
+const WHOLE_HINT = 'must be a whole number >= 1';
+const wholeFrom1 = z.coerce.number({ error: WHOLE_HINT }).int(WHOLE_HINT).min(1, WHOLE_HINT);
+
+const START_HINT = 'must be "beginning", "latest" or a time in unix milliseconds';
+const startFromSchema = z.preprocess(
+  (v) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
+  z.union([z.literal('beginning'), z.literal('latest'), z.number().int().min(0)], { error: START_HINT }),
+);
+
+const rateLimitSchema = z.preprocess(
+  (v) => {
+    if (typeof v !== 'string') return v;
+    try {
+      return parseSymbolRate(v);
+    } catch (err) {
+      return (err as Error).message;
+    }
+  },
+  z.object(
+    { perSecond: z.number().positive(), burst: z.number().int().min(1) },
+    { error: 'must be "<messages per second>[,<burst>]", e.g. 200,50' },
+  ),
+);
+
 const busSchema = z
   .string()
   .refine((v) => v === 'memory' || /^rediss?:\/\/.+/.test(v), 'must be "memory" or a redis://host:port URL');
@@ -92,6 +118,34 @@ export const configSchema = z
     loop: bool.default(false),
     /** Start the replay paused; `POST /control/replay {"action":"resume"}` starts it. */
     paused: bool.default(false),
+    /** Where each recorded series starts without a saved offset: `beginning`, `latest` or a unix ms time. */
+    startFrom: startFromSchema.default('beginning'),
+    /** Ignore saved offsets (`--reset`). */
+    reset: bool.default(false),
+    /** Where a series starts when its offset file is corrupt. Default: `startFrom`. */
+    offsetFallback: startFromSchema.optional(),
+    /** Offsets are saved after this many messages (N; a crash repeats at most N) and every `checkpointMs` (T). */
+    checkpointEvery: wholeFrom1.default(1000),
+    checkpointMs: wholeFrom1.default(1000),
+    /** What the publisher → hub link drops when a buffer is full. */
+    overflowPolicy: z
+      .enum(OVERFLOW_POLICIES, { error: `must be one of ${OVERFLOW_POLICIES.join(', ')}` })
+      .default('priority'),
+    /** The three link buffers, bounded in messages and bytes. */
+    transformBufferMessages: wholeFrom1.default(20_000),
+    transformBufferBytes: wholeFrom1.default(16 << 20),
+    sendBufferMessages: wholeFrom1.default(50_000),
+    sendBufferBytes: wholeFrom1.default(32 << 20),
+    reconnectBufferMessages: wholeFrom1.default(200_000),
+    reconnectBufferBytes: wholeFrom1.default(128 << 20),
+    /** Link reconnects: first delay, its cap (doubling in between) and failed attempts before the publisher exits. */
+    linkBackoffMs: wholeFrom1.default(1000),
+    linkMaxBackoffMs: wholeFrom1.default(60_000),
+    linkRetries: z.coerce.number({ error: 'must be a whole number >= 0' }).int().min(0).default(10),
+    /** Per-symbol rate limit `<messages per second>[,<burst>]`; unset: none. */
+    rateLimit: rateLimitSchema.optional(),
+    /** Run each exchange's publisher as its own process under a supervisor (false: all in the hub process). */
+    publisherProcesses: bool.default(true),
     bus: busSchema.default('memory'),
     upstream: urlSchema.optional(),
     logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),

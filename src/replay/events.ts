@@ -26,12 +26,14 @@ export interface ReplayEvent {
    * restart or dropped increments).
    */
   readonly full?: unknown;
+  /** The event already serialized as a link item (see link/link-wire.ts), when it was. */
+  readonly wire?: string;
 }
 
 /** `event` as the fresh snapshot of its book (a `book_update` with `full`); any other event as is. */
 export function asSnapshot(event: ReplayEvent): ReplayEvent {
   if (event.kind !== 'book_update' || event.full === undefined) return event;
-  return { ...event, kind: 'book_snapshot', data: event.full, full: undefined };
+  return { ...event, kind: 'book_snapshot', data: event.full, full: undefined, wire: undefined };
 }
 
 /** Where in the recordings an event comes from: the series (endpoint + symbol) and the line. */
@@ -57,6 +59,8 @@ export interface ReplaySink {
    * in-process hub has it at once. Offsets are saved only for what was delivered.
    */
   delivered?(): Promise<void>;
+  /** False while a link is down: the publisher then does not wait on checkpoints (nothing is being delivered). */
+  readonly isConnected?: boolean;
   /**
    * Under the `rate-adaptive` policy: resolves when the sink can take more (undefined when it can
    * now). The publisher waits, and the replay clock slows to what the link carries.

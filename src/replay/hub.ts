@@ -71,9 +71,19 @@ export interface HubHealth {
 /** Answers a hub request outside the venue mounts (`/control/...`); false when not its path. */
 export type ControlHandler = (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
 
+/** Takes a WebSocket upgrade outside the venue mounts (the publisher links); false when not its path. */
+export type UpgradeHandler = (
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  path: string,
+  query: URLSearchParams,
+) => boolean;
+
 export class ReplayHub implements ReplaySink {
   private readonly logger: Logger;
   private control: ControlHandler | undefined;
+  private upgrades: UpgradeHandler | undefined;
   private readonly list: VenueEndpoint[] = [];
   private readonly byExchange = new Map<Exchange, VenueEndpoint>();
   private server: Server | undefined = undefined;
@@ -188,6 +198,11 @@ export class ReplayHub implements ReplaySink {
     return undefined;
   }
 
+  /** Take upgrades outside the venue mounts with `handler` (the publisher links). */
+  setUpgradeHandler(handler: UpgradeHandler): void {
+    this.upgrades = handler;
+  }
+
   /** Serve `/control/*` with `handler` (it returns false for a path that is not its own). */
   setControl(handler: ControlHandler): void {
     this.control = handler;
@@ -226,6 +241,7 @@ export class ReplayHub implements ReplaySink {
     }
     const hit = this.route(path);
     if (hit === undefined) {
+      if (this.upgrades?.(req, socket, head, path, query) === true) return;
       rejectUpgrade(socket, 404, this.notFound(path));
       return;
     }

@@ -5,6 +5,7 @@ import type { StartFrom } from './offsets.js';
 import { Pacer, systemClock, type PacerClock } from './pacer.js';
 import type { SeriesEntry, SeriesPositions } from './series-positions.js';
 import { SpanTracker, type ReplaySource } from './source.js';
+import { SymbolRateLimiter, type SymbolRateLimit } from './symbol-rate.js';
 
 /** Wall-time step at which a quiet replay clock still advances the hub. */
 const ADVANCE_STEP_MS = 100;
@@ -23,6 +24,8 @@ export interface PublisherOptions {
   checkpointEvery?: number;
   /** T: also save the offsets this often, ms. Default 1000. */
   checkpointMs?: number;
+  /** At most this many messages a second per symbol, with a burst allowance. */
+  rateLimit?: SymbolRateLimit;
   speed: Speed;
   loop: boolean;
   logger: Logger;
@@ -78,6 +81,7 @@ export class ReplayPublisher {
   private checkpointing: Promise<void> = Promise.resolve();
   /** Native symbols whose next book event must go out as a whole snapshot. */
   private readonly freshBooks = new Set<string>();
+  private readonly limiter: SymbolRateLimiter | undefined;
   /** Replay time when paused (NaN at max speed or before the first event): where `resume` picks up. */
   private pausedAt = NaN;
   private resumed: Array<() => void> = [];
@@ -85,6 +89,7 @@ export class ReplayPublisher {
   constructor(opts: PublisherOptions) {
     this.opts = opts;
     this.pacer = new Pacer(opts.speed, opts.clock);
+    this.limiter = opts.rateLimit === undefined ? undefined : new SymbolRateLimiter(opts.rateLimit);
     if (opts.paused === true) this.pause();
   }
 
@@ -132,6 +137,11 @@ export class ReplayPublisher {
     if (this.counters.paused) this.pausedAt = to;
   }
 
+  /** Per series (`endpoint/symbol`): its messages published or skipped so far. */
+  positionsNow(): Record<string, number> {
+    return this.positions?.counts() ?? {};
+  }
+
   /** Waits for what was sent to reach the hub, then saves each series' newest position. */
   checkpoint(sink: ReplaySink): Promise<void> {
     const positions = this.positions;
@@ -140,7 +150,12 @@ export class ReplayPublisher {
     this.pending.clear();
     this.sinceCheckpoint = 0;
     const run = async (): Promise<void> => {
-      await sink.delivered?.();
+      try {
+        await sink.delivered?.();
+      } catch {
+        // Not delivered (the link stopped): the offsets stay where they are, the restart sends these again.
+        return;
+      }
       for (const p of batch) p.entry.published(p.origin, p.number);
       await positions.flush();
     };
@@ -267,7 +282,8 @@ export class ReplayPublisher {
         events++;
         if (await this.skipped(event, index)) {
           counters.skipped++;
-          if (event.kind === 'book_update' || event.kind === 'book_snapshot') this.freshBooks.add(event.symbol);
+          if (event.kind === 'book_update' || event.kind === 'book_snapshot')
+            this.freshBooks.add(event.symbol);
           skipping = true;
           continue;
         }
@@ -283,16 +299,27 @@ export class ReplayPublisher {
           throw err;
         }
         if (signal.aborted || this.seekTo !== undefined) return;
-        const waiting = sink.backpressure?.();
+        const limited = this.limiter?.delay(event.symbol) ?? 0;
+        const waiting =
+          limited > 0 ? (this.opts.clock ?? systemClock).sleep(limited, signal) : sink.backpressure?.();
         if (waiting !== undefined) {
-          await waiting;
+          try {
+            await waiting;
+          } catch (err) {
+            if (signal.aborted) return;
+            throw err;
+          }
           // The link carried less than the pace asked: go on at its rate, intervals kept from here.
           this.pacer.startAt(event.ts);
         }
         sink.push(this.outgoing(event));
         counters.published++;
         counters.replayTime = event.ts;
-        if (++this.sinceCheckpoint >= every) await this.checkpoint(sink);
+        if (++this.sinceCheckpoint >= every) {
+          const saved = this.checkpoint(sink);
+          // Waiting bounds a crash to N repeats; while the link is down nothing is delivered, so no wait.
+          if (sink.isConnected !== false) await saved;
+        }
       }
       counters.passes = index + 1;
       logger.info({ pass: index + 1, events, ...source.stats() }, 'replay pass finished');

@@ -1,16 +1,15 @@
 /**
- * `GET` / `POST /control/replay` on the hub (DESIGN.md "Replay processes"): the replay's state,
- * and pause, resume and speed for every publisher at once. Bad input gets a 400 naming what was
+ * `GET` / `POST /control/replay` on the hub (DESIGN.md "Replay processes"): each publisher's
+ * state, speed, replay time and position, and pause, resume, seek and speed for every publisher
+ * (or the one named by `"exchange"`). A publisher is a process behind a link or one in the hub's
+ * own process: both answer through {@link PublisherHandle}. Bad input gets a 400 naming what was
  * wrong and what is accepted; nothing here can stop the hub.
- *
- * `{"action":"seek"}` is refused with 501 for now: a seek needs the publishers to restart their
- * sources from a time and send consumers fresh snapshots, which comes with the publisher
- * processes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { Exchange } from '../core/types.js';
+import { EXCHANGES, type Exchange } from '../core/types.js';
 import { sendJson } from './http.js';
+import type { ControlAction } from './link/link-wire.js';
 import type { ReplayPublisher } from './publisher.js';
 
 export const REPLAY_CONTROL_PATH = '/control/replay';
@@ -18,25 +17,69 @@ export const REPLAY_CONTROL_PATH = '/control/replay';
 const MAX_BODY_BYTES = 4096;
 
 const speedSchema = z.union([z.literal('max'), z.number().positive().finite()]);
+const exchange = z.enum(EXCHANGES).optional();
 const actionSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('pause') }).strict(),
-  z.object({ action: z.literal('resume') }).strict(),
-  z.object({ action: z.literal('speed'), speed: speedSchema }).strict(),
-  z.object({ action: z.literal('seek'), to: z.number() }).strict(),
+  z.object({ action: z.literal('pause'), exchange }).strict(),
+  z.object({ action: z.literal('resume'), exchange }).strict(),
+  z.object({ action: z.literal('speed'), speed: speedSchema, exchange }).strict(),
+  z.object({ action: z.literal('seek'), to: z.number().int().min(0), exchange }).strict(),
 ]);
+
+/** One publisher as the control API sees it. */
+export interface PublisherView {
+  readonly state: 'playing' | 'paused' | 'finished' | 'restarting';
+  readonly speed: number | 'max';
+  /** Replay time of the last event published, ms; null before the first. */
+  readonly replayTime: number | null;
+  readonly published: number;
+  readonly passes: number;
+  readonly paused: boolean;
+  readonly seeks: number;
+  /** Per series (`endpoint/symbol`): its messages published or skipped so far. */
+  readonly positions: Readonly<Record<string, number>>;
+  readonly pid?: number;
+  readonly restarts?: number;
+}
+
+export interface PublisherHandle {
+  view(): PublisherView;
+  apply(action: ControlAction): Promise<void>;
+}
+
+/** A publisher running in the hub's own process. */
+export function localPublisher(publisher: ReplayPublisher): PublisherHandle {
+  return {
+    view() {
+      const s = publisher.stats();
+      return {
+        state: !s.running ? 'finished' : s.paused ? 'paused' : 'playing',
+        speed: publisher.speed,
+        replayTime: Number.isNaN(s.replayTime) ? null : s.replayTime,
+        published: s.published,
+        passes: s.passes,
+        paused: s.paused,
+        seeks: s.seeks,
+        positions: publisher.positionsNow(),
+      };
+    },
+    async apply(action) {
+      if (action.action === 'pause') publisher.pause();
+      else if (action.action === 'resume') publisher.resume();
+      else if (action.action === 'speed') publisher.setSpeed(action.speed);
+      else publisher.seek(action.to);
+    },
+  };
+}
 
 export interface ReplayControlState {
   readonly state: 'playing' | 'paused' | 'finished';
   readonly speed: number | 'max';
   /** Per exchange: replay time (ms, null before the first event), messages published, passes, paused. */
-  readonly exchanges: Record<
-    string,
-    { replayTime: number | null; published: number; passes: number; paused: boolean }
-  >;
+  readonly exchanges: Record<string, PublisherView>;
 }
 
 export class ReplayControl {
-  constructor(private readonly publishers: ReadonlyMap<Exchange, ReplayPublisher>) {}
+  constructor(private readonly publishers: ReadonlyMap<Exchange, PublisherHandle>) {}
 
   state(): ReplayControlState {
     const exchanges: ReplayControlState['exchanges'] = {};
@@ -44,16 +87,11 @@ export class ReplayControl {
     let paused = true;
     let speed: number | 'max' = 1;
     for (const [exchange, p] of this.publishers) {
-      const s = p.stats();
-      running ||= s.running;
-      paused &&= s.paused;
-      speed = p.speed;
-      exchanges[exchange] = {
-        replayTime: Number.isNaN(s.replayTime) ? null : s.replayTime,
-        published: s.published,
-        passes: s.passes,
-        paused: s.paused,
-      };
+      const view = p.view();
+      running ||= view.state !== 'finished';
+      paused &&= view.paused;
+      speed = view.speed;
+      exchanges[exchange] = view;
     }
     return { state: !running ? 'finished' : paused ? 'paused' : 'playing', speed, exchanges };
   }
@@ -95,23 +133,23 @@ export class ReplayControl {
       });
       return;
     }
-    const a = action.data;
-    if (a.action === 'seek') {
-      sendJson(res, 501, {
-        error: 'seek is not available yet in this build; use pause, resume or speed',
+    const { exchange: only, ...a } = action.data;
+    const targets = [...this.publishers].filter(([e]) => only === undefined || e === only);
+    if (targets.length === 0) {
+      sendJson(res, 404, {
+        error: `no ${only} publisher in this replay; replaying ${[...this.publishers.keys()].join(', ')}`,
       });
       return;
     }
-    for (const p of this.publishers.values()) {
-      if (a.action === 'pause') p.pause();
-      else if (a.action === 'resume') p.resume();
-      else p.setSpeed(a.speed);
-    }
-    sendJson(res, 200, this.state());
+    Promise.all(targets.map(([, p]) => p.apply(a as ControlAction))).then(
+      () => sendJson(res, 200, this.state()),
+      (err: Error) => sendJson(res, 503, { error: err.message, state: this.state() }),
+    );
   }
 }
 
-const USAGE = 'send {"action":"pause"}, {"action":"resume"} or {"action":"speed","speed":N|"max"}';
+const USAGE =
+  'send {"action":"pause"}, {"action":"resume"}, {"action":"seek","to":<unix ms>} or {"action":"speed","speed":N|"max"}, optionally with "exchange"';
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

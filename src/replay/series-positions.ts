@@ -86,6 +86,7 @@ export class SeriesPositions {
   private readonly options: SeriesPositionsOptions;
   private readonly byEndpoint = new Map<string, Map<string, SeriesEntry>>();
   private readonly all: SeriesEntry[] = [];
+  private readonly keys: string[] = [];
 
   constructor(options: SeriesPositionsOptions) {
     this.options = options;
@@ -158,14 +159,15 @@ export class SeriesPositions {
     if (bySymbol === undefined) this.byEndpoint.set(origin.endpoint, (bySymbol = new Map()));
     bySymbol.set(origin.stored, entry);
     this.all.push(entry);
+    this.keys.push(`${origin.endpoint}/${origin.stored}`);
     return entry;
   }
 
-  /** Forget every series (a seek starts counting again from the recordings' first message). */
-  async restart(): Promise<void> {
-    await this.close();
-    this.byEndpoint.clear();
-    this.all.length = 0;
+  /** Per series (`endpoint/symbol`): its messages that went by so far, skipped ones included. */
+  counts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let i = 0; i < this.all.length; i++) out[this.keys[i]] = this.all[i].seen;
+    return out;
   }
 
   /** Saves every series' newest position; resolves when all are on disk (or failed, logged). */

@@ -190,7 +190,14 @@ export class AlpacaReplaySource implements ReplaySource {
           continue;
         }
         const data: AlpacaQuoteEvent = timeShift === 0 ? quote : { ...quote, t: shifted(at, timeShift) };
-        yield { exchange: ALPACA_PLATFORM, symbol: s.symbol, ts: at.ms + timeShift, kind: 'quote', data, origin };
+        yield {
+          exchange: ALPACA_PLATFORM,
+          symbol: s.symbol,
+          ts: at.ms + timeShift,
+          kind: 'quote',
+          data,
+          origin,
+        };
       }
     }
   }

@@ -117,7 +117,14 @@ export class BinanceReplaySource implements ReplaySource {
         const trade = fresh[i];
         state.tradeIds.see(trade.id);
         if (trade.time > ts) ts = trade.time;
-        yield { exchange: 'binance', symbol, ts, kind: 'trade', data: restTradeToEvent(trade, symbol, ts), origin };
+        yield {
+          exchange: 'binance',
+          symbol,
+          ts,
+          kind: 'trade',
+          data: restTradeToEvent(trade, symbol, ts),
+          origin,
+        };
       }
     }
   }

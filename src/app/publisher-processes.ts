@@ -1,0 +1,157 @@
+/**
+ * The shipped replay layout: the hub in this process takes each exchange's publisher over a link
+ * (LinkReceiver), and a supervisor forks and restarts the publisher processes.
+ */
+import { configSchema, type Config } from '../config/schema.js';
+import type { Exchange } from '../core/types.js';
+import type { ReplayHub } from '../replay/hub.js';
+import type { HubObserver } from '../replay/hub-observer.js';
+import { LinkReceiver } from '../replay/link/link-receiver.js';
+import { LINK_PATH_PREFIX } from '../replay/link/link-wire.js';
+import type { PublisherSettings } from '../replay/publisher-process.js';
+import type { PublisherHandle, PublisherView } from '../replay/replay-control.js';
+import { Supervisor } from '../replay/supervisor.js';
+import type { ReplayStackOptions } from './replay-stack.js';
+
+export interface ProcessLayout {
+  readonly supervisor: Supervisor;
+  readonly receiver: LinkReceiver;
+  readonly handles: ReadonlyMap<Exchange, PublisherHandle>;
+  /** Settles when every publisher finished cleanly (never with `--loop`). */
+  readonly finished: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ProcessLayoutOptions {
+  readonly hub: ReplayHub;
+  readonly port: number;
+  readonly opts: ReplayStackOptions;
+  readonly exchanges: readonly Exchange[];
+  readonly observer?: HubObserver;
+  /** Overrides of the child settings (tests: short backoffs, small buffers). */
+  readonly tune?: Partial<Omit<PublisherSettings, 'exchange'>>;
+}
+
+/** The address a child reaches the hub at: loopback when the hub listens on every interface. */
+function linkHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export function publisherSettings(
+  exchange: Exchange,
+  config: Config,
+  opts: ReplayStackOptions,
+  linkUrl: string,
+): PublisherSettings {
+  return {
+    exchange,
+    dataDir: opts.root,
+    stateDir: opts.stateDir,
+    linkUrl,
+    speed: opts.speed,
+    loop: opts.loop,
+    paused: opts.paused === true,
+    startFrom: opts.startFrom ?? config.startFrom,
+    reset: opts.reset ?? config.reset,
+    fallback: config.offsetFallback,
+    checkpointEvery: config.checkpointEvery,
+    checkpointMs: config.checkpointMs,
+    policy: config.overflowPolicy,
+    transformBuffer: { maxMessages: config.transformBufferMessages, maxBytes: config.transformBufferBytes },
+    sendBuffer: { maxMessages: config.sendBufferMessages, maxBytes: config.sendBufferBytes },
+    reconnectBuffer: { maxMessages: config.reconnectBufferMessages, maxBytes: config.reconnectBufferBytes },
+    backoffMs: config.linkBackoffMs,
+    maxBackoffMs: config.linkMaxBackoffMs,
+    maxRetries: config.linkRetries,
+    rateLimit: config.rateLimit,
+    statusMs: 1000,
+    logEveryMs: 10_000,
+    logLevel: config.logLevel,
+  };
+}
+
+export async function startPublisherProcesses(o: ProcessLayoutOptions): Promise<ProcessLayout> {
+  const { hub, opts } = o;
+  const logger = opts.logger;
+  const config = opts.config ?? configSchema.parse({});
+  const receiver = new LinkReceiver({
+    sink: hub,
+    logger: logger.child({ component: 'links' }),
+    observer: o.observer,
+  });
+  hub.setUpgradeHandler((req, socket, head, path, query) =>
+    receiver.handleUpgrade(req, socket, head, path, query),
+  );
+  const base = `ws://${linkHost(opts.host)}:${o.port}${LINK_PATH_PREFIX}`;
+  const supervisor = new Supervisor({
+    logger: logger.child({ component: 'supervisor' }),
+    publishers: o.exchanges.map((exchange) => ({
+      ...publisherSettings(exchange, config, opts, `${base}${exchange}?token=${receiver.token}`),
+      ...o.tune,
+    })),
+  });
+  let settle: () => void = () => {};
+  const finished = new Promise<void>((resolve) => (settle = resolve));
+  let stopping = false;
+  supervisor.onExit((exchange, code) => {
+    if (code === 0 && !stopping) logger.info({ exchange }, 'replay finished');
+    if (supervisor.allFinished) settle();
+  });
+  supervisor.start();
+  const handles = new Map<Exchange, PublisherHandle>();
+  for (const exchange of o.exchanges)
+    handles.set(exchange, remoteHandle(exchange, receiver, supervisor, opts));
+  return {
+    supervisor,
+    receiver,
+    handles,
+    finished,
+    async stop() {
+      stopping = true;
+      await supervisor.stop();
+      receiver.close();
+      settle();
+    },
+  };
+}
+
+function remoteHandle(
+  exchange: Exchange,
+  receiver: LinkReceiver,
+  supervisor: Supervisor,
+  opts: ReplayStackOptions,
+): PublisherHandle {
+  return {
+    view(): PublisherView {
+      const info = supervisor.info().find((i) => i.exchange === exchange);
+      const s = receiver.states().get(exchange);
+      const restarting = info !== undefined && !info.running && !info.finished;
+      return {
+        state:
+          info?.finished === true
+            ? 'finished'
+            : restarting
+              ? 'restarting'
+              : s?.state === 'paused'
+                ? 'paused'
+                : s?.state === 'finished'
+                  ? 'finished'
+                  : 'playing',
+        speed: s?.speed ?? opts.speed,
+        replayTime: s?.replayTime ?? null,
+        published: s?.published ?? 0,
+        passes: s?.passes ?? 0,
+        paused: s?.state === 'paused' || (s === undefined && opts.paused === true),
+        seeks: s?.seeks ?? 0,
+        positions: s?.positions ?? {},
+        pid: info?.pid,
+        restarts: info?.restarts ?? 0,
+      };
+    },
+    apply(action) {
+      return receiver.control(exchange, action);
+    },
+  };
+}

@@ -1,0 +1,243 @@
+/**
+ * The hub's end of the publisher links (see link-wire.ts): accepts one link per exchange at
+ * `/_link/<exchange>?token=…`, pushes each batch's events into the hub, acks it, keeps each
+ * publisher's last reported state, and relays control actions to the publisher processes.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { EXCHANGES, type Exchange } from '../../core/types.js';
+import type { Logger } from '../../core/logger.js';
+import type { ReplaySink } from '../events.js';
+import { rejectUpgrade } from '../http.js';
+import { SILENT_OBSERVER, type DropReason, type HubObserver } from '../hub-observer.js';
+import {
+  LINK_PATH_PREFIX,
+  decodeBatch,
+  decodeItem,
+  type ControlAction,
+  type PublisherState,
+} from './link-wire.js';
+
+/** A control reply not back within this long fails the request. */
+const CONTROL_TIMEOUT_MS = 10_000;
+
+export interface LinkReceiverOptions {
+  readonly sink: ReplaySink;
+  readonly logger: Logger;
+  readonly observer?: HubObserver;
+  /** Links must present it (`?token=`); made at random when not given. */
+  readonly token?: string;
+}
+
+interface Link {
+  readonly ws: WebSocket;
+  readonly exchange: Exchange;
+  pid: number;
+  state: PublisherState | undefined;
+  batches: number;
+  events: number;
+}
+
+export class LinkReceiver {
+  readonly token: string;
+  private readonly opts: LinkReceiverOptions;
+  private readonly observer: HubObserver;
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: 64 << 20,
+  });
+  private readonly links = new Map<Exchange, Link>();
+  /** The last state each exchange's publisher reported, kept across its restarts. */
+  private readonly lastState = new Map<Exchange, PublisherState>();
+  private readonly reportedDrops = new Map<string, number>();
+  private readonly replies = new Map<
+    number,
+    { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+  >();
+  private controlSeq = 0;
+  private badItems = 0;
+
+  constructor(opts: LinkReceiverOptions) {
+    this.opts = opts;
+    this.observer = opts.observer ?? SILENT_OBSERVER;
+    this.token = opts.token ?? randomBytes(16).toString('hex');
+  }
+
+  /** Takes the upgrade when `path` is a link path; false otherwise. */
+  handleUpgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    path: string,
+    query: URLSearchParams,
+  ): boolean {
+    if (!path.startsWith(LINK_PATH_PREFIX)) return false;
+    const exchange = path.slice(LINK_PATH_PREFIX.length) as Exchange;
+    if (!EXCHANGES.includes(exchange)) {
+      rejectUpgrade(socket, 404, {
+        error: `no publisher link for ${JSON.stringify(exchange)}; use one of ${EXCHANGES.join(', ')}`,
+      });
+      return true;
+    }
+    if (!this.tokenMatches(query.get('token') ?? '')) {
+      rejectUpgrade(socket, 401, {
+        error: 'publisher links need the token the supervisor hands its publishers',
+      });
+      return true;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(ws, exchange));
+    return true;
+  }
+
+  /** Exchanges with a publisher connected now. */
+  connected(): Exchange[] {
+    return [...this.links.keys()];
+  }
+
+  /** The last state each publisher reported (connected or not). */
+  states(): ReadonlyMap<Exchange, PublisherState> {
+    return this.lastState;
+  }
+
+  /** Sends `action` to `exchange`'s publisher; resolves on its reply. */
+  control(exchange: Exchange, action: ControlAction): Promise<void> {
+    const link = this.links.get(exchange);
+    if (link === undefined)
+      return Promise.reject(new Error(`the ${exchange} publisher is not connected (restarting?); try again`));
+    const id = ++this.controlSeq;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.replies.delete(id);
+        reject(new Error(`the ${exchange} publisher did not answer within ${CONTROL_TIMEOUT_MS} ms`));
+      }, CONTROL_TIMEOUT_MS);
+      this.replies.set(id, { resolve, reject, timer });
+      link.ws.send(JSON.stringify({ t: 'control', id, ...action }));
+    });
+  }
+
+  close(): void {
+    for (const link of this.links.values()) link.ws.terminate();
+    this.links.clear();
+    for (const r of this.replies.values()) clearTimeout(r.timer);
+    this.replies.clear();
+    this.wss.close();
+  }
+
+  private tokenMatches(given: string): boolean {
+    const a = Buffer.from(given);
+    const b = Buffer.from(this.token);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  private attach(ws: WebSocket, exchange: Exchange): void {
+    const previous = this.links.get(exchange);
+    if (previous !== undefined) previous.ws.close(4000, 'replaced by a newer link');
+    const link: Link = { ws, exchange, pid: 0, state: undefined, batches: 0, events: 0 };
+    this.links.set(exchange, link);
+    const log = this.opts.logger.child({ exchange });
+    log.info('publisher link connected');
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return this.refuse(link, 'link frames are text JSON');
+      this.onMessage(link, String(data));
+    });
+    ws.on('close', () => {
+      if (this.links.get(exchange) === link) this.links.delete(exchange);
+      log.info({ batches: link.batches, events: link.events }, 'publisher link closed');
+    });
+    ws.on('error', (err) => log.warn({ err: err.message }, 'publisher link error'));
+  }
+
+  private refuse(link: Link, why: string): void {
+    this.observer.error('link', link.exchange);
+    this.opts.logger.error({ exchange: link.exchange, why }, 'bad publisher link frame; closing the link');
+    link.ws.close(1003, why.slice(0, 120));
+  }
+
+  private onMessage(link: Link, text: string): void {
+    let message: Record<string, unknown>;
+    try {
+      message = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return this.refuse(link, 'a link frame is not JSON');
+    }
+    switch (message.t) {
+      case 'b':
+        return this.onBatch(link, message);
+      case 'hello':
+        link.pid = typeof message.pid === 'number' ? message.pid : 0;
+        return;
+      case 'status':
+        return this.onStatus(link, message as unknown as PublisherState);
+      case 'reply':
+        return this.onReply(message);
+      default:
+        return this.refuse(link, `unknown link message type ${JSON.stringify(message.t)}`);
+    }
+  }
+
+  private onBatch(link: Link, message: Record<string, unknown>): void {
+    const batch = decodeBatch(message);
+    if (typeof batch === 'string') return this.refuse(link, batch);
+    const sink = this.opts.sink;
+    const items = batch.items;
+    for (let i = 0; i < items.length; i++) {
+      const item = decodeItem(link.exchange, items[i]);
+      if (typeof item === 'string') {
+        if (this.badItems++ === 0)
+          this.opts.logger.warn({ exchange: link.exchange, why: item }, 'skipping a bad link item');
+        this.observer.error('link', link.exchange);
+        continue;
+      }
+      try {
+        if ('event' in item) {
+          sink.push(item.event);
+          link.events++;
+        } else sink.advanceTo?.(item.advance);
+      } catch (err) {
+        this.observer.error('transform', link.exchange);
+        this.opts.logger.error({ err, exchange: link.exchange }, 'a replay event could not be applied');
+      }
+    }
+    link.batches++;
+    this.observer.transformToSend(link.exchange, Date.now() - batch.at);
+    link.ws.send(`{"t":"ack","seq":${batch.seq}}`);
+  }
+
+  private onStatus(link: Link, state: PublisherState): void {
+    link.state = state;
+    this.lastState.set(link.exchange, state);
+    this.observer.publisher({
+      exchange: link.exchange,
+      pid: state.pid,
+      rssBytes: state.rssBytes,
+      cpuPercent: state.cpuPercent,
+      messagesPerSecond: state.messagesPerSecond,
+      messagesPublished: state.published,
+      restarts: 0,
+    });
+    for (const [name, figures] of Object.entries(state.buffers ?? {})) {
+      this.observer.buffer(link.exchange, name as 'send', figures.messages, figures.bytes);
+    }
+    for (const [reason, bySymbol] of Object.entries(state.drops ?? {})) {
+      for (const [symbol, total] of Object.entries(bySymbol ?? {})) {
+        const key = `${link.exchange}\u0000${state.pid}\u0000${reason}\u0000${symbol}`;
+        const delta = total - (this.reportedDrops.get(key) ?? 0);
+        if (delta > 0) this.observer.dropped(link.exchange, reason as DropReason, symbol, delta);
+        this.reportedDrops.set(key, total);
+      }
+    }
+  }
+
+  private onReply(message: Record<string, unknown>): void {
+    const pending = this.replies.get(message.id as number);
+    if (pending === undefined) return;
+    this.replies.delete(message.id as number);
+    clearTimeout(pending.timer);
+    if (message.ok === true) pending.resolve();
+    else
+      pending.reject(new Error(typeof message.error === 'string' ? message.error : 'the publisher refused'));
+  }
+}

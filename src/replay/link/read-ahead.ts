@@ -1,0 +1,98 @@
+/**
+ * The transform buffer: a {@link ReplaySource} that runs another one ahead of the pacer, holding
+ * up to a bound of transformed events (messages and bytes), each serialized once as its link item
+ * (`wire`) on the way in. When the bound is reached, the transform simply waits: nothing is ever
+ * dropped here, the recordings are read no faster than they are sent.
+ */
+import type { ReplayEvent } from '../events.js';
+import type { ReplaySource } from '../source.js';
+import type { BufferLimits } from './bounded-buffer.js';
+import { encodeItem } from './link-wire.js';
+
+export class ReadAheadSource implements ReplaySource {
+  private readonly inner: ReplaySource;
+  private readonly limits: BufferLimits;
+  private queued = 0;
+  private queuedBytes = 0;
+
+  constructor(inner: ReplaySource, limits: BufferLimits) {
+    this.inner = inner;
+    this.limits = limits;
+  }
+
+  get symbols(): readonly string[] {
+    return this.inner.symbols;
+  }
+
+  recordingStart(): Promise<number | undefined> {
+    return this.inner.recordingStart();
+  }
+
+  stats(): Record<string, number> {
+    return this.inner.stats();
+  }
+
+  /** What the buffer holds now. */
+  fill(): { messages: number; bytes: number } {
+    return { messages: this.queued, bytes: this.queuedBytes };
+  }
+
+  async *pass(index: number, timeShift: number): AsyncGenerator<ReplayEvent> {
+    const queue: ReplayEvent[] = [];
+    let head = 0;
+    let done = false;
+    let failure: unknown;
+    let stopped = false;
+    let wakeConsumer: (() => void) | undefined;
+    let wakeFiller: (() => void) | undefined;
+    const source = this.inner.pass(index, timeShift);
+    const fill = async (): Promise<void> => {
+      try {
+        for await (const event of source) {
+          if (stopped) return;
+          const wire = event.wire ?? encodeItem(event);
+          queue.push(event.wire === undefined ? { ...event, wire } : event);
+          this.queued++;
+          this.queuedBytes += wire.length;
+          wakeConsumer?.();
+          while (
+            !stopped &&
+            (this.queued >= this.limits.maxMessages || this.queuedBytes >= this.limits.maxBytes)
+          )
+            await new Promise<void>((resolve) => (wakeFiller = resolve));
+        }
+      } catch (err) {
+        failure = err;
+      } finally {
+        done = true;
+        wakeConsumer?.();
+      }
+    };
+    const filling = fill();
+    try {
+      for (;;) {
+        while (head === queue.length && !done) await new Promise<void>((resolve) => (wakeConsumer = resolve));
+        wakeConsumer = undefined;
+        if (head === queue.length) break;
+        const event = queue[head++];
+        this.queued--;
+        this.queuedBytes -= (event.wire as string).length;
+        if (head > 4096) {
+          queue.splice(0, head);
+          head = 0;
+        }
+        wakeFiller?.();
+        wakeFiller = undefined;
+        yield event;
+      }
+      if (failure !== undefined) throw failure;
+    } finally {
+      stopped = true;
+      wakeFiller?.();
+      this.queued = 0;
+      this.queuedBytes = 0;
+      await source.return(undefined);
+      await filling;
+    }
+  }
+}
