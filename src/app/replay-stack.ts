@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
 import { venueFor } from '../exchanges/index.js';
 import { ReplayHub } from '../replay/hub.js';
+import { HubMetrics } from '../replay/hub-metrics.js';
 import { ReplayPublisher } from '../replay/publisher.js';
 import { ReplayControl, localPublisher, type PublisherHandle } from '../replay/replay-control.js';
 import type { ReplaySource } from '../replay/source.js';
@@ -53,7 +54,7 @@ export interface ReplayStack {
 export async function startReplay(opts: ReplayStackOptions): Promise<ReplayStack> {
   const { logger } = opts;
   const venues = opts.exchanges.map(venueFor);
-  const hub = new ReplayHub({ logger });
+  const hub = new ReplayHub({ logger, metrics: new HubMetrics() });
   const sources = new Map<Exchange, ReplaySource>();
   for (const venue of venues) {
     const exchange = venue.exchange;

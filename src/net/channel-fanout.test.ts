@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPeerServer, type Peer, type PeerServer, type ServerSide } from '../test-support/ws-peers.js';
 import { ChannelFanout, type PayloadJoiner } from './channel-fanout.js';
+import { STREAM_TYPE_INDEX, type StreamType } from './stream-type.js';
+import { frameHeaderLength } from './ws-frame.js';
 
 type Sub = ServerSide;
 
@@ -70,6 +72,48 @@ describe('ChannelFanout', () => {
     expect(p.received.map((m) => m.length)).toEqual(sizes);
     expect(p.received).toEqual(texts);
     closeAll([p]);
+  });
+
+  it('counts messages and frame bytes written by stream type, replies as control', async () => {
+    const [a, b] = [await connectPeer(), await connectPeer()];
+    const types = new Map<string, StreamType>([
+      ['t', 'trade'],
+      ['k', 'book'],
+    ]);
+    const asked: string[] = [];
+    const f = fanout({
+      streamType: (name) => {
+        asked.push(name);
+        return types.get(name) ?? 'other';
+      },
+    });
+    f.subscribe(a.sub, 't', false);
+    f.subscribe(b.sub, 't', true);
+    f.subscribe(a.sub, 'k', false);
+    f.subscribe(b.sub, 'zzz', false);
+    for (let i = 0; i < 5; i++) f.publish('t', payload({ i }));
+    f.publish('k', payload('book'));
+    f.publish('zzz', payload('x'));
+    f.send(a.sub, JSON.stringify({ result: null, id: 1 }));
+    f.send(b.sub, 'snapshot', false, 'k');
+    await Promise.all([a.until(7), b.until(7)]);
+    // Asked once per channel, not per payload.
+    expect(asked).toEqual(['t', 'k', 'zzz']);
+    const wire = (texts: readonly string[]): number =>
+      texts.reduce((n, t) => n + frameHeaderLength(Buffer.byteLength(t)) + Buffer.byteLength(t), 0);
+    const onWire = (p: Peer, keep: (m: string) => boolean): number => wire(p.received.filter(keep));
+    const isTrade = (m: string): boolean => m.startsWith('{"i"') || m.startsWith('{"stream":"t"');
+    const sent = (t: StreamType): [number, number] => [
+      f.sent.messages[STREAM_TYPE_INDEX[t]],
+      f.sent.bytes[STREAM_TYPE_INDEX[t]],
+    ];
+    expect(sent('trade')).toEqual([10, onWire(a, isTrade) + onWire(b, isTrade)]);
+    expect(sent('book')).toEqual([2, onWire(a, (m) => m === '"book"') + wire(['snapshot'])]);
+    expect(sent('other')).toEqual([1, wire(['"x"'])]);
+    expect(sent('control')).toEqual([1, wire(['{"result":null,"id":1}'])]);
+    expect(sent('ticker')).toEqual([0, 0]);
+    expect(f.counters.deliveries).toBe(12);
+    closeAll([a, b]);
   });
 
   it('sends replies ahead of the queued batch', async () => {

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
-import { frameBatch, streamEnvelope, type Envelope } from './ws-frame.js';
+import { STREAM_TYPE_INDEX, emptySentByType, type SentByType, type StreamType } from './stream-type.js';
+import { frameBatch, frameHeaderLength, streamEnvelope, type Envelope } from './ws-frame.js';
 
 /** What the fan-out needs of a connection: its WebSocket (for state and replies) and the socket under it. */
 export interface FanoutSubscriber {
@@ -27,6 +28,8 @@ export interface ChannelFanoutOptions<S extends FanoutSubscriber> {
    * or a MessagePack array of messages), or undefined for one frame per payload (the default).
    */
   readonly joiner?: (name: string) => PayloadJoiner | undefined;
+  /** The kind of stream a channel carries, asked once when the channel is created (default `other`). */
+  readonly streamType?: (name: string) => StreamType;
 }
 
 /** Joins a channel's payloads of one flush into the payload of a single frame. */
@@ -61,10 +64,13 @@ class Channel<S> {
   envelope: Envelope | null = null;
   dirty = false;
   readonly joiner: PayloadJoiner | undefined;
+  /** Index of the channel's stream type in the fan-out's {@link SentByType} arrays. */
+  readonly typeIndex: number;
 
-  constructor(name: string, joiner: PayloadJoiner | undefined) {
+  constructor(name: string, joiner: PayloadJoiner | undefined, typeIndex: number) {
     this.name = name;
     this.joiner = joiner;
+    this.typeIndex = typeIndex;
   }
 
   /** This flush's frames: one per payload, or the joined one. */
@@ -90,6 +96,8 @@ function removeFrom<S>(list: S[], s: S): boolean {
 const DEFAULT_FLUSH_BYTES = 64 * 1024;
 const SEND_TEXT = Object.freeze({ binary: false });
 const SEND_BINARY = Object.freeze({ binary: true });
+const CONTROL = STREAM_TYPE_INDEX.control;
+const OTHER = STREAM_TYPE_INDEX.other;
 
 /**
  * Channel name → subscribers, shared by the hub's venues and the gateway. Payloads published on
@@ -107,6 +115,12 @@ export class ChannelFanout<S extends FanoutSubscriber> {
     deliveries: 0,
     slowDropped: 0,
   };
+  /**
+   * Messages and bytes written to subscribers, by stream type: channel batches under their
+   * channel's type, {@link send} frames under `control` (or the channel they were sent for).
+   * Only ever grows; read it, never write it.
+   */
+  readonly sent: SentByType = emptySentByType();
   private readonly channels = new Map<string, Channel<S>>();
   private readonly maxBuffered: number;
   private readonly onSlow: (s: S) => void;
@@ -114,6 +128,7 @@ export class ChannelFanout<S extends FanoutSubscriber> {
   private readonly flushBytes: number;
   private readonly envelopeFor: (name: string) => Envelope;
   private readonly joinerFor: ((name: string) => PayloadJoiner | undefined) | undefined;
+  private readonly streamTypeOf: ((name: string) => StreamType) | undefined;
   /** Reused between flushes. */
   private readonly dirty: Channel<S>[] = [];
   private readonly corked: S[] = [];
@@ -129,6 +144,7 @@ export class ChannelFanout<S extends FanoutSubscriber> {
     this.flushBytes = opts.flushBytes ?? DEFAULT_FLUSH_BYTES;
     this.envelopeFor = opts.envelope ?? streamEnvelope;
     this.joinerFor = opts.joiner;
+    this.streamTypeOf = opts.streamType;
   }
 
   /** True while `name` has a subscriber (so a derived payload is worth computing). */
@@ -144,7 +160,8 @@ export class ChannelFanout<S extends FanoutSubscriber> {
   subscribe(s: S, name: string, wrapped: boolean): void {
     let ch = this.channels.get(name);
     if (ch === undefined) {
-      ch = new Channel<S>(name, this.joinerFor?.(name));
+      const type = this.streamTypeOf?.(name);
+      ch = new Channel<S>(name, this.joinerFor?.(name), type === undefined ? OTHER : STREAM_TYPE_INDEX[type]);
       this.channels.set(name, ch);
     }
     if (wrapped) {
@@ -183,9 +200,10 @@ export class ChannelFanout<S extends FanoutSubscriber> {
   /**
    * Send one frame to one subscriber now (a reply, a latest value), ahead of anything queued.
    * A subscriber already over its byte budget is handed to `onSlow` instead; returns whether it was sent.
-   * A text frame unless `binary`.
+   * A text frame unless `binary`. Counted as `control`, or as the stream type of `channel` when
+   * the frame belongs to one (a snapshot sent to a new subscriber ahead of the channel's data).
    */
-  send(s: S, data: Buffer | string, binary = false): boolean {
+  send(s: S, data: Buffer | string, binary = false, channel?: string): boolean {
     if (s.ws.readyState !== WebSocket.OPEN) return false;
     if (s.socket.writableLength > this.maxBuffered) {
       this.counters.slowDropped++;
@@ -193,6 +211,10 @@ export class ChannelFanout<S extends FanoutSubscriber> {
       return false;
     }
     s.ws.send(data, binary ? SEND_BINARY : SEND_TEXT);
+    const length = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    const t = channel === undefined ? CONTROL : (this.channels.get(channel)?.typeIndex ?? OTHER);
+    this.sent.messages[t]++;
+    this.sent.bytes[t] += frameHeaderLength(length) + length;
     return true;
   }
 
@@ -207,8 +229,8 @@ export class ChannelFanout<S extends FanoutSubscriber> {
       ch.dirty = false;
       const n = ch.pending.length;
       if (n === 0) continue;
-      if (ch.bare.length > 0) this.writeAll(ch.bare, ch.frames(null), n);
-      if (ch.wrapped.length > 0) this.writeAll(ch.wrapped, ch.frames(ch.envelope), n);
+      if (ch.bare.length > 0) this.writeAll(ch.bare, ch.frames(null), n, ch.typeIndex);
+      if (ch.wrapped.length > 0) this.writeAll(ch.wrapped, ch.frames(ch.envelope), n, ch.typeIndex);
       ch.pending.length = 0;
     }
     dirty.length = 0;
@@ -227,7 +249,7 @@ export class ChannelFanout<S extends FanoutSubscriber> {
     this.pendingBytes = 0;
   }
 
-  private writeAll(list: readonly S[], batch: Buffer, messages: number): void {
+  private writeAll(list: readonly S[], batch: Buffer, messages: number, channelType: number): void {
     this.counters.batchesFramed++;
     const seen = this.seen;
     const dropped = this.dropped;
@@ -256,6 +278,8 @@ export class ChannelFanout<S extends FanoutSubscriber> {
     }
     this.counters.socketWrites += writes;
     this.counters.deliveries += writes * messages;
+    this.sent.messages[channelType] += writes * messages;
+    this.sent.bytes[channelType] += writes * batch.length;
   }
 
   private releaseDropped(): void {

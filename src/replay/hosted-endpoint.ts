@@ -9,7 +9,7 @@ import type { Exchange } from '../core/types.js';
 import type { ReplayEvent } from './events.js';
 import { sendJson } from './http.js';
 import type { VenueEndpoint, VenueStats } from './hub.js';
-import type { VenueHost } from './venue-host.js';
+import type { HostTraffic, VenueHost } from './venue-host.js';
 
 /** A venue's replay state: what it is pushed and what it reports. */
 export interface VenueTimeline {
@@ -81,6 +81,10 @@ export class HostedEndpoint<S, C extends { readonly [K in keyof C]: number }> im
 
   counters(): C {
     return this.parts.counters();
+  }
+
+  traffic(): HostTraffic {
+    return this.parts.host.traffic();
   }
 
   stats(): VenueStats {

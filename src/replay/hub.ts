@@ -6,6 +6,9 @@ import type { Logger } from '../core/logger.js';
 import { answerClientError } from '../net/client-error.js';
 import type { ReplayEvent, ReplaySink } from './events.js';
 import { rejectUpgrade, sendJson, splitTarget } from './http.js';
+import type { HubMetrics } from './hub-metrics.js';
+import { SILENT_OBSERVER, type HubObserver } from './hub-observer.js';
+import type { HostTraffic } from './venue-host.js';
 
 /** What a venue endpoint reports for `GET /health` and for tests. */
 export interface VenueStats {
@@ -46,11 +49,15 @@ export interface VenueEndpoint {
   /** Close every consumer and stop timers. */
   close(): Promise<void>;
   stats(): VenueStats;
+  /** Consumers and what was sent to them by stream type, for `/metrics` (read at scrape time). */
+  traffic?(): HostTraffic;
 }
 
 export interface ReplayHubOptions {
   readonly logger: Logger;
   readonly venues?: readonly VenueEndpoint[];
+  /** Serve `GET /metrics` from these, and report the hub's parts through them. */
+  readonly metrics?: HubMetrics;
 }
 
 /** `GET /` and `GET /health`. */
@@ -82,6 +89,9 @@ export type UpgradeHandler = (
 
 export class ReplayHub implements ReplaySink {
   private readonly logger: Logger;
+  private readonly metrics: HubMetrics | undefined;
+  /** What the hub's parts report through: its metrics, or nowhere. */
+  readonly observer: HubObserver;
   private control: ControlHandler | undefined;
   private upgrades: UpgradeHandler | undefined;
   private readonly list: VenueEndpoint[] = [];
@@ -92,6 +102,9 @@ export class ReplayHub implements ReplaySink {
 
   constructor(opts: ReplayHubOptions) {
     this.logger = opts.logger.child({ component: 'replay-hub' });
+    this.metrics = opts.metrics;
+    this.observer = opts.metrics ?? SILENT_OBSERVER;
+    opts.metrics?.attach(this);
     for (const venue of opts.venues ?? []) this.addVenue(venue);
   }
 
@@ -225,12 +238,41 @@ export class ReplayHub implements ReplaySink {
         sendJson(res, 200, this.health(), req.method === 'HEAD');
         return;
       }
+      if (path === '/metrics' && this.metrics !== undefined) {
+        this.serveMetrics(this.metrics, req, res);
+        return;
+      }
       sendJson(res, 404, this.notFound(path));
     } catch (err) {
+      this.observer.error('http');
       this.logger.error({ err, path }, 'replay hub request failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error', path });
       else res.destroy();
     }
+  }
+
+  private serveMetrics(metrics: HubMetrics, req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      sendJson(res, 405, { error: `${req.method ?? 'this method'} is not allowed on /metrics: use GET` });
+      return;
+    }
+    metrics.text().then(
+      (text) => {
+        res.writeHead(200, {
+          'Content-Type': metrics.contentType,
+          'Content-Length': Buffer.byteLength(text),
+          'Cache-Control': 'no-store',
+        });
+        res.end(req.method === 'HEAD' ? undefined : text);
+      },
+      (err: unknown) => {
+        this.observer.error('internal');
+        this.logger.error({ err }, 'collecting /metrics failed');
+        if (!res.headersSent) sendJson(res, 500, { error: 'collecting metrics failed', path: '/metrics' });
+        else res.destroy();
+      },
+    );
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -248,6 +290,7 @@ export class ReplayHub implements ReplaySink {
     try {
       hit.venue.handleUpgrade(req, socket, head, hit.subPath, query);
     } catch (err) {
+      this.observer.error('internal');
       this.logger.error({ err, path }, 'replay hub upgrade failed');
       rejectUpgrade(socket, 500, { error: 'internal error', path });
     }

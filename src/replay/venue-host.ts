@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData, type ServerOptions } from 'ws';
 import type { Logger } from '../core/logger.js';
 import { ChannelFanout, type ChannelFanoutCounters, type PayloadJoiner } from '../net/channel-fanout.js';
+import type { SentByType, StreamType } from '../net/stream-type.js';
 import { rejectUpgrade } from './http.js';
 
 export interface HostRules {
@@ -194,6 +195,16 @@ export interface VenueHostOptions<S> {
   readonly flushDelayMs?: number;
   /** Channels whose payloads of one flush leave as one frame (see ChannelFanoutOptions.joiner). */
   readonly joiner?: (channel: string) => PayloadJoiner | undefined;
+  /** The kind of stream a channel carries, for `/metrics` (asked once per channel; default `other`). */
+  readonly channelType?: (channel: string) => StreamType;
+}
+
+/** What a host has sent its consumers, read at scrape time. */
+export interface HostTraffic {
+  /** Open consumer connections. */
+  readonly consumers: number;
+  /** Cumulative messages and bytes by stream type (live arrays owned by the fan-out). */
+  readonly sent: SentByType;
 }
 
 /** Hosts one venue's consumer connections; the venue publishes through {@link publish}. */
@@ -240,6 +251,7 @@ export class VenueHost<S> implements SessionHost<S>, ChannelPublisher {
       maxBufferedBytes: rules.maxBufferedBytes,
       flushDelayMs: opts.flushDelayMs,
       joiner: opts.joiner,
+      streamType: opts.channelType,
       onSlow: (s) => {
         this.logger.warn({ conn: s.id, buffered: s.socket.writableLength }, 'dropping slow consumer');
         this.hostClose(s, 'slow');
@@ -257,6 +269,10 @@ export class VenueHost<S> implements SessionHost<S>, ChannelPublisher {
 
   get consumers(): number {
     return this.sessions.size;
+  }
+
+  traffic(): HostTraffic {
+    return { consumers: this.sessions.size, sent: this.fanout.sent };
   }
 
   counters(): HostCounters & ChannelFanoutCounters {
@@ -302,7 +318,7 @@ export class VenueHost<S> implements SessionHost<S>, ChannelPublisher {
     if (first !== undefined && this.fanout.has(channel)) this.fanout.flush();
     s.channels.add(channel);
     this.fanout.subscribe(s, channel, s.wrapped);
-    if (first !== undefined) this.send(s, first);
+    if (first !== undefined && !s.closing) this.fanout.send(s, first, false, channel);
   }
 
   unsubscribe(s: Session<S>, channel: string): void {

@@ -8,6 +8,7 @@
  * SIP delay of `delayed_sip` is not modelled) — scope `live`; `test` serves only `FAKEPACA` [doc]
  * — scope `test`, where `FAKEPACA` and `*` are the same channel.
  */
+import type { StreamType } from '../../net/stream-type.js';
 import type { AlpacaEncoding } from './encoder.js';
 import { ALPACA_FEEDS, type AlpacaChannel, type AlpacaFeed } from './wire.js';
 
@@ -72,4 +73,20 @@ export function channelsOf(
     }
   }
   return out;
+}
+
+const ALPACA_STREAM_TYPES: Readonly<Record<AlpacaDataType, StreamType>> = {
+  t: 'trade',
+  q: 'quote',
+  b: 'bar',
+  u: 'bar',
+  d: 'bar',
+  s: 'status',
+};
+
+/** The `/metrics` stream type of a fan-out channel made by {@link fanoutChannel}. */
+export function alpacaStreamType(channel: string): StreamType {
+  const parts = channel.split('|');
+  const type = parts.length === 4 ? parts[2] : '';
+  return (ALPACA_STREAM_TYPES as Readonly<Record<string, StreamType | undefined>>)[type] ?? 'other';
 }

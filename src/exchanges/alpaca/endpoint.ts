@@ -8,7 +8,7 @@ import type { Logger } from '../../core/logger.js';
 import { HostedEndpoint } from '../../replay/hosted-endpoint.js';
 import type { VenueEndpoint } from '../../replay/hub.js';
 import { VenueHost, type ChannelPublisher, type HostRules } from '../../replay/venue-host.js';
-import { encodingOfChannel, feedOfPath } from './channels.js';
+import { alpacaStreamType, encodingOfChannel, feedOfPath } from './channels.js';
 import { AlpacaCredentials } from './credentials.js';
 import { frameJoiner } from './encoder.js';
 import { ALPACA_AUTH_TIMEOUT_MS, ALPACA_HOST_RULES, AlpacaProtocol, type AlpacaSessionState } from './hub.js';
@@ -75,6 +75,7 @@ export function createAlpacaEndpoint(opts: AlpacaEndpointOptions): VenueEndpoint
     rules,
     logger,
     now: clock,
+    channelType: alpacaStreamType,
     joiner: (channel) => {
       const enc = encodingOfChannel(channel);
       return enc === undefined ? undefined : frameJoiner(enc);

@@ -10,6 +10,7 @@ import { VenueHost } from '../../replay/venue-host.js';
 import { BinanceFeed, type FeedCounters } from './hub-feed.js';
 import { binanceRestRouter } from './hub-rest.js';
 import { BINANCE_HOST_RULES, BinanceProtocol, isStreamPath } from './hub-session.js';
+import { binanceStreamType } from './stream-catalog.js';
 
 export interface BinanceVenueOptions {
   readonly logger: Logger;
@@ -75,6 +76,7 @@ export function createBinanceVenue(opts: BinanceVenueOptions): BinanceVenue {
     protocol,
     logger,
     now,
+    channelType: binanceStreamType,
     rules: {
       ...rules,
       pingIntervalMs: opts.pingIntervalMs ?? rules.pingIntervalMs,

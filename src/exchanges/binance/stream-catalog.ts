@@ -10,6 +10,8 @@
  * Everything else documented in EXCHANGES.md §1.4 is published.
  */
 
+import type { StreamType } from '../../net/stream-type.js';
+
 /** Symbols named in a refusal before it says "and N more". */
 const LISTED_SYMBOLS = 10;
 
@@ -61,4 +63,19 @@ function describeSymbols(list: readonly string[]): string {
   const shown = list.slice(0, LISTED_SYMBOLS).join(', ');
   const more = list.length > LISTED_SYMBOLS ? ` and ${list.length - LISTED_SYMBOLS} more` : '';
   return `it replays ${shown}${more}`;
+}
+
+/**
+ * The `/metrics` stream type of a stream name (`btcusdt@depth5@100ms`, `!ticker_1h@arr`): the
+ * part that names the kind, after the symbol (before `@arr` on the all-market streams).
+ */
+export function binanceStreamType(name: string): StreamType {
+  const at = name.indexOf('@');
+  const kind = name.charCodeAt(0) === 33 /* ! */ ? name.slice(1, at) : name.slice(at + 1);
+  if (kind === 'trade' || kind === 'aggTrade') return 'trade';
+  if (kind.startsWith('depth')) return 'book';
+  if (kind === 'bookTicker') return 'quote';
+  if (kind.startsWith('kline_')) return 'bar';
+  if (kind.startsWith('ticker') || kind === 'miniTicker' || kind === 'avgPrice') return 'ticker';
+  return 'other';
 }

@@ -3,6 +3,7 @@
  * carries it: one channel per (channel, symbol) and option that changes the frames (book depth,
  * ticker trigger, candle interval), so every frame is built once for all its subscribers.
  */
+import type { StreamType } from '../../net/stream-type.js';
 import type { KrakenAckResult, KrakenBookDepth, KrakenEventTrigger, KrakenOhlcInterval } from './wire.js';
 
 export type KrakenSubscription =
@@ -60,5 +61,22 @@ export function ackResult(sub: KrakenSubscription, snapshot: boolean | undefined
         symbol: sub.symbol,
         warnings: snapshot === undefined ? undefined : OHLC_WARNINGS,
       };
+  }
+}
+
+/** The `/metrics` stream type of a fan-out channel made by {@link channelOf}. */
+export function krakenStreamType(channel: string): StreamType {
+  const head = channel.slice(0, channel.indexOf(':'));
+  switch (head) {
+    case 'book':
+      return 'book';
+    case 'trade':
+      return 'trade';
+    case 'ticker':
+      return 'ticker';
+    case 'ohlc':
+      return 'bar';
+    default:
+      return 'other';
   }
 }

@@ -6,6 +6,7 @@ import type { Logger } from '../../core/logger.js';
 import { HostedEndpoint } from '../../replay/hosted-endpoint.js';
 import type { VenueEndpoint } from '../../replay/hub.js';
 import { VenueHost, type ChannelPublisher, type HostRules } from '../../replay/venue-host.js';
+import { krakenStreamType } from './channels.js';
 import { KRAKEN_HOST_RULES, KrakenProtocol, type KrakenSessionState } from './hub.js';
 import { krakenRestRouter } from './rest.js';
 import { KRAKEN_PAIRS, type KrakenPairs } from './symbols.js';
@@ -42,6 +43,7 @@ export function createKrakenEndpoint(opts: KrakenEndpointOptions): VenueEndpoint
     rules: { ...KRAKEN_HOST_RULES, ...opts.rules },
     logger,
     now: clock,
+    channelType: krakenStreamType,
   });
   const rest = krakenRestRouter({ timeline, now: () => timeline.replayTime ?? clock() });
   return new HostedEndpoint({

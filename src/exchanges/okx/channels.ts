@@ -3,6 +3,7 @@
  * every subscriber, and which WebSocket path serves each v5 channel (`candle1m` is on
  * `/ws/v5/business`, the rest on `/ws/v5/public`, as OKX splits them [doc]).
  */
+import type { StreamType } from '../../net/stream-type.js';
 import { OKX_BUSINESS_CHANNELS, OKX_PUBLIC_CHANNELS, type OkxChannel } from './wire.js';
 
 /** The two WebSocket services the hub mounts. */
@@ -32,4 +33,19 @@ export function serviceOfChannel(channel: string): OkxService | undefined {
 /** The fan-out channel of one subscription. */
 export function fanoutChannel(channel: OkxChannel, instId: string): string {
   return `${channel}:${instId}`;
+}
+
+const OKX_STREAM_TYPES: Readonly<Record<OkxChannel, StreamType>> = {
+  trades: 'trade',
+  books: 'book',
+  books5: 'book',
+  'bbo-tbt': 'quote',
+  tickers: 'ticker',
+  candle1m: 'bar',
+};
+
+/** The `/metrics` stream type of a fan-out channel made by {@link fanoutChannel}. */
+export function okxStreamType(channel: string): StreamType {
+  const name = channel.slice(0, channel.indexOf(':'));
+  return (OKX_STREAM_TYPES as Readonly<Record<string, StreamType | undefined>>)[name] ?? 'other';
 }

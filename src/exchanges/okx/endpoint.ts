@@ -7,7 +7,7 @@ import type { Logger } from '../../core/logger.js';
 import { HostedEndpoint } from '../../replay/hosted-endpoint.js';
 import type { VenueEndpoint } from '../../replay/hub.js';
 import { VenueHost, type ChannelPublisher, type HostRules } from '../../replay/venue-host.js';
-import { serviceOfPath } from './channels.js';
+import { okxStreamType, serviceOfPath } from './channels.js';
 import { OKX_HOST_RULES, OkxProtocol, type OkxSessionState } from './hub.js';
 import { OKX_HUB_PAIRS, type OkxHubPairs } from './hub-pairs.js';
 import { okxRestRouter } from './rest.js';
@@ -41,7 +41,13 @@ export function createOkxEndpoint(opts: OkxEndpointOptions): VenueEndpoint {
   };
   const timeline = new OkxTimeline(sink, pairs, logger, clock, opts.symbols ?? []);
   const protocol = new OkxProtocol(timeline, prefix, clock, rules.tickMs ?? 0);
-  const host = new VenueHost<OkxSessionState>({ protocol, rules, logger, now: clock });
+  const host = new VenueHost<OkxSessionState>({
+    protocol,
+    rules,
+    logger,
+    now: clock,
+    channelType: okxStreamType,
+  });
   const rest = okxRestRouter({ timeline, pairs, now: () => timeline.replayTime ?? clock() });
   return new HostedEndpoint({
     exchange: 'okx',
