@@ -7,6 +7,8 @@ import { ReplayHub } from '../replay/hub.js';
 import { ReplayPublisher } from '../replay/publisher.js';
 import { ReplayControl } from '../replay/replay-control.js';
 import type { ReplaySource } from '../replay/source.js';
+import type { FaultStore } from '../replay/faults.js';
+import { attachHubFaults } from './faults.js';
 import { SAMPLE_DATA_DIR } from './paths.js';
 import { ensureSampleData } from './sample-data.js';
 
@@ -22,6 +24,8 @@ export interface ReplayStackOptions {
   config?: Config;
   /** Start paused (`--paused`); `POST /control/replay {"action":"resume"}` starts it. */
   paused?: boolean;
+  /** `--fault` rules armed before consumers connect (src/app/faults.ts). */
+  faults?: readonly string[];
 }
 
 export interface ReplayStack {
@@ -34,6 +38,8 @@ export interface ReplayStack {
   readonly canonicalSymbols: ReadonlyMap<Exchange, readonly string[]>;
   /** Settles when every publisher has finished (never with `loop`, until closed). */
   readonly finished: Promise<void>;
+  /** The armed faults (`/control/faults`). */
+  readonly faults: FaultStore;
   close(): Promise<void>;
 }
 
@@ -61,6 +67,8 @@ export async function startReplay(opts: ReplayStackOptions): Promise<ReplayStack
       }),
     );
   }
+  const symbolsOf = new Map([...sources].map(([e, s]) => [e, s.symbols] as const));
+  const faults = attachHubFaults({ hub, symbols: symbolsOf, flags: opts.faults, logger });
   const port = await hub.listen(opts.port, opts.host);
 
   const abort = new AbortController();
@@ -85,7 +93,7 @@ export async function startReplay(opts: ReplayStackOptions): Promise<ReplayStack
     );
   }
   const control = new ReplayControl(publishers);
-  hub.setControl((req, res, path) => control.handle(req, res, path));
+  hub.addControl((req, res, path) => control.handle(req, res, path));
   const finished = Promise.all(runs).then(() => undefined);
   const symbols = new Map([...sources].map(([e, s]) => [e, s.symbols] as const));
   const canonicalSymbols = new Map(
@@ -99,9 +107,11 @@ export async function startReplay(opts: ReplayStackOptions): Promise<ReplayStack
     symbols,
     canonicalSymbols,
     finished,
+    faults,
     async close() {
       abort.abort();
       await finished;
+      faults.close();
       await hub.close();
     },
   };
@@ -121,5 +131,6 @@ export async function startReplayFromConfig(config: Config, logger: Logger): Pro
     logger,
     config,
     paused: config.paused,
+    faults: config.faults,
   });
 }

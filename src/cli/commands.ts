@@ -16,6 +16,7 @@ export interface CommonFlags {
   speed?: string;
   loop?: boolean;
   paused?: boolean;
+  fault?: string[];
   bus?: string;
   upstream?: string;
   logLevel?: string;
@@ -58,6 +59,7 @@ export async function resolveConfig(
     speed: flags.speed,
     loop: flags.loop,
     paused: flags.paused,
+    faults: flags.fault,
     bus: flags.bus,
     upstream: flags.upstream,
     logLevel: flags.logLevel,

@@ -30,6 +30,12 @@ const OPTIONS = {
   loop: () => new Option('--loop', 'replay the data again when it ends, with rising times and ids'),
   noLoop: () => new Option('--no-loop', 'stop when the data ends'),
   paused: () => new Option('--paused', 'start the replay paused (resume with POST /control/replay)'),
+  fault: () =>
+    new Option(
+      '--fault <exchange:symbol:fault:params>',
+      'inject a fault, repeatable: e.g. binance:BTC/USDT:gap:count=1 or okx:BTC-USDT:latency:ratePerMin=6,ms=200 ' +
+        '(faults: disconnect, close1008, stall, latency, gap, checksum, malformed, rest429; see README "Fault injection")',
+    ).argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
   bus: () => new Option('--bus <memory|redis://…>', 'message bus'),
   upstream: () =>
     new Option('--upstream <url>', 'replay hub base URL to ingest from instead of the exchanges'),
@@ -69,6 +75,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
       'loop',
       'noLoop',
       'paused',
+      'fault',
       'bus',
       'logLevel',
     ],
@@ -84,6 +91,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
     'loop',
     'noLoop',
     'paused',
+    'fault',
     'logLevel',
   ]).action(run(runReplay));
   commonOptions(

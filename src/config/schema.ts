@@ -4,6 +4,7 @@ import { EXCHANGES } from '../core/types.js';
 import { ALPACA_FEEDS } from '../exchanges/alpaca/wire.js';
 import { VENUE_NAMES } from '../exchanges/index.js';
 import { DEFAULT_GATEWAY_LIMITS } from '../gateway/limits.js';
+import { specFromFlag } from '../replay/fault-spec.js';
 
 const PORT_HINT = 'must be a decimal port number 0-65535 (0 = any free port)';
 
@@ -92,6 +93,18 @@ export const configSchema = z
     loop: bool.default(false),
     /** Start the replay paused; `POST /control/replay {"action":"resume"}` starts it. */
     paused: bool.default(false),
+    /** Faults the replay hub injects from the start (`--fault`, repeatable; see README "Fault injection"). */
+    faults: z
+      .preprocess(
+        (v) => (typeof v === 'string' ? v.split(/[\s;]+/).filter(Boolean) : v),
+        z.array(
+          z.string().superRefine((v, ctx) => {
+            const parsed = specFromFlag(v);
+            if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.error });
+          }),
+        ),
+      )
+      .default([]),
     bus: busSchema.default('memory'),
     upstream: urlSchema.optional(),
     logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),

@@ -5,6 +5,8 @@ import type { Exchange } from '../core/types.js';
 import type { Logger } from '../core/logger.js';
 import { answerClientError } from '../net/client-error.js';
 import type { ReplayEvent, ReplaySink } from './events.js';
+import type { FaultStore } from './faults.js';
+import type { FaultKind } from './hub-observer.js';
 import { rejectUpgrade, sendJson, splitTarget } from './http.js';
 
 /** What a venue endpoint reports for `GET /health` and for tests. */
@@ -46,6 +48,10 @@ export interface VenueEndpoint {
   /** Close every consumer and stop timers. */
   close(): Promise<void>;
   stats(): VenueStats;
+  /** Faults the venue can show; undefined when it takes none. */
+  readonly faultSupport?: ReadonlySet<FaultKind>;
+  /** Let `store`'s rules act on the venue's traffic. */
+  attachFaults?(store: FaultStore): void;
 }
 
 export interface ReplayHubOptions {
@@ -73,7 +79,7 @@ export type ControlHandler = (req: IncomingMessage, res: ServerResponse, path: s
 
 export class ReplayHub implements ReplaySink {
   private readonly logger: Logger;
-  private control: ControlHandler | undefined;
+  private readonly controls: ControlHandler[] = [];
   private readonly list: VenueEndpoint[] = [];
   private readonly byExchange = new Map<Exchange, VenueEndpoint>();
   private server: Server | undefined = undefined;
@@ -188,9 +194,12 @@ export class ReplayHub implements ReplaySink {
     return undefined;
   }
 
-  /** Serve `/control/*` with `handler` (it returns false for a path that is not its own). */
-  setControl(handler: ControlHandler): void {
-    this.control = handler;
+  /**
+   * Serve `/control/*` with `handler` too (it returns false for a path that is not its own);
+   * handlers are asked in the order they were added.
+   */
+  addControl(handler: ControlHandler): void {
+    this.controls.push(handler);
   }
 
   private notFound(path: string): { error: string; path: string; prefixes: string[] } {
@@ -205,7 +214,7 @@ export class ReplayHub implements ReplaySink {
         hit.venue.handleHttp(req, res, hit.subPath, query);
         return;
       }
-      if (this.control?.(req, res, path) === true) return;
+      for (const control of this.controls) if (control(req, res, path)) return;
       if ((path === '/' || path === '/health') && (req.method === 'GET' || req.method === 'HEAD')) {
         sendJson(res, 200, this.health(), req.method === 'HEAD');
         return;
