@@ -69,7 +69,10 @@ export function attachHubFaults(opts: HubFaultsOptions): FaultStore {
   for (const flag of opts.flags ?? []) {
     const spec = specFromFlag(flag);
     const added = spec.ok ? store.add(spec.spec) : spec;
-    if (!added.ok) throw new ConfigError(added.error.startsWith('--fault') ? added.error : `--fault ${flag}: ${added.error}`);
+    if (!added.ok)
+      throw new ConfigError(
+        added.error.startsWith('--fault') ? added.error : `--fault ${flag}: ${added.error}`,
+      );
   }
   return store;
 }

@@ -53,7 +53,9 @@ export class FaultControl {
     try {
       body = JSON.parse(text);
     } catch {
-      sendJson(res, 400, { error: `body is not JSON: ${JSON.stringify(text.slice(0, 80))}; ${FAULT_BODY_USAGE}` });
+      sendJson(res, 400, {
+        error: `body is not JSON: ${JSON.stringify(text.slice(0, 80))}; ${FAULT_BODY_USAGE}`,
+      });
       return;
     }
     const spec = specFromBody(body);

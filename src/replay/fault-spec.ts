@@ -150,7 +150,9 @@ export function specFromFlag(text: string): SpecResult {
     return fail(`--fault ${JSON.stringify(text)} is not exchange:symbol:fault:params; ${FAULT_FLAG_USAGE}`);
   const [exchange, symbol, fault, params] = parts;
   if (!isFault(fault))
-    return fail(`--fault ${JSON.stringify(text)}: fault must be one of ${FAULT_KINDS.join(', ')}, got ${fault}`);
+    return fail(
+      `--fault ${JSON.stringify(text)}: fault must be one of ${FAULT_KINDS.join(', ')}, got ${fault}`,
+    );
   const values: Partial<Record<(typeof FLAG_PARAMS)[number], unknown>> = {};
   for (const pair of params.split(',')) {
     const eq = pair.indexOf('=');
