@@ -76,16 +76,18 @@ export async function startPublisherProcesses(o: ProcessLayoutOptions): Promise<
   const { hub, opts } = o;
   const logger = opts.logger;
   const config = opts.config ?? configSchema.parse({});
+  let supervisor: Supervisor | undefined;
   const receiver = new LinkReceiver({
     sink: hub,
     logger: logger.child({ component: 'links' }),
     observer: o.observer,
+    restarts: (exchange) => supervisor?.restartsOf(exchange) ?? 0,
   });
   hub.setUpgradeHandler((req, socket, head, path, query) =>
     receiver.handleUpgrade(req, socket, head, path, query),
   );
   const base = `ws://${linkHost(opts.host)}:${o.port}${LINK_PATH_PREFIX}`;
-  const supervisor = new Supervisor({
+  supervisor = new Supervisor({
     logger: logger.child({ component: 'supervisor' }),
     publishers: o.exchanges.map((exchange) => ({
       ...publisherSettings(exchange, config, opts, `${base}${exchange}?token=${receiver.token}`),

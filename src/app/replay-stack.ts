@@ -11,6 +11,8 @@ import type { ReplaySource } from '../replay/source.js';
 import { SeriesPositions } from '../replay/series-positions.js';
 import type { StartFrom } from '../replay/offsets.js';
 import { startPublisherProcesses, type ProcessLayout } from './publisher-processes.js';
+import type { FaultStore } from '../replay/faults.js';
+import { attachHubFaults } from './faults.js';
 import { SAMPLE_DATA_DIR } from './paths.js';
 import { ensureSampleData } from './sample-data.js';
 
@@ -32,6 +34,8 @@ export interface ReplayStackOptions {
   reset?: boolean;
   /** One process per exchange under a supervisor (the shipped layout); default: in this process. */
   processes?: boolean;
+  /** `--fault` rules armed before consumers connect (src/app/faults.ts). */
+  faults?: readonly string[];
 }
 
 export interface ReplayStack {
@@ -47,6 +51,8 @@ export interface ReplayStack {
   readonly canonicalSymbols: ReadonlyMap<Exchange, readonly string[]>;
   /** Settles when every publisher has finished (never with `loop`, until closed). */
   readonly finished: Promise<void>;
+  /** The armed faults (`/control/faults`). */
+  readonly faults: FaultStore;
   close(): Promise<void>;
 }
 
@@ -74,18 +80,32 @@ export async function startReplay(opts: ReplayStackOptions): Promise<ReplayStack
       }),
     );
   }
+  const symbolsOf = new Map([...sources].map(([e, s]) => [e, s.symbols] as const));
+  const faults = attachHubFaults({
+    hub,
+    symbols: symbolsOf,
+    flags: opts.faults,
+    logger,
+    observer: hub.observer,
+  });
   const port = await hub.listen(opts.port, opts.host);
   for (const [exchange, source] of sources) {
     logger.info({ url: `http://${opts.host}:${port}/${exchange}`, symbols: source.symbols }, 'replaying');
   }
   const layout =
     opts.processes === true
-      ? await startPublisherProcesses({ hub, port, opts, exchanges: [...sources.keys()] })
+      ? await startPublisherProcesses({
+          hub,
+          port,
+          opts,
+          exchanges: [...sources.keys()],
+          observer: hub.observer,
+        })
       : undefined;
   const local = layout === undefined ? startLocalPublishers(hub, sources, opts) : undefined;
   const publishers = layout?.handles ?? (local as LocalPublishers).handles;
   const control = new ReplayControl(publishers);
-  hub.setControl((req, res, path) => control.handle(req, res, path));
+  hub.addControl((req, res, path) => control.handle(req, res, path));
   const finished = layout?.finished ?? (local as LocalPublishers).finished;
   const symbols = new Map([...sources].map(([e, s]) => [e, s.symbols] as const));
   const canonicalSymbols = new Map(
@@ -100,9 +120,11 @@ export async function startReplay(opts: ReplayStackOptions): Promise<ReplayStack
     symbols,
     canonicalSymbols,
     finished,
+    faults,
     async close() {
       if (layout !== undefined) await layout.stop();
       else await (local as LocalPublishers).stop();
+      faults.close();
       await hub.close();
     },
   };
@@ -188,5 +210,6 @@ export async function startReplayFromConfig(config: Config, logger: Logger): Pro
     startFrom: config.startFrom,
     reset: config.reset,
     processes: config.publisherProcesses,
+    faults: config.faults,
   });
 }

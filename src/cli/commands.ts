@@ -22,6 +22,7 @@ export interface CommonFlags {
   rateLimit?: string;
   checkpointEvery?: string;
   checkpointMs?: string;
+  fault?: string[];
   bus?: string;
   upstream?: string;
   logLevel?: string;
@@ -70,6 +71,7 @@ export async function resolveConfig(
     rateLimit: flags.rateLimit,
     checkpointEvery: flags.checkpointEvery,
     checkpointMs: flags.checkpointMs,
+    faults: flags.fault,
     bus: flags.bus,
     upstream: flags.upstream,
     logLevel: flags.logLevel,

@@ -42,6 +42,12 @@ const OPTIONS = {
     new Option('--rate-limit <n[,burst]>', 'at most n messages a second per symbol, with a burst'),
   checkpointEvery: () => new Option('--checkpoint-every <n>', 'save offsets every n messages (default 1000)'),
   checkpointMs: () => new Option('--checkpoint-ms <ms>', 'and every ms milliseconds (default 1000)'),
+  fault: () =>
+    new Option(
+      '--fault <exchange:symbol:fault:params>',
+      'inject a fault, repeatable: e.g. binance:BTC/USDT:gap:count=1 or okx:BTC-USDT:latency:ratePerMin=6,ms=200 ' +
+        '(faults: disconnect, close1008, stall, latency, gap, checksum, malformed, rest429; see README "Fault injection")',
+    ).argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
   bus: () => new Option('--bus <memory|redis://…>', 'message bus'),
   upstream: () =>
     new Option('--upstream <url>', 'replay hub base URL to ingest from instead of the exchanges'),
@@ -91,6 +97,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
       'noLoop',
       'paused',
       ...REPLAY_FLAGS,
+      'fault',
       'bus',
       'logLevel',
     ],
@@ -107,6 +114,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
     'noLoop',
     'paused',
     ...REPLAY_FLAGS,
+    'fault',
     'logLevel',
   ]).action(run(runReplay));
   commonOptions(

@@ -6,6 +6,7 @@ import { VENUE_NAMES } from '../exchanges/index.js';
 import { DEFAULT_GATEWAY_LIMITS } from '../gateway/limits.js';
 import { OVERFLOW_POLICIES } from '../replay/link/bounded-buffer.js';
 import { parseSymbolRate } from '../replay/symbol-rate.js';
+import { specFromFlag } from '../replay/fault-spec.js';
 
 const PORT_HINT = 'must be a decimal port number 0-65535 (0 = any free port)';
 
@@ -146,6 +147,18 @@ export const configSchema = z
     rateLimit: rateLimitSchema.optional(),
     /** Run each exchange's publisher as its own process under a supervisor (false: all in the hub process). */
     publisherProcesses: bool.default(true),
+    /** Faults the replay hub injects from the start (`--fault`, repeatable; see README "Fault injection"). */
+    faults: z
+      .preprocess(
+        (v) => (typeof v === 'string' ? v.split(/[\s;]+/).filter(Boolean) : v),
+        z.array(
+          z.string().superRefine((v, ctx) => {
+            const parsed = specFromFlag(v);
+            if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.error });
+          }),
+        ),
+      )
+      .default([]),
     bus: busSchema.default('memory'),
     upstream: urlSchema.optional(),
     logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),

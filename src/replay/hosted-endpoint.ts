@@ -7,8 +7,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Exchange } from '../core/types.js';
 import type { ReplayEvent } from './events.js';
+import { FaultTap, supportedFaults, type VenueFaultHooks } from './fault-tap.js';
+import type { FaultStore } from './faults.js';
 import { sendJson } from './http.js';
+import type { FaultKind } from './hub-observer.js';
 import type { VenueEndpoint, VenueStats } from './hub.js';
+import { writeAnswer } from './rest-router.js';
 import type { HostTraffic, VenueHost } from './venue-host.js';
 
 /** A venue's replay state: what it is pushed and what it reports. */
@@ -40,17 +44,30 @@ export interface HostedEndpointParts<S, C extends { readonly [K in keyof C]: num
   readonly rest: RestHandlerFn;
   /** Every counter worth reporting, host counters included, as the venue names them. */
   counters(): C;
+  /** The venue's side of fault injection (fault-tap.ts); without it the venue takes no faults. */
+  readonly faultHooks?: VenueFaultHooks<S>;
 }
 
 export class HostedEndpoint<S, C extends { readonly [K in keyof C]: number }> implements VenueEndpoint {
   readonly exchange: Exchange;
   readonly prefix: string;
+  readonly faultSupport: ReadonlySet<FaultKind> | undefined;
   private readonly parts: HostedEndpointParts<S, C>;
+  private faults: FaultTap<S> | undefined = undefined;
 
   constructor(parts: HostedEndpointParts<S, C>) {
     this.parts = parts;
     this.exchange = parts.exchange;
     this.prefix = parts.prefix;
+    this.faultSupport = parts.faultHooks === undefined ? undefined : supportedFaults(parts.faultHooks);
+  }
+
+  attachFaults(store: FaultStore): void {
+    const hooks = this.parts.faultHooks;
+    if (hooks === undefined || this.faults !== undefined) return;
+    const host = this.parts.host;
+    this.faults = new FaultTap(store, this.exchange, hooks, host);
+    host.setFaults(this.faults);
   }
 
   push(event: ReplayEvent): void {
@@ -74,6 +91,11 @@ export class HostedEndpoint<S, C extends { readonly [K in keyof C]: number }> im
   handleHttp(req: IncomingMessage, res: ServerResponse, subPath: string, query: URLSearchParams): void {
     if (this.parts.isStreamPath(subPath)) {
       sendJson(res, 426, { error: 'WebSocket upgrade required', path: this.prefix + subPath });
+      return;
+    }
+    const refused = this.faults?.restFault(subPath, query);
+    if (refused !== undefined) {
+      writeAnswer(res, refused, req.method === 'HEAD');
       return;
     }
     this.parts.rest(req, res, subPath, query);

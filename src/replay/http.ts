@@ -1,4 +1,4 @@
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 /** The content type Binance (and most venues) answer REST calls with. */
@@ -52,4 +52,19 @@ export function splitTarget(url: string | undefined): RequestTarget {
     path: raw.slice(0, pathEnd) || '/',
     query: new URLSearchParams(q >= 0 ? raw.slice(q + 1, queryEnd) : ''),
   };
+}
+
+/** A request body of at most `maxBytes`, as text; rejects past the cap (answer, then close). */
+export function readSmallBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) reject(new Error(`body over ${maxBytes} bytes`));
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
 }

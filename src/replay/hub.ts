@@ -5,6 +5,8 @@ import type { Exchange } from '../core/types.js';
 import type { Logger } from '../core/logger.js';
 import { answerClientError } from '../net/client-error.js';
 import type { ReplayEvent, ReplaySink } from './events.js';
+import type { FaultStore } from './faults.js';
+import type { FaultKind } from './hub-observer.js';
 import { rejectUpgrade, sendJson, splitTarget } from './http.js';
 import type { HubMetrics } from './hub-metrics.js';
 import { SILENT_OBSERVER, type HubObserver } from './hub-observer.js';
@@ -51,6 +53,10 @@ export interface VenueEndpoint {
   stats(): VenueStats;
   /** Consumers and what was sent to them by stream type, for `/metrics` (read at scrape time). */
   traffic?(): HostTraffic;
+  /** Faults the venue can show; undefined when it takes none. */
+  readonly faultSupport?: ReadonlySet<FaultKind>;
+  /** Let `store`'s rules act on the venue's traffic. */
+  attachFaults?(store: FaultStore): void;
 }
 
 export interface ReplayHubOptions {
@@ -92,7 +98,7 @@ export class ReplayHub implements ReplaySink {
   private readonly metrics: HubMetrics | undefined;
   /** What the hub's parts report through: its metrics, or nowhere. */
   readonly observer: HubObserver;
-  private control: ControlHandler | undefined;
+  private readonly controls: ControlHandler[] = [];
   private upgrades: UpgradeHandler | undefined;
   private readonly list: VenueEndpoint[] = [];
   private readonly byExchange = new Map<Exchange, VenueEndpoint>();
@@ -216,9 +222,12 @@ export class ReplayHub implements ReplaySink {
     this.upgrades = handler;
   }
 
-  /** Serve `/control/*` with `handler` (it returns false for a path that is not its own). */
-  setControl(handler: ControlHandler): void {
-    this.control = handler;
+  /**
+   * Serve `/control/*` with `handler` too (it returns false for a path that is not its own);
+   * handlers are asked in the order they were added.
+   */
+  addControl(handler: ControlHandler): void {
+    this.controls.push(handler);
   }
 
   private notFound(path: string): { error: string; path: string; prefixes: string[] } {
@@ -233,7 +242,7 @@ export class ReplayHub implements ReplaySink {
         hit.venue.handleHttp(req, res, hit.subPath, query);
         return;
       }
-      if (this.control?.(req, res, path) === true) return;
+      for (const control of this.controls) if (control(req, res, path)) return;
       if ((path === '/' || path === '/health') && (req.method === 'GET' || req.method === 'HEAD')) {
         sendJson(res, 200, this.health(), req.method === 'HEAD');
         return;

@@ -12,6 +12,7 @@ import { WebSocket, WebSocketServer, type RawData, type ServerOptions } from 'ws
 import type { Logger } from '../core/logger.js';
 import { ChannelFanout, type ChannelFanoutCounters, type PayloadJoiner } from '../net/channel-fanout.js';
 import type { SentByType, StreamType } from '../net/stream-type.js';
+import type { FaultTap } from './fault-tap.js';
 import { rejectUpgrade } from './http.js';
 
 export interface HostRules {
@@ -232,6 +233,7 @@ export class VenueHost<S> implements SessionHost<S>, ChannelPublisher {
   private readonly timers: NodeJS.Timeout[] = [];
   private nextId = 0;
   private closed = false;
+  private faults: FaultTap<S> | undefined = undefined;
 
   constructor(opts: VenueHostOptions<S>) {
     const rules = { ...DEFAULT_HOST_RULES, ...opts.rules };
@@ -288,9 +290,25 @@ export class VenueHost<S> implements SessionHost<S>, ChannelPublisher {
     return this.fanout.has(channel);
   }
 
-  /** Queue one serialized payload on `channel`. */
+  /** Queue one serialized payload on `channel` (through the fault tap when one is set). */
   publish(channel: string, payload: Buffer): void {
+    if (this.faults === undefined) this.fanout.publish(channel, payload);
+    else this.faults.publish(channel, payload);
+  }
+
+  /** Queue a payload past the fault tap (the tap's own way out). */
+  publishNow(channel: string, payload: Buffer): void {
     this.fanout.publish(channel, payload);
+  }
+
+  /** Route publishes, subscriptions and closes through `tap` (fault injection). */
+  setFaults(tap: FaultTap<S>): void {
+    this.faults = tap;
+  }
+
+  /** Close `s` on the host's own initiative, with the protocol's farewell for `why`. */
+  closeAs(s: Session<S>, why: HostCloseReason): void {
+    this.hostClose(s, why);
   }
 
   /** Every open session (for venue-wide notices). */
@@ -319,6 +337,7 @@ export class VenueHost<S> implements SessionHost<S>, ChannelPublisher {
     s.channels.add(channel);
     this.fanout.subscribe(s, channel, s.wrapped);
     if (first !== undefined && !s.closing) this.fanout.send(s, first, false, channel);
+    this.faults?.subscribed(channel);
   }
 
   unsubscribe(s: Session<S>, channel: string): void {
@@ -347,6 +366,7 @@ export class VenueHost<S> implements SessionHost<S>, ChannelPublisher {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
+    this.faults?.close();
     const all = [...this.sessions];
     const done = all.map(
       (s) =>

@@ -11,6 +11,7 @@ import { VenueHost, type ChannelPublisher, type HostRules } from '../../replay/v
 import { alpacaStreamType, encodingOfChannel, feedOfPath } from './channels.js';
 import { AlpacaCredentials } from './credentials.js';
 import { frameJoiner } from './encoder.js';
+import { ALPACA_FAULT_HOOKS } from './hub-faults.js';
 import { ALPACA_AUTH_TIMEOUT_MS, ALPACA_HOST_RULES, AlpacaProtocol, type AlpacaSessionState } from './hub.js';
 import { alpacaRestRouter } from './rest.js';
 import { AlpacaTimeline } from './timeline.js';
@@ -89,6 +90,7 @@ export function createAlpacaEndpoint(opts: AlpacaEndpointOptions): VenueEndpoint
     timeline,
     isStreamPath: (subPath) => feedOfPath(subPath) !== undefined,
     rest: (req, res, subPath, query) => rest.handle(req, res, subPath, query),
+    faultHooks: ALPACA_FAULT_HOOKS,
     counters: () => ({ ...host.counters(), ...timeline.counters, ...protocol.counters }),
   });
 }

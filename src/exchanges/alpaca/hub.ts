@@ -244,7 +244,8 @@ export class AlpacaProtocol implements VenueProtocol<AlpacaSessionState> {
   }
 }
 
-function errorFrame(s: AlpacaSession, error: AlpacaHubError): string | Buffer {
+/** An Alpaca error message in the session's encoding. */
+export function errorFrame(s: AlpacaSession, error: AlpacaHubError): string | Buffer {
   return encodeFrame([{ T: 'error', code: error.code, msg: error.msg }], s.state.encoding);
 }
 

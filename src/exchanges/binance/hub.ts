@@ -7,6 +7,7 @@ import type { Logger } from '../../core/logger.js';
 import { HostedEndpoint } from '../../replay/hosted-endpoint.js';
 import type { VenueEndpoint } from '../../replay/hub.js';
 import { VenueHost } from '../../replay/venue-host.js';
+import { BINANCE_FAULT_HOOKS } from './hub-faults.js';
 import { BinanceFeed, type FeedCounters } from './hub-feed.js';
 import { binanceRestRouter } from './hub-rest.js';
 import { BINANCE_HOST_RULES, BinanceProtocol, isStreamPath } from './hub-session.js';
@@ -96,6 +97,7 @@ export function createBinanceVenue(opts: BinanceVenueOptions): BinanceVenue {
     host,
     timeline: feed,
     isStreamPath,
+    faultHooks: BINANCE_FAULT_HOOKS,
     rest: (req, res, subPath, query) => rest.handle(req, res, subPath, query),
     counters: () => {
       const h = host.counters();

@@ -7,6 +7,7 @@ import { HostedEndpoint } from '../../replay/hosted-endpoint.js';
 import type { VenueEndpoint } from '../../replay/hub.js';
 import { VenueHost, type ChannelPublisher, type HostRules } from '../../replay/venue-host.js';
 import { krakenStreamType } from './channels.js';
+import { KRAKEN_FAULT_HOOKS } from './hub-faults.js';
 import { KRAKEN_HOST_RULES, KrakenProtocol, type KrakenSessionState } from './hub.js';
 import { krakenRestRouter } from './rest.js';
 import { KRAKEN_PAIRS, type KrakenPairs } from './symbols.js';
@@ -53,6 +54,7 @@ export function createKrakenEndpoint(opts: KrakenEndpointOptions): VenueEndpoint
     timeline,
     isStreamPath: (subPath) => subPath === '/v2' || subPath === '/v2/',
     rest: (req, res, subPath, query) => rest.handle(req, res, subPath, query),
+    faultHooks: KRAKEN_FAULT_HOOKS,
     counters: () => ({ ...host.counters(), ...timeline.counters, ...protocol.counters }),
   });
 }

@@ -8,6 +8,7 @@ import { HostedEndpoint } from '../../replay/hosted-endpoint.js';
 import type { VenueEndpoint } from '../../replay/hub.js';
 import { VenueHost, type ChannelPublisher, type HostRules } from '../../replay/venue-host.js';
 import { okxStreamType, serviceOfPath } from './channels.js';
+import { OKX_FAULT_HOOKS } from './hub-faults.js';
 import { OKX_HOST_RULES, OkxProtocol, type OkxSessionState } from './hub.js';
 import { OKX_HUB_PAIRS, type OkxHubPairs } from './hub-pairs.js';
 import { okxRestRouter } from './rest.js';
@@ -56,6 +57,7 @@ export function createOkxEndpoint(opts: OkxEndpointOptions): VenueEndpoint {
     timeline,
     isStreamPath: (subPath) => serviceOfPath(subPath) !== undefined,
     rest: (req, res, subPath, query) => rest.handle(req, res, subPath, query),
+    faultHooks: OKX_FAULT_HOOKS,
     counters: () => ({ ...host.counters(), ...timeline.counters, ...protocol.counters }),
   });
 }

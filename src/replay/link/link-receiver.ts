@@ -29,6 +29,8 @@ export interface LinkReceiverOptions {
   readonly observer?: HubObserver;
   /** Links must present it (`?token=`); made at random when not given. */
   readonly token?: string;
+  /** How often each exchange's publisher process was restarted (the supervisor knows). */
+  readonly restarts?: (exchange: Exchange) => number;
 }
 
 interface Link {
@@ -216,7 +218,7 @@ export class LinkReceiver {
       cpuPercent: state.cpuPercent,
       messagesPerSecond: state.messagesPerSecond,
       messagesPublished: state.published,
-      restarts: 0,
+      restarts: this.opts.restarts?.(link.exchange) ?? 0,
     });
     for (const [name, figures] of Object.entries(state.buffers ?? {})) {
       this.observer.buffer(link.exchange, name as 'send', figures.messages, figures.bytes);
