@@ -1,7 +1,7 @@
 /**
  * `/control/replay` on a real hub with real publishers (startReplay over a generated Binance
  * minute): start paused, resume, pause, change speed, and every bad request answered with a 400
- * (or 405, 413, 501) that names what is wrong — the replay untouched by them.
+ * (or 404, 405, 413) that names what is wrong — the replay untouched by them.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -93,7 +93,9 @@ describe('POST /control/replay', () => {
       ['{"action":"rewind"}', 400, /is not a control action; send \{"action":"pause"\}/],
       ['{"action":"speed","speed":-2}', 400, /not a control action/],
       ['{"action":"speed"}', 400, /not a control action/],
-      ['{"action":"seek","to":1767623400000}', 501, /seek is not available yet/],
+      ['{"action":"seek","to":"soon"}', 400, /not a control action/],
+      ['{"action":"seek","to":-5}', 400, /not a control action/],
+      ['{"action":"pause","exchange":"kraken"}', 404, /no kraken publisher in this replay; replaying binance/],
       ['x'.repeat(5000), 413, /over 4096 bytes/],
     ];
     for (const [body, status, error] of cases) {
