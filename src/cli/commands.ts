@@ -29,9 +29,10 @@ export interface CommonFlags {
   seed?: string;
   minutes?: string;
   symbols?: string;
+  interval?: string;
 }
 
-export type ConfiguredCommand = 'start' | 'replay' | 'gateway' | 'generate' | 'bench';
+export type ConfiguredCommand = 'start' | 'replay' | 'gateway' | 'generate' | 'record' | 'bench';
 
 interface CommandSettings {
   /** The key `--port` sets. */
@@ -47,6 +48,7 @@ export const COMMAND_SETTINGS: Readonly<Record<ConfiguredCommand, CommandSetting
   replay: { portKey: 'hubPort', listens: ['hubPort'], defaults: {} },
   gateway: { portKey: 'gatewayPort', listens: ['gatewayPort'], defaults: {} },
   generate: { listens: [], defaults: { seed: SAMPLE_SEED } },
+  record: { listens: [], defaults: {} },
   bench: { listens: [], defaults: { logLevel: 'warn' } },
 };
 
@@ -78,6 +80,7 @@ export async function resolveConfig(
     seed: flags.seed,
     minutes: flags.minutes,
     symbols: flags.symbols,
+    interval: flags.interval,
     hubPort: flags.hubPort,
     ...(portKey && { [portKey]: flags.port }),
   };

@@ -5,6 +5,7 @@ import { runBench } from './bench.js';
 import type { CommonFlags } from './commands.js';
 import { runGateway } from './gateway.js';
 import { runGenerate } from './generate.js';
+import { INTERVAL_HELP, RECORD_HELP, runRecord } from './record.js';
 import { runReplay } from './replay.js';
 import { runStart } from './start.js';
 
@@ -55,6 +56,9 @@ const OPTIONS = {
   seed: () => new Option('--seed <seed>', 'generator seed'),
   minutes: () => new Option('--minutes <n>', 'minutes of market time to generate'),
   symbols: () => new Option('--symbols <list>', 'comma list of BASE/QUOTE pairs, e.g. BTC/USDT,ETH/USDT'),
+  interval: () => new Option('--interval <key=duration,…>', INTERVAL_HELP),
+  recordUpstream: () =>
+    new Option('--upstream <url>', 'base URL to poll instead of the exchanges (venue x under <url>/x)'),
 } as const;
 
 const REPLAY_FLAGS = [
@@ -65,13 +69,6 @@ const REPLAY_FLAGS = [
   'checkpointEvery',
   'checkpointMs',
 ] as const;
-
-function notAvailable(name: string, what: string): Runner {
-  return async () => {
-    process.stderr.write(`tickstream ${name}: not available yet — ${what}\n`);
-    return EXIT_NOT_AVAILABLE;
-  };
-}
 
 export function buildProgram(setCode: (code: number) => void): Command {
   const program = new Command('tickstream')
@@ -125,15 +122,13 @@ export function buildProgram(setCode: (code: number) => void): Command {
     program.command('generate').description('write a seeded synthetic dataset in the REST formats'),
     ['config', 'data', 'exchanges', 'seed', 'minutes', 'symbols', 'logLevel'],
   ).action(run(runGenerate));
-  program
-    .command('record')
-    .description('poll exchange REST endpoints into the storage layout')
-    .allowUnknownOption()
-    .action(
-      run(
-        notAvailable('record', 'recording from the live exchanges comes in a later release; use `generate`.'),
-      ),
-    );
+  commonOptions(
+    program
+      .command('record')
+      .description('poll exchange REST endpoints into the storage layout')
+      .addHelpText('after', RECORD_HELP),
+    ['config', 'data', 'exchanges', 'symbols', 'interval', 'recordUpstream', 'logLevel'],
+  ).action(run(runRecord));
   commonOptions(
     program.command('bench').description('benchmark suite (figures beside a plain-ws baseline)'),
     ['logLevel'],

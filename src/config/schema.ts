@@ -177,6 +177,8 @@ export const configSchema = z
         z.array(z.string().regex(/^[A-Za-z0-9]+\/[A-Za-z0-9]+$/, 'must be BASE/QUOTE pairs, e.g. BTC/USDT')),
       )
       .optional(),
+    /** `record`: poll intervals per endpoint key, `trades=2s,depth=5s` (checked against the venues' plans). */
+    interval: z.string({ error: 'must be a list such as trades=2s,depth=5s' }).optional(),
     /** Book depth of the gateway's `book@` streams. */
     bookDepth: z.coerce.number().int().min(1).max(1000).default(20),
     maxConnections: z.coerce.number().int().min(1).default(10_000),

@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
 import type { Feed } from '../ingest/feed.js';
+import type { RecordPlan, VenueRecordOptions } from '../record/plan.js';
 import type { VenueEndpoint } from '../replay/hub.js';
 import type { ReplaySource } from '../replay/source.js';
 
@@ -76,4 +77,9 @@ export interface VenueModule {
   firehose(symbols: readonly string[]): { readonly path: string; readonly subscribe: readonly string[] };
   /** Write the seeded synthetic recordings in the exchange's own REST formats. */
   generate(opts: VenueGenerateOptions): Promise<VenueGenerateSummary>;
+  /**
+   * What `tickstream record` polls for the native `symbols`: the REST series (storage endpoint,
+   * path, parameters, weight, default interval) and the exchange's rate limits.
+   */
+  recordPlan(opts: VenueRecordOptions): RecordPlan;
 }

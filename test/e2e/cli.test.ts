@@ -61,10 +61,12 @@ async function oneErrorLine(cli: CliProcess): Promise<{ code: number | string; l
 }
 
 describe('tickstream CLI', () => {
-  it('says plainly that `record` is not available yet and exits with code 2', async () => {
-    const cli = runCli(['record']);
-    expect(await cli.exited).toBe(2);
-    expect(cli.stderr.join('')).toContain('not available yet');
+  it('refuses `record` with an unknown --interval key, naming it and the keys there are', async () => {
+    const cli = runCli(['record', '--exchanges', 'okx', '--interval', 'books=1s']);
+    expect(await cli.exited).toBe(1);
+    expect(cli.stderr.join('')).toContain(
+      'tickstream: --interval names an unknown endpoint key "books"; keys of the chosen exchanges: depth, info, trades',
+    );
   });
 
   it('rejects a bad flag value before starting, naming the key and the fix', async () => {

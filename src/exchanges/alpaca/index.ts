@@ -1,5 +1,6 @@
 /** Alpaca Market Data v2 (US stocks) as one venue: what the registry hands the app, the CLI and the bench. */
 import type { VenueModule } from '../venue.js';
+import { alpacaRecordPlan } from './record-plan.js';
 import { createAlpacaFeed, ALPACA_SYMBOLS } from './client.js';
 import { AlpacaCredentials } from './credentials.js';
 import { createAlpacaEndpoint, DEFAULT_ALPACA_CREDENTIALS } from './endpoint.js';
@@ -50,4 +51,5 @@ export const alpaca: VenueModule = {
     const { files, bytes } = await generateAlpacaDataset({ ...opts, symbols: opts.symbols });
     return { files, bytes };
   },
+  recordPlan: ({ symbols, config }) => alpacaRecordPlan(symbols, config),
 };

@@ -1,6 +1,7 @@
 /** Binance Spot as one venue: what the registry hands the app, the CLI and the bench. */
 import { generateBinanceDataset } from './generate.js';
 import type { VenueModule } from '../venue.js';
+import { binanceRecordPlan } from './record-plan.js';
 import { createBinanceFeed } from './client.js';
 import { createBinanceVenue } from './hub.js';
 import { BinanceReplaySource } from './replay-source.js';
@@ -39,4 +40,5 @@ export const binance: VenueModule = {
     });
     return { files: summary.files, bytes: summary.bytes };
   },
+  recordPlan: ({ symbols }) => binanceRecordPlan(symbols),
 };

@@ -1,5 +1,6 @@
 /** Kraken Spot (WebSocket v2) as one venue: what the registry hands the app, the CLI and the bench. */
 import type { VenueModule } from '../venue.js';
+import { krakenRecordPlan } from './record-plan.js';
 import { createKrakenFeed } from './client.js';
 import { krakenSubscribeRequest } from './encoder.js';
 import { createKrakenEndpoint } from './endpoint.js';
@@ -37,4 +38,5 @@ export const kraken: VenueModule = {
     const { files, bytes } = await generateKrakenDataset({ ...opts, symbols: opts.symbols.map(v2Symbol) });
     return { files, bytes };
   },
+  recordPlan: ({ symbols }) => krakenRecordPlan(symbols),
 };

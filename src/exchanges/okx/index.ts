@@ -1,5 +1,6 @@
 /** OKX v5 (spot) as one venue: what the registry hands the app, the CLI and the bench. */
 import type { VenueModule } from '../venue.js';
+import { okxRecordPlan } from './record-plan.js';
 import { createOkxFeed } from './client.js';
 import { createOkxEndpoint } from './endpoint.js';
 import { generateOkxDataset } from './generate.js';
@@ -34,4 +35,5 @@ export const okx: VenueModule = {
     const { files, bytes } = await generateOkxDataset({ ...opts, symbols: opts.symbols.map(instIdOf) });
     return { files, bytes };
   },
+  recordPlan: ({ symbols }) => okxRecordPlan(symbols),
 };
