@@ -2,6 +2,7 @@
  * The shipped replay layout: the hub in this process takes each exchange's publisher over a link
  * (LinkReceiver), and a supervisor forks and restarts the publisher processes.
  */
+import { randomBytes } from 'node:crypto';
 import { configSchema, type Config } from '../config/schema.js';
 import type { Exchange } from '../core/types.js';
 import type { ReplayHub } from '../replay/hub.js';
@@ -76,24 +77,25 @@ export async function startPublisherProcesses(o: ProcessLayoutOptions): Promise<
   const { hub, opts } = o;
   const logger = opts.logger;
   const config = opts.config ?? configSchema.parse({});
-  let supervisor: Supervisor | undefined;
+  const token = randomBytes(16).toString('hex');
+  const base = `ws://${linkHost(opts.host)}:${o.port}${LINK_PATH_PREFIX}`;
+  const supervisor = new Supervisor({
+    logger: logger.child({ component: 'supervisor' }),
+    publishers: o.exchanges.map((exchange) => ({
+      ...publisherSettings(exchange, config, opts, `${base}${exchange}?token=${token}`),
+      ...o.tune,
+    })),
+  });
   const receiver = new LinkReceiver({
     sink: hub,
     logger: logger.child({ component: 'links' }),
     observer: o.observer,
-    restarts: (exchange) => supervisor?.restartsOf(exchange) ?? 0,
+    token,
+    restarts: (exchange) => supervisor.restartsOf(exchange),
   });
   hub.setUpgradeHandler((req, socket, head, path, query) =>
     receiver.handleUpgrade(req, socket, head, path, query),
   );
-  const base = `ws://${linkHost(opts.host)}:${o.port}${LINK_PATH_PREFIX}`;
-  supervisor = new Supervisor({
-    logger: logger.child({ component: 'supervisor' }),
-    publishers: o.exchanges.map((exchange) => ({
-      ...publisherSettings(exchange, config, opts, `${base}${exchange}?token=${receiver.token}`),
-      ...o.tune,
-    })),
-  });
   let settle: () => void = () => {};
   const finished = new Promise<void>((resolve) => (settle = resolve));
   let stopping = false;
