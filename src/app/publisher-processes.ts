@@ -81,6 +81,8 @@ export async function startPublisherProcesses(o: ProcessLayoutOptions): Promise<
   const base = `ws://${linkHost(opts.host)}:${o.port}${LINK_PATH_PREFIX}`;
   const supervisor = new Supervisor({
     logger: logger.child({ component: 'supervisor' }),
+    restartDelayMs: config.publisherRestartMs,
+    maxRestartDelayMs: config.publisherMaxRestartMs,
     publishers: o.exchanges.map((exchange) => ({
       ...publisherSettings(exchange, config, opts, `${base}${exchange}?token=${token}`),
       ...o.tune,
@@ -154,8 +156,15 @@ function remoteHandle(
         restarts: info?.restarts ?? 0,
       };
     },
-    apply(action) {
-      return receiver.control(exchange, action);
+    async apply(action) {
+      const info = supervisor.info().find((i) => i.exchange === exchange);
+      // A publisher that finished has nothing to control; one restarting takes pause and speed
+      // when it starts again (below), a seek only once it runs.
+      if (info?.finished === true) return;
+      if (info?.running === true || action.action === 'seek') await receiver.control(exchange, action);
+      if (action.action === 'pause' || action.action === 'resume')
+        supervisor.update(exchange, { paused: action.action === 'pause' });
+      else if (action.action === 'speed') supervisor.update(exchange, { speed: action.speed });
     },
   };
 }

@@ -59,8 +59,6 @@ export interface ReplaySink {
    * in-process hub has it at once. Offsets are saved only for what was delivered.
    */
   delivered?(): Promise<void>;
-  /** False while a link is down: the publisher then does not wait on checkpoints (nothing is being delivered). */
-  readonly isConnected?: boolean;
   /**
    * Under the `rate-adaptive` policy: resolves when the sink can take more (undefined when it can
    * now). The publisher waits, and the replay clock slows to what the link carries.

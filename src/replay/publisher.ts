@@ -231,20 +231,26 @@ export class ReplayPublisher {
     return { ...this.counters };
   }
 
-  /** Counts `event` in its series; true when the run skips it (saved offset, start mode). */
-  private async skipped(event: ReplayEvent, pass: number): Promise<boolean> {
+  /** Counts `event` in its series; says why the run skips it (saved offset, start mode), or false. */
+  private async skipped(event: ReplayEvent, pass: number): Promise<'resumed' | 'start' | false> {
     const positions = this.positions;
     const origin = event.origin;
     if (positions === undefined || origin === undefined) return false;
     const entry = positions.get(origin) ?? (await positions.load(origin));
-    if (entry.skip(event, pass, this.opts.logger)) return true;
+    return entry.skip(event, pass, this.opts.logger);
+  }
+
+  /** Notes `event` as sent: the next checkpoint saves its series' position once the hub has it. */
+  private sent(event: ReplayEvent): void {
+    const origin = event.origin;
+    const entry = origin === undefined ? undefined : this.positions?.get(origin);
+    if (entry === undefined || origin === undefined) return;
     const known = this.pending.get(entry);
     if (known === undefined) this.pending.set(entry, { entry, origin, number: entry.seen });
     else {
       known.origin = origin;
       known.number = entry.seen;
     }
-    return false;
   }
 
   /** The event as it goes out: a book's first event after a skip or seek as a whole snapshot. */
@@ -313,13 +319,13 @@ export class ReplayPublisher {
           this.pacer.startAt(event.ts);
         }
         sink.push(this.outgoing(event));
+        this.sent(event);
         counters.published++;
         counters.replayTime = event.ts;
-        if (++this.sinceCheckpoint >= every) {
-          const saved = this.checkpoint(sink);
-          // Waiting bounds a crash to N repeats; while the link is down nothing is delivered, so no wait.
-          if (sink.isConnected !== false) await saved;
-        }
+        // Waiting here bounds a crash to N repeats. While the link is down it also holds the
+        // replay once N messages wait in the reconnection buffer (what does not fit is dropped,
+        // counted, by the overflow policy).
+        if (++this.sinceCheckpoint >= every) await this.checkpoint(sink);
       }
       counters.passes = index + 1;
       logger.info({ pass: index + 1, events, ...source.stats() }, 'replay pass finished');
