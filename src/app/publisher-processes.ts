@@ -94,6 +94,8 @@ export async function startPublisherProcesses(o: ProcessLayoutOptions): Promise<
     observer: o.observer,
     token,
     restarts: (exchange) => supervisor.restartsOf(exchange),
+    hasState: (exchange) =>
+      (hub.venues.find((v) => v.exchange === exchange)?.stats().replayTime ?? null) !== null,
   });
   hub.setUpgradeHandler((req, socket, head, path, query) =>
     receiver.handleUpgrade(req, socket, head, path, query),

@@ -142,6 +142,11 @@ export async function runPublisherProcess(settings: PublisherSettings, logger: L
     if (m === 'stop') stop();
   });
   link.start();
+  // Know whether the hub holds this exchange's books before the first event goes.
+  await Promise.race([
+    link.welcomed,
+    new Promise((resolve) => abort.signal.addEventListener('abort', resolve)),
+  ]);
   try {
     await publisher.run(link, abort.signal);
   } catch (err) {

@@ -170,6 +170,7 @@ export class LinkSender implements ReplaySink {
     this.reconnect.clear('shutdown');
     for (const f of this.inFlight.splice(0)) this.countItems(f.items, 'shutdown');
     this.failWaiters('link: closed before delivering');
+    this.welcome();
     const ws = this.ws;
     if (ws !== undefined && ws.readyState === WebSocket.OPEN) {
       const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
@@ -237,6 +238,7 @@ export class LinkSender implements ReplaySink {
       this.opts.logger.error({ attempts: this.attempts - 1 }, 'link: giving up on the hub');
       this.gaveUp = true;
       this.failWaiters('link: gave up on the hub');
+      this.welcome();
       this.opts.onGiveUp(this.attempts - 1);
       return;
     }
@@ -254,7 +256,25 @@ export class LinkSender implements ReplaySink {
       return;
     }
     if (message.t === 'ack') this.onAck(message.seq);
+    else if (message.t === 'welcome') this.onWelcome(message.fresh);
     else if (message.t === 'control') void this.onControlMessage(message);
+  }
+
+  private welcome!: () => void;
+  /** Resolves at the hub's first welcome (or when the link stops). */
+  readonly welcomed: Promise<void> = new Promise((resolve) => (this.welcome = resolve));
+
+  private onWelcome(fresh: boolean): void {
+    if (fresh) {
+      // A hub without this exchange's books: queued increments cannot apply there; every book
+      // starts again from the whole snapshot its next event carries.
+      for (const symbol of this.opts.symbols) {
+        this.reconnect.dropIncrements(symbol);
+        this.send.dropIncrements(symbol);
+        this.brokenBooks.add(symbol);
+      }
+    }
+    this.welcome();
   }
 
   private async onControlMessage(message: HubToPublisher & { t: 'control' }): Promise<void> {

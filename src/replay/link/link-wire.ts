@@ -7,7 +7,9 @@
  *   `[ts,"kind","symbol",data]` (a replay event) or `[ts,"adv"]` (the replay clock moved on);
  * - `{"t":"status",…PublisherState}` every few seconds and after a control action;
  * - `{"t":"reply","id","ok":true|false,"error"?}` to a control message.
- * Hub → publisher: `{"t":"ack","seq"}` once a batch was pushed into the venue, and
+ * Hub → publisher: `{"t":"welcome","fresh"}` on connect (fresh: the hub has no state of the
+ * exchange, so every book must start again from a whole snapshot), `{"t":"ack","seq"}` once a
+ * batch was pushed into the venue, and
  * `{"t":"control","id","action":"pause"|"resume"|"seek"|"speed","to"?,"speed"?}`.
  *
  * Items are serialized once, where they are made (the transform buffer), and a batch is their
@@ -59,6 +61,8 @@ export type ControlAction =
 
 export type HubToPublisher =
   | { readonly t: 'ack'; readonly seq: number }
+  /** On connect: `fresh` when the hub holds no state of the exchange yet (a new hub): books start from snapshots. */
+  | { readonly t: 'welcome'; readonly fresh: boolean }
   | ({ readonly t: 'control'; readonly id: number } & ControlAction);
 
 export type PublisherToHub =
