@@ -54,6 +54,8 @@ export interface ReplaySink {
   push(event: ReplayEvent): void;
   /** Replay time moved on with no event (quiet market): emit whatever is due by `ts`. */
   advanceTo?(ts: number): void;
+  /** The publisher was seeked to `ts` (maybe back in time): the venue's clock starts again there. */
+  seeked?(exchange: Exchange, ts: number): void;
   /**
    * Resolves once everything pushed so far has reached the hub (a link waits for its acks); an
    * in-process hub has it at once. Offsets are saved only for what was delivered.

@@ -73,6 +73,7 @@ export async function runPublisherProcess(settings: PublisherSettings, logger: L
   let code = 0;
   const publisher = new ReplayPublisher({
     source,
+    exchange: settings.exchange,
     reopen: open,
     speed: settings.speed,
     loop: settings.loop,

@@ -1,4 +1,5 @@
 import type { Speed } from '../config/schema.js';
+import type { Exchange } from '../core/types.js';
 import type { Logger } from '../core/logger.js';
 import { asSnapshot, type ReplayEvent, type ReplaySink } from './events.js';
 import type { StartFrom } from './offsets.js';
@@ -12,6 +13,8 @@ const ADVANCE_STEP_MS = 100;
 
 export interface PublisherOptions {
   source: ReplaySource;
+  /** The exchange replayed (a seek tells the sink which venue's clock to set back). */
+  exchange?: Exchange;
   /** A fresh source over the same recordings, for a seek (sources keep state pass after pass). */
   reopen?: () => Promise<ReplaySource>;
   /**
@@ -180,6 +183,8 @@ export class ReplayPublisher {
     const clock = this.opts.clock ?? systemClock;
     for (;;) {
       while (this.counters.paused && signal?.aborted !== true) await this.untilResumed(signal);
+      // Stopped or seeked while waiting: the caller sees the abort and leaves.
+      if (signal?.aborted === true) return;
       if (sink.advanceTo !== undefined) {
         while (!this.counters.paused && pacer.delayUntil(ts) > ADVANCE_STEP_MS) {
           await clock.sleep(ADVANCE_STEP_MS, signal);
@@ -219,6 +224,7 @@ export class ReplayPublisher {
         reset = true;
         this.pacer.startAt(to);
         for (const symbol of source.symbols) this.freshBooks.add(symbol);
+        if (this.opts.exchange !== undefined) sink.seeked?.(this.opts.exchange, to);
       }
     } catch (err) {
       if (!signal?.aborted) throw err;

@@ -201,7 +201,8 @@ export class LinkReceiver {
         if ('event' in item) {
           sink.push(item.event);
           link.events++;
-        } else sink.advanceTo?.(item.advance);
+        } else if ('seek' in item) sink.seeked?.(link.exchange, item.seek);
+        else sink.advanceTo?.(item.advance);
       } catch (err) {
         this.observer.error('transform', link.exchange);
         this.opts.logger.error({ err, exchange: link.exchange }, 'a replay event could not be applied');

@@ -21,6 +21,7 @@ import {
   encodeAdvance,
   encodeBatch,
   encodeItem,
+  encodeSeek,
   type ControlAction,
   type HubToPublisher,
   type PublisherState,
@@ -132,6 +133,11 @@ export class LinkSender implements ReplaySink {
    * policy, counted); rejects when the link stops before that (closed, gave up): what was not
    * delivered must not count as published.
    */
+  seeked(_exchange: Exchange, ts: number): void {
+    if (this.closing) return;
+    this.enqueue({ text: encodeSeek(ts), symbol: '', kind: 'adv', at: Date.now(), seq: ++this.itemSeq });
+  }
+
   delivered(): Promise<void> {
     const through = this.itemSeq;
     if (this.settledThrough >= through) return Promise.resolve();
