@@ -72,6 +72,7 @@ export async function runPublisherProcess(settings: PublisherSettings, logger: L
             exchange: settings.exchange,
             open: venueSource,
             logger: log,
+            compile: settings.speed === 'max',
           }),
       settings.transformBuffer,
     );

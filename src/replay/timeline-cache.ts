@@ -69,6 +69,12 @@ export interface TimelineCacheOptions {
   /** Opens the venue's own source over the recordings (compiles the cache; later passes of a loop). */
   readonly open: () => Promise<ReplaySource>;
   readonly logger: Logger;
+  /**
+   * Compile a missing or stale cache before the first pass (default true). Without it such a
+   * cache is left alone and the venue's source plays: a paced replay gains nothing from waiting
+   * for a compile.
+   */
+  readonly compile?: boolean;
 }
 
 /**
@@ -79,6 +85,7 @@ export async function openCachedSource(opts: TimelineCacheOptions): Promise<Repl
   const dir = join(opts.root, CACHE_DIR, opts.exchange);
   const key = await recordingsKey(opts.root, opts.exchange);
   let meta = await readMeta(dir, key);
+  if (meta === undefined && opts.compile === false) return opts.open();
   if (meta === undefined) {
     const started = performance.now();
     try {
