@@ -66,6 +66,12 @@ export interface ReplaySink {
    * now). The publisher waits, and the replay clock slows to what the link carries.
    */
   backpressure?(): Promise<void> | undefined;
+  /**
+   * Resolves when a connected link's send buffer has room again (undefined when it has room now,
+   * or the link is down). At `--speed max` the publisher waits on it: with no clock to keep up
+   * with, filling the buffer past its bound would only drop messages.
+   */
+  room?(): Promise<void> | undefined;
 }
 
 /** One origin per recorded response, shared by the events made from it. */

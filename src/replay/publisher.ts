@@ -313,7 +313,9 @@ export class ReplayPublisher {
         if (signal.aborted || this.seekTo !== undefined) return;
         const limited = this.limiter?.delay(event.symbol) ?? 0;
         const waiting =
-          limited > 0 ? (this.opts.clock ?? systemClock).sleep(limited, signal) : sink.backpressure?.();
+          limited > 0
+            ? (this.opts.clock ?? systemClock).sleep(limited, signal)
+            : (sink.backpressure?.() ?? (this.pacer.currentSpeed === 'max' ? sink.room?.() : undefined));
         if (waiting !== undefined) {
           try {
             await waiting;

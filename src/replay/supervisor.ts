@@ -165,10 +165,11 @@ export class Supervisor {
     slot.child = undefined;
     slot.lastExit = { code, signal };
     const exchange = slot.settings.exchange;
+    // Marked before the listeners run: they ask `allFinished` to tell the replay is over.
+    if (code === 0 && !this.stopping) slot.finished = true;
     for (const listener of this.exitListeners) listener(exchange, code);
     if (this.stopping) return;
     if (code === 0) {
-      slot.finished = true;
       this.opts.logger.info({ exchange }, 'publisher process finished');
       return;
     }

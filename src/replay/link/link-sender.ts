@@ -77,6 +77,7 @@ export class LinkSender implements ReplaySink {
   private readonly inFlight: InFlight[] = [];
   private waiters: Array<{ through: number; resolve: () => void; reject: (err: Error) => void }> = [];
   private roomWaiters: Array<() => void> = [];
+  private sendRoomWaiters: Array<() => void> = [];
   private readonly brokenBooks = new Set<string>();
   private lastState: PublisherState | undefined;
   private gaveUp = false;
@@ -148,6 +149,21 @@ export class LinkSender implements ReplaySink {
   backpressure(): Promise<void> | undefined {
     if (this.opts.policy !== 'rate-adaptive' || !this.active().full) return undefined;
     return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  room(): Promise<void> | undefined {
+    if (this.sendHasRoom()) return undefined;
+    return new Promise((resolve) => this.sendRoomWaiters.push(resolve));
+  }
+
+  /**
+   * Down, or the send buffer under half its bounds: a waiter there goes on (the half leaves room
+   * for the next item, whatever its size, and for a whole batch of pushes between two flushes).
+   */
+  private sendHasRoom(): boolean {
+    if (!this.connected || this.reconnect.length > 0) return true;
+    const { maxMessages, maxBytes } = this.opts.sendBuffer;
+    return this.send.length < maxMessages / 2 && this.send.bytes < maxBytes / 2;
   }
 
   /** Sends the publisher's state now (not buffered; skipped while disconnected). */
@@ -350,6 +366,8 @@ export class LinkSender implements ReplaySink {
   }
 
   private wakeRoom(): void {
+    if (this.sendRoomWaiters.length > 0 && this.sendHasRoom())
+      for (const wake of this.sendRoomWaiters.splice(0)) wake();
     if (this.roomWaiters.length === 0 || this.active().full) return;
     for (const wake of this.roomWaiters.splice(0)) wake();
   }
