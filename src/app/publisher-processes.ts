@@ -108,6 +108,13 @@ export async function startPublisherProcesses(o: ProcessLayoutOptions): Promise<
     if (supervisor.allFinished) settle();
   });
   supervisor.start();
+  // "Running" means replaying: wait for every publisher's link (a slow start is logged, not fatal).
+  const late = await receiver.whenConnected(o.exchanges, 30_000);
+  if (late.length > 0)
+    logger.warn(
+      { exchanges: late },
+      'publishers not connected after 30 s; the replay goes on without them until they are',
+    );
   const handles = new Map<Exchange, PublisherHandle>();
   for (const exchange of o.exchanges)
     handles.set(exchange, remoteHandle(exchange, receiver, supervisor, opts));

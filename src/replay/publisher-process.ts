@@ -14,7 +14,7 @@ import { venueFor } from '../exchanges/index.js';
 import type { OverflowPolicy } from './link/bounded-buffer.js';
 import { OVERFLOW_POLICIES } from './link/bounded-buffer.js';
 import { LinkSender } from './link/link-sender.js';
-import type { ControlAction, PublisherState } from './link/link-wire.js';
+import type { PublisherState } from './link/link-wire.js';
 import { ReadAheadSource } from './link/read-ahead.js';
 import { ReplayPublisher } from './publisher.js';
 import { SeriesPositions } from './series-positions.js';
@@ -120,7 +120,7 @@ export async function runPublisherProcess(settings: PublisherSettings, logger: L
     maxBackoffMs: settings.maxBackoffMs,
     maxRetries: settings.maxRetries,
     onControl: async (action) => {
-      applyControl(publisher, action);
+      publisher.apply(action);
       report();
     },
     onGiveUp: () => {
@@ -175,13 +175,6 @@ export async function runPublisherProcess(settings: PublisherSettings, logger: L
   }
   log.info({ code, ...publisher.stats() }, abort.signal.aborted ? 'publisher stopped' : 'publisher finished');
   return code;
-}
-
-function applyControl(publisher: ReplayPublisher, action: ControlAction): void {
-  if (action.action === 'pause') publisher.pause();
-  else if (action.action === 'resume') publisher.resume();
-  else if (action.action === 'speed') publisher.setSpeed(action.speed);
-  else publisher.seek(action.to);
 }
 
 function stateOf(

@@ -1,5 +1,6 @@
 import type { Speed } from '../config/schema.js';
 import type { Exchange } from '../core/types.js';
+import type { ControlAction } from './link/link-wire.js';
 import type { Logger } from '../core/logger.js';
 import { asSnapshot, type ReplayEvent, type ReplaySink } from './events.js';
 import type { StartFrom } from './offsets.js';
@@ -125,6 +126,14 @@ export class ReplayPublisher {
       this.resumed.push(done);
       signal?.addEventListener('abort', done, { once: true });
     });
+  }
+
+  /** One control API action (`POST /control/replay`). */
+  apply(action: ControlAction): void {
+    if (action.action === 'pause') this.pause();
+    else if (action.action === 'resume') this.resume();
+    else if (action.action === 'speed') this.setSpeed(action.speed);
+    else this.seek(action.to);
   }
 
   /**

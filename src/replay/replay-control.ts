@@ -63,10 +63,7 @@ export function localPublisher(publisher: ReplayPublisher): PublisherHandle {
       };
     },
     async apply(action) {
-      if (action.action === 'pause') publisher.pause();
-      else if (action.action === 'resume') publisher.resume();
-      else if (action.action === 'speed') publisher.setSpeed(action.speed);
-      else publisher.seek(action.to);
+      publisher.apply(action);
     },
   };
 }

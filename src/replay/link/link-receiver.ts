@@ -62,6 +62,7 @@ export class LinkReceiver {
     { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
   >();
   private controlSeq = 0;
+  private readonly connectWaiters = new Set<() => void>();
   private badItems = 0;
 
   constructor(opts: LinkReceiverOptions) {
@@ -94,6 +95,28 @@ export class LinkReceiver {
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(ws, exchange));
     return true;
+  }
+
+  /**
+   * Resolves once every one of `exchanges` has a publisher connected, or after `timeoutMs`
+   * (resolving with the ones still missing).
+   */
+  async whenConnected(exchanges: readonly Exchange[], timeoutMs: number): Promise<Exchange[]> {
+    const missing = () => exchanges.filter((e) => !this.links.has(e));
+    if (missing().length === 0) return [];
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.connectWaiters.delete(check);
+        resolve(missing());
+      }, timeoutMs);
+      const check = (): void => {
+        if (missing().length > 0) return;
+        clearTimeout(timer);
+        this.connectWaiters.delete(check);
+        resolve([]);
+      };
+      this.connectWaiters.add(check);
+    });
   }
 
   /** Exchanges with a publisher connected now. */
@@ -145,6 +168,7 @@ export class LinkReceiver {
     const fresh = !(this.opts.hasState?.(exchange) ?? false);
     log.info({ fresh }, 'publisher link connected');
     ws.send(JSON.stringify({ t: 'welcome', fresh }));
+    for (const check of [...this.connectWaiters]) check();
     ws.on('message', (data, isBinary) => {
       if (isBinary) return this.refuse(link, 'link frames are text JSON');
       this.onMessage(link, String(data));
