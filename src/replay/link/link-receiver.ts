@@ -60,6 +60,7 @@ export class LinkReceiver {
     { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
   >();
   private controlSeq = 0;
+  private closing = false;
   private badItems = 0;
 
   constructor(opts: LinkReceiverOptions) {
@@ -120,11 +121,22 @@ export class LinkReceiver {
     });
   }
 
-  close(): void {
-    for (const link of this.links.values()) link.ws.terminate();
-    this.links.clear();
-    for (const r of this.replies.values()) clearTimeout(r.timer);
+  /**
+   * Takes no more batches and closes every link with a close frame, which follows the acks
+   * already sent: a batch the hub pushed is acked, one it did not is sent again by the publisher
+   * (to the next hub), so a hub restart neither loses nor repeats. A link whose close handshake
+   * does not end within `timeoutMs` is cut.
+   */
+  async close(timeoutMs = 2000): Promise<void> {
+    this.closing = true;
+    for (const r of this.replies.values()) {
+      clearTimeout(r.timer);
+      r.reject(new Error('the hub is stopping'));
+    }
     this.replies.clear();
+    const links = [...this.links.values()];
+    this.links.clear();
+    await Promise.all(links.map((link) => closeWithin(link.ws, timeoutMs)));
     this.wss.close();
   }
 
@@ -135,6 +147,10 @@ export class LinkReceiver {
   }
 
   private attach(ws: WebSocket, exchange: Exchange): void {
+    if (this.closing) {
+      ws.close(1001, 'the hub is stopping');
+      return;
+    }
     const previous = this.links.get(exchange);
     if (previous !== undefined) previous.ws.close(4000, 'replaced by a newer link');
     const link: Link = { ws, exchange, pid: 0, state: undefined, batches: 0, events: 0 };
@@ -159,6 +175,8 @@ export class LinkReceiver {
   }
 
   private onMessage(link: Link, text: string): void {
+    // Closing: nothing more is pushed or acked (the publisher sends it again to the next hub).
+    if (this.closing) return;
     let message: Record<string, unknown>;
     try {
       message = JSON.parse(text) as Record<string, unknown>;
@@ -242,4 +260,20 @@ export class LinkReceiver {
     else
       pending.reject(new Error(typeof message.error === 'string' ? message.error : 'the publisher refused'));
   }
+}
+
+/** Closes `ws` with 1001 and waits for the handshake; cuts it after `ms`. */
+function closeWithin(ws: WebSocket, ms: number): Promise<void> {
+  if (ws.readyState === ws.CLOSED) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      ws.terminate();
+      resolve();
+    }, ms);
+    ws.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    ws.close(1001, 'the hub is stopping');
+  });
 }
