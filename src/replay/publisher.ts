@@ -237,14 +237,23 @@ export class ReplayPublisher {
     const origin = event.origin;
     if (positions === undefined || origin === undefined) return false;
     const entry = positions.get(origin) ?? (await positions.load(origin));
-    if (entry.skip(event, pass, this.opts.logger)) return true;
+    return entry.skip(event, pass, this.opts.logger);
+  }
+
+  /**
+   * `event` went to the sink: the next checkpoint saves its series at it. Only then — a run stopped
+   * while waiting for an event's time must not save that event as published.
+   */
+  private sent(event: ReplayEvent): void {
+    const origin = event.origin;
+    const entry = origin === undefined ? undefined : this.positions?.get(origin);
+    if (entry === undefined || origin === undefined) return;
     const known = this.pending.get(entry);
     if (known === undefined) this.pending.set(entry, { entry, origin, number: entry.seen });
     else {
       known.origin = origin;
       known.number = entry.seen;
     }
-    return false;
   }
 
   /** The event as it goes out: a book's first event after a skip or seek as a whole snapshot. */
@@ -313,6 +322,7 @@ export class ReplayPublisher {
           this.pacer.startAt(event.ts);
         }
         sink.push(this.outgoing(event));
+        this.sent(event);
         counters.published++;
         counters.replayTime = event.ts;
         if (++this.sinceCheckpoint >= every) {
