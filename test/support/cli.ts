@@ -1,7 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -20,22 +17,13 @@ export interface CliProcess {
   exited: Promise<number | string>;
 }
 
-/**
- * Run the CLI from source (tsx), collecting its JSON log lines. Unless the caller picks one, each
- * run keeps its offsets in a state directory of its own (removed at exit): with the default
- * `.state` in the repository, a run would resume where an earlier one ended and replay nothing.
- */
+/** Run the CLI from source (tsx), collecting its JSON log lines. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
-  const ownState =
-    env.TICKSTREAM_STATE === undefined && !args.includes('--state')
-      ? mkdtempSync(join(tmpdir(), 'tickstream-cli-state-'))
-      : undefined;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...(ownState === undefined ? {} : { TICKSTREAM_STATE: ownState }), ...env },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  if (ownState !== undefined) child.once('exit', () => rmSync(ownState, { recursive: true, force: true }));
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
   const waiters: Array<{
