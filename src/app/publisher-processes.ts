@@ -81,6 +81,8 @@ export async function startPublisherProcesses(o: ProcessLayoutOptions): Promise<
   const base = `ws://${linkHost(opts.host)}:${o.port}${LINK_PATH_PREFIX}`;
   const supervisor = new Supervisor({
     logger: logger.child({ component: 'supervisor' }),
+    restartDelayMs: config.publisherRestartMs,
+    maxRestartDelayMs: config.publisherMaxRestartMs,
     publishers: o.exchanges.map((exchange) => ({
       ...publisherSettings(exchange, config, opts, `${base}${exchange}?token=${token}`),
       ...o.tune,
@@ -92,6 +94,8 @@ export async function startPublisherProcesses(o: ProcessLayoutOptions): Promise<
     observer: o.observer,
     token,
     restarts: (exchange) => supervisor.restartsOf(exchange),
+    hasState: (exchange) =>
+      (hub.venues.find((v) => v.exchange === exchange)?.stats().replayTime ?? null) !== null,
   });
   hub.setUpgradeHandler((req, socket, head, path, query) =>
     receiver.handleUpgrade(req, socket, head, path, query),
@@ -154,8 +158,15 @@ function remoteHandle(
         restarts: info?.restarts ?? 0,
       };
     },
-    apply(action) {
-      return receiver.control(exchange, action);
+    async apply(action) {
+      const info = supervisor.info().find((i) => i.exchange === exchange);
+      // A publisher that finished has nothing to control; one restarting takes pause and speed
+      // when it starts again (below), a seek only once it runs.
+      if (info?.finished === true) return;
+      if (info?.running === true || action.action === 'seek') await receiver.control(exchange, action);
+      if (action.action === 'pause' || action.action === 'resume')
+        supervisor.update(exchange, { paused: action.action === 'pause' });
+      else if (action.action === 'speed') supervisor.update(exchange, { speed: action.speed });
     },
   };
 }

@@ -150,6 +150,7 @@ function startLocalPublishers(
     const log = logger.child({ component: 'publisher', exchange });
     const publisher = new ReplayPublisher({
       source,
+      exchange,
       reopen: () => venueFor(exchange).openSource(opts.root, log),
       speed: opts.speed,
       loop: opts.loop,

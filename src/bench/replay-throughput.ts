@@ -3,29 +3,19 @@
  * consumer of all its real-time streams (in another process, reading only frame headers), beside
  * a plain `ws` server pushing the same number of frames of the same average size to it.
  */
-import { once } from 'node:events';
-import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../core/logger.js';
 import type { VenueModule } from '../exchanges/venue.js';
-import type { WebSocket } from 'ws';
 import { ReplayPublisher } from '../replay/publisher.js';
 import { FrameClients } from './frame-clients.js';
 import { figure, type BenchFigure } from './report.js';
-import { closePlainWs, listenPlainWs, startBenchHub, withDataset } from './setup.js';
+import { measurePlainWs, waitUntilStable } from './plain-ws.js';
+import { startBenchHub, withDataset } from './setup.js';
 
 export interface ReplayBenchOptions {
   readonly venue: VenueModule;
   readonly minutes: number;
   readonly logger: Logger;
-}
-
-/** Until the received count has not moved for `quietMs` (the replay is over and drained). */
-async function waitUntilStable(clients: FrameClients, quietMs: number): Promise<void> {
-  let last = -1;
-  while (clients.frames !== last) {
-    last = clients.frames;
-    await sleep(quietMs);
-  }
 }
 
 interface HubRun {
@@ -61,30 +51,6 @@ async function measureHub(venue: VenueModule, root: string, logger: Logger): Pro
   }
 }
 
-/** Plain `ws` pushing `frames` frames of `avgBytes` to one consumer (`send` per frame) as fast as it takes them. */
-async function measureBaseline(frames: number, avgBytes: number): Promise<number> {
-  const { wss, port } = await listenPlainWs();
-  const payload = `{"stream":"x","data":"${'x'.repeat(Math.max(avgBytes - 24, 1))}"}`;
-  const connected = once(wss, 'connection') as Promise<[WebSocket]>;
-  const clients = new FrameClients({ host: '127.0.0.1', port, path: '/', connections: 1 });
-  try {
-    const [ws] = await connected;
-    await clients.ready;
-    const started = performance.timeOrigin + performance.now();
-    for (let i = 0; i < frames; i++) {
-      ws.send(payload);
-      if (ws.bufferedAmount > 4 * 1024 * 1024) {
-        while (ws.bufferedAmount > 1024 * 1024) await sleep(1);
-      } else if (i % 256 === 255) await yieldToLoop();
-    }
-    await clients.until(frames, 120_000);
-    return frames / ((clients.progress.lastAt - started) / 1000);
-  } finally {
-    await clients.stop();
-    await closePlainWs(wss);
-  }
-}
-
 export async function benchReplay(opts: ReplayBenchOptions): Promise<BenchFigure> {
   const { venue } = opts;
   return withDataset(venue, 'bench', opts.minutes, async (root) => {
@@ -96,7 +62,7 @@ export async function benchReplay(opts: ReplayBenchOptions): Promise<BenchFigure
       );
     }
     const avg = Math.round(hub.bytes / Math.max(hub.frames, 1));
-    const baseline = await measureBaseline(hub.frames, avg);
+    const baseline = await measurePlainWs(hub.frames, avg);
     return figure(
       `replay throughput, ${venue.title} (--speed max, 1 consumer)`,
       'msg/s',

@@ -3,6 +3,7 @@ import { benchFanout } from '../bench/fanout.js';
 import { benchLatency } from '../bench/latency.js';
 import { benchMemory } from '../bench/memory.js';
 import { benchOffsetCost } from '../bench/offset-cost.js';
+import { benchProcessReplay } from '../bench/replay-processes.js';
 import { benchReplay } from '../bench/replay-throughput.js';
 import { printReport, type BenchFigure } from '../bench/report.js';
 import { VENUE_NAMES, venueFor } from '../exchanges/index.js';
@@ -14,6 +15,9 @@ const FANOUT_LOADS = [
   { clients: 1000, perTurn: 2, messages: 600, naiveMessages: 100 },
 ] as const;
 
+/** Market minutes replayed through the process layout: enough frames for a steady rate. */
+const PROCESS_REPLAY_MINUTES: Partial<Record<string, number>> = { binance: 120 };
+
 /** `tickstream bench`: each figure beside a baseline measured in the same run (plain ws, or the same path without the feature). */
 export async function runBench(flags: CommonFlags): Promise<number> {
   const logger = loggerFor(await resolveConfig(flags, 'bench'));
@@ -21,6 +25,22 @@ export async function runBench(flags: CommonFlags): Promise<number> {
   for (const name of VENUE_NAMES) {
     process.stderr.write(`bench: replay throughput, ${name}…\n`);
     figures.push(await benchReplay({ venue: venueFor(name), minutes: 20, logger }));
+  }
+  for (const name of VENUE_NAMES) {
+    process.stderr.write(`bench: replay throughput through the process layout, ${name}…\n`);
+    const venue = venueFor(name);
+    const minutes = PROCESS_REPLAY_MINUTES[name] ?? 20;
+    figures.push(await benchProcessReplay({ venue, minutes, logger }));
+    if (name === 'binance')
+      figures.push(
+        await benchProcessReplay({
+          venue,
+          minutes,
+          logger,
+          checkpointEvery: 100_000,
+          variant: 'checkpointEvery 100000',
+        }),
+      );
   }
   process.stderr.write('bench: offset persistence cost…\n');
   figures.push(...(await benchOffsetCost()));

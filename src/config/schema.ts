@@ -147,6 +147,9 @@ export const configSchema = z
     rateLimit: rateLimitSchema.optional(),
     /** Run each exchange's publisher as its own process under a supervisor (false: all in the hub process). */
     publisherProcesses: bool.default(true),
+    /** Delay before a crashed publisher process is started again, ms, doubling up to `publisherMaxRestartMs`. */
+    publisherRestartMs: wholeFrom1.default(1000),
+    publisherMaxRestartMs: wholeFrom1.default(30_000),
     /** Faults the replay hub injects from the start (`--fault`, repeatable; see README "Fault injection"). */
     faults: z
       .preprocess(

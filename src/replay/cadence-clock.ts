@@ -76,6 +76,19 @@ export class CadenceClock {
    * latest boundary crossed, longest period first. The first call only sets the time (boundaries
    * before it are history). A `ts` at or before the current time changes nothing.
    */
+  /**
+   * Set replay time back to `ts` (a seek to an earlier time): every cadence starts again after
+   * it, as at the first event.
+   */
+  rewindTo(ts: number): void {
+    if (!Number.isFinite(ts)) return;
+    this.time = ts;
+    for (let i = 0; i < this.cadences.length; i++) {
+      this.cadences[i].due = false;
+      this.cadences[i].startAfter(ts);
+    }
+  }
+
   advanceTo(ts: number): void {
     if (!Number.isFinite(ts)) {
       this.onError(

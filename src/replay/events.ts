@@ -54,18 +54,24 @@ export interface ReplaySink {
   push(event: ReplayEvent): void;
   /** Replay time moved on with no event (quiet market): emit whatever is due by `ts`. */
   advanceTo?(ts: number): void;
+  /** The publisher was seeked to `ts` (maybe back in time): the venue's clock starts again there. */
+  seeked?(exchange: Exchange, ts: number): void;
   /**
    * Resolves once everything pushed so far has reached the hub (a link waits for its acks); an
    * in-process hub has it at once. Offsets are saved only for what was delivered.
    */
   delivered?(): Promise<void>;
-  /** False while a link is down: the publisher then does not wait on checkpoints (nothing is being delivered). */
-  readonly isConnected?: boolean;
   /**
    * Under the `rate-adaptive` policy: resolves when the sink can take more (undefined when it can
    * now). The publisher waits, and the replay clock slows to what the link carries.
    */
   backpressure?(): Promise<void> | undefined;
+  /**
+   * Resolves when a connected link's send buffer has room again (undefined when it has room now,
+   * or the link is down). At `--speed max` the publisher waits on it: with no clock to keep up
+   * with, filling the buffer past its bound would only drop messages.
+   */
+  room?(): Promise<void> | undefined;
 }
 
 /** One origin per recorded response, shared by the events made from it. */

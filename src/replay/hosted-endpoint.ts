@@ -19,6 +19,8 @@ import type { HostTraffic, VenueHost } from './venue-host.js';
 export interface VenueTimeline {
   push(event: ReplayEvent): void;
   advanceTo(ts: number): void;
+  /** The replay was seeked to `ts` (maybe earlier than now): time-cadenced streams go on from there. */
+  rewindTo(ts: number): void;
   /** Replay time of the newest event or advance, ms; null before the first. */
   readonly replayTime: number | null;
   /** Native symbols seen so far. */
@@ -76,6 +78,10 @@ export class HostedEndpoint<S, C extends { readonly [K in keyof C]: number }> im
 
   advanceTo(ts: number): void {
     this.parts.timeline.advanceTo(ts);
+  }
+
+  rewindTo(ts: number): void {
+    this.parts.timeline.rewindTo(ts);
   }
 
   handleUpgrade(

@@ -48,6 +48,8 @@ export interface VenueEndpoint {
   push(event: ReplayEvent): void;
   /** Move the venue's replay clock without an event (emits cadenced streams due by `ts`). */
   advanceTo(ts: number): void;
+  /** The replay was seeked to `ts` (maybe earlier than now): time-cadenced streams go on from there. */
+  rewindTo?(ts: number): void;
   /** Close every consumer and stop timers. */
   close(): Promise<void>;
   stats(): VenueStats;
@@ -169,6 +171,11 @@ export class ReplayHub implements ReplaySink {
   }
 
   /** Move every venue's replay clock (cadenced streams) without an event. */
+  /** A seek of `exchange`'s replay to `ts`: its venue's clock starts again there. */
+  seeked(exchange: Exchange, ts: number): void {
+    this.byExchange.get(exchange)?.rewindTo?.(ts);
+  }
+
   advanceTo(ts: number): void {
     for (let i = 0; i < this.list.length; i++) this.list[i].advanceTo(ts);
   }

@@ -79,6 +79,7 @@ export class Pacer {
     }
     const due = this.anchorWall + (ts - this.anchorReplay) / this.speed;
     const delay = due - this.clock.now();
-    if (delay >= 1) await this.clock.sleep(delay, signal);
+    // Timers run in whole milliseconds and may fire a fraction early: round up, never out early.
+    if (delay > 0.5) await this.clock.sleep(Math.ceil(delay), signal);
   }
 }

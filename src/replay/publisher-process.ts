@@ -18,6 +18,7 @@ import type { ControlAction, PublisherState } from './link/link-wire.js';
 import { ReadAheadSource } from './link/read-ahead.js';
 import { ReplayPublisher } from './publisher.js';
 import { SeriesPositions } from './series-positions.js';
+import { openCachedSource } from './timeline-cache.js';
 
 export const PUBLISHER_ENV = 'TICKSTREAM_PUBLISHER';
 export const EXIT_GAVE_UP = 3;
@@ -51,6 +52,8 @@ export const publisherSettingsSchema = z.object({
   /** How often the publisher reports to the hub, and logs its figures, ms. */
   statusMs: z.number().int().min(100),
   logEveryMs: z.number().int().min(100),
+  /** Serve the first pass from the compiled timeline cache (timeline-cache.ts); default true. */
+  timelineCache: z.boolean().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 });
 export type PublisherSettings = z.infer<typeof publisherSettingsSchema>;
@@ -59,8 +62,20 @@ export type PublisherSettings = z.infer<typeof publisherSettingsSchema>;
 export async function runPublisherProcess(settings: PublisherSettings, logger: Logger): Promise<number> {
   const venue = venueFor(settings.exchange);
   const log = logger.child({ component: 'publisher', exchange: settings.exchange, pid: process.pid });
+  const venueSource = () => venue.openSource(settings.dataDir, log);
   const open = async () =>
-    new ReadAheadSource(await venue.openSource(settings.dataDir, log), settings.transformBuffer);
+    new ReadAheadSource(
+      settings.timelineCache === false
+        ? await venueSource()
+        : await openCachedSource({
+            root: settings.dataDir,
+            exchange: settings.exchange,
+            open: venueSource,
+            logger: log,
+            compile: settings.speed === 'max',
+          }),
+      settings.transformBuffer,
+    );
   const source = await open();
   if (source.symbols.length === 0) {
     log.error(
@@ -73,6 +88,7 @@ export async function runPublisherProcess(settings: PublisherSettings, logger: L
   let code = 0;
   const publisher = new ReplayPublisher({
     source,
+    exchange: settings.exchange,
     reopen: open,
     speed: settings.speed,
     loop: settings.loop,
@@ -142,6 +158,11 @@ export async function runPublisherProcess(settings: PublisherSettings, logger: L
     if (m === 'stop') stop();
   });
   link.start();
+  // Know whether the hub holds this exchange's books before the first event goes.
+  await Promise.race([
+    link.welcomed,
+    new Promise((resolve) => abort.signal.addEventListener('abort', resolve)),
+  ]);
   try {
     await publisher.run(link, abort.signal);
   } catch (err) {

@@ -1,4 +1,5 @@
 import type { Speed } from '../config/schema.js';
+import type { Exchange } from '../core/types.js';
 import type { Logger } from '../core/logger.js';
 import { asSnapshot, type ReplayEvent, type ReplaySink } from './events.js';
 import type { StartFrom } from './offsets.js';
@@ -12,6 +13,8 @@ const ADVANCE_STEP_MS = 100;
 
 export interface PublisherOptions {
   source: ReplaySource;
+  /** The exchange replayed (a seek tells the sink which venue's clock to set back). */
+  exchange?: Exchange;
   /** A fresh source over the same recordings, for a seek (sources keep state pass after pass). */
   reopen?: () => Promise<ReplaySource>;
   /**
@@ -180,6 +183,8 @@ export class ReplayPublisher {
     const clock = this.opts.clock ?? systemClock;
     for (;;) {
       while (this.counters.paused && signal?.aborted !== true) await this.untilResumed(signal);
+      // Stopped or seeked while waiting: the caller sees the abort and leaves.
+      if (signal?.aborted === true) return;
       if (sink.advanceTo !== undefined) {
         while (!this.counters.paused && pacer.delayUntil(ts) > ADVANCE_STEP_MS) {
           await clock.sleep(ADVANCE_STEP_MS, signal);
@@ -219,6 +224,7 @@ export class ReplayPublisher {
         reset = true;
         this.pacer.startAt(to);
         for (const symbol of source.symbols) this.freshBooks.add(symbol);
+        if (this.opts.exchange !== undefined) sink.seeked?.(this.opts.exchange, to);
       }
     } catch (err) {
       if (!signal?.aborted) throw err;
@@ -231,8 +237,8 @@ export class ReplayPublisher {
     return { ...this.counters };
   }
 
-  /** Counts `event` in its series; true when the run skips it (saved offset, start mode). */
-  private async skipped(event: ReplayEvent, pass: number): Promise<boolean> {
+  /** Counts `event` in its series; says why the run skips it (saved offset, start mode), or false. */
+  private async skipped(event: ReplayEvent, pass: number): Promise<'resumed' | 'start' | false> {
     const positions = this.positions;
     const origin = event.origin;
     if (positions === undefined || origin === undefined) return false;
@@ -240,10 +246,7 @@ export class ReplayPublisher {
     return entry.skip(event, pass, this.opts.logger);
   }
 
-  /**
-   * `event` went to the sink: the next checkpoint saves its series at it. Only then — a run stopped
-   * while waiting for an event's time must not save that event as published.
-   */
+  /** Notes `event` as sent: the next checkpoint saves its series' position once the hub has it. */
   private sent(event: ReplayEvent): void {
     const origin = event.origin;
     const entry = origin === undefined ? undefined : this.positions?.get(origin);
@@ -310,7 +313,9 @@ export class ReplayPublisher {
         if (signal.aborted || this.seekTo !== undefined) return;
         const limited = this.limiter?.delay(event.symbol) ?? 0;
         const waiting =
-          limited > 0 ? (this.opts.clock ?? systemClock).sleep(limited, signal) : sink.backpressure?.();
+          limited > 0
+            ? (this.opts.clock ?? systemClock).sleep(limited, signal)
+            : (sink.backpressure?.() ?? (this.pacer.currentSpeed === 'max' ? sink.room?.() : undefined));
         if (waiting !== undefined) {
           try {
             await waiting;
@@ -325,11 +330,10 @@ export class ReplayPublisher {
         this.sent(event);
         counters.published++;
         counters.replayTime = event.ts;
-        if (++this.sinceCheckpoint >= every) {
-          const saved = this.checkpoint(sink);
-          // Waiting bounds a crash to N repeats; while the link is down nothing is delivered, so no wait.
-          if (sink.isConnected !== false) await saved;
-        }
+        // Waiting here bounds a crash to N repeats. While the link is down it also holds the
+        // replay once N messages wait in the reconnection buffer (what does not fit is dropped,
+        // counted, by the overflow policy).
+        if (++this.sinceCheckpoint >= every) await this.checkpoint(sink);
       }
       counters.passes = index + 1;
       logger.info({ pass: index + 1, events, ...source.stats() }, 'replay pass finished');

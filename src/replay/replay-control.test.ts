@@ -95,7 +95,11 @@ describe('POST /control/replay', () => {
       ['{"action":"speed"}', 400, /not a control action/],
       ['{"action":"seek","to":"soon"}', 400, /not a control action/],
       ['{"action":"seek","to":-5}', 400, /not a control action/],
-      ['{"action":"pause","exchange":"kraken"}', 404, /no kraken publisher in this replay; replaying binance/],
+      [
+        '{"action":"pause","exchange":"kraken"}',
+        404,
+        /no kraken publisher in this replay; replaying binance/,
+      ],
       ['x'.repeat(5000), 413, /over 4096 bytes/],
     ];
     for (const [body, status, error] of cases) {

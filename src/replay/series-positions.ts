@@ -52,10 +52,12 @@ export class SeriesEntry {
   }
 
   /**
-   * Counts `event` (of pass `pass`) and tells whether it is skipped. The last skipped message of a
-   * resumed series must lie where the offset says; when the recordings changed, it is logged.
+   * Counts `event` (of pass `pass`) and tells whether it is skipped: `resumed` when a saved offset
+   * says it was published already, `start` when the start mode leaves it out, false when it goes.
+   * The last skipped message of a resumed series must lie where the offset says; when the
+   * recordings changed, it is logged.
    */
-  skip(event: ReplayEvent, pass: number, logger: Logger): boolean {
+  skip(event: ReplayEvent, pass: number, logger: Logger): 'resumed' | 'start' | false {
     const number = ++this.seen;
     if (number <= this.skipThrough) {
       if (number === this.skipThrough && this.resumed !== undefined && event.origin !== undefined) {
@@ -67,9 +69,9 @@ export class SeriesEntry {
           );
         }
       }
-      return true;
+      return 'resumed';
     }
-    if (pass === 0 && (this.skipFirstPass || event.ts < this.startAt)) return true;
+    if (pass === 0 && (this.skipFirstPass || event.ts < this.startAt)) return 'start';
     return false;
   }
 

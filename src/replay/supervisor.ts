@@ -35,7 +35,7 @@ export interface PublisherProcessInfo {
 }
 
 interface Slot {
-  readonly settings: PublisherSettings;
+  settings: PublisherSettings;
   child: ChildProcess | undefined;
   restarts: number;
   startedAt: number;
@@ -97,6 +97,15 @@ export class Supervisor {
     }));
   }
 
+  /**
+   * Settings a restart of `exchange`'s publisher starts with (the control API's pause and speed
+   * outlive a crash).
+   */
+  update(exchange: Exchange, patch: Partial<Pick<PublisherSettings, 'paused' | 'speed'>>): void {
+    const slot = this.slots.get(exchange);
+    if (slot !== undefined) slot.settings = { ...slot.settings, ...patch };
+  }
+
   restartsOf(exchange: Exchange): number {
     return this.slots.get(exchange)?.restarts ?? 0;
   }
@@ -139,6 +148,8 @@ export class Supervisor {
     });
     slot.child = child;
     slot.startedAt = Date.now();
+    // `--reset` applies to the first start: a restart goes on from the offsets that run saved.
+    slot.settings = { ...slot.settings, reset: false };
     this.opts.logger.info({ exchange, pid: child.pid, restarts: slot.restarts }, 'publisher process started');
     child.once('error', (err) => this.opts.logger.error({ err, exchange }, 'publisher process error'));
     child.once('exit', (code, signal) => this.onChildExit(slot, child, code, signal));
@@ -154,10 +165,11 @@ export class Supervisor {
     slot.child = undefined;
     slot.lastExit = { code, signal };
     const exchange = slot.settings.exchange;
+    // Marked before the listeners run: they ask `allFinished` to tell the replay is over.
+    if (code === 0 && !this.stopping) slot.finished = true;
     for (const listener of this.exitListeners) listener(exchange, code);
     if (this.stopping) return;
     if (code === 0) {
-      slot.finished = true;
       this.opts.logger.info({ exchange }, 'publisher process finished');
       return;
     }

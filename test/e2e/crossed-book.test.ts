@@ -89,6 +89,7 @@ beforeAll(async () => {
   recorded = await crossDepthRecordings();
   const config = configSchema.parse({
     data: root,
+    state: join(root, 'state'),
     exchanges: ['binance'],
     gatewayPort: 0,
     hubPort: 0,

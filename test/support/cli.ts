@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -17,13 +20,18 @@ export interface CliProcess {
   exited: Promise<number | string>;
 }
 
-/** Run the CLI from source (tsx), collecting its JSON log lines. */
+/**
+ * Run the CLI from source (tsx), collecting its JSON log lines. Each run keeps its replay offsets
+ * in a fresh directory (unless `env` or a flag names one), so runs never resume each other.
+ */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
+  const state = mkdtempSync(join(tmpdir(), 'tickstream-cli-state-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, TICKSTREAM_STATE: state, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  child.once('exit', () => rmSync(state, { recursive: true, force: true }));
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
   const waiters: Array<{

@@ -93,6 +93,10 @@ export class AlpacaTimeline {
     return this.testSource;
   }
 
+  rewindTo(ts: number): void {
+    if (Number.isFinite(ts)) this.latest = ts;
+  }
+
   advanceTo(ts: number): void {
     if (!Number.isFinite(ts)) return;
     const before = this.latest;

@@ -210,6 +210,10 @@ export class BinanceFeed {
   }
 
   /** Move replay time to `ts`, first emitting the cadenced streams of a boundary it reaches. */
+  rewindTo(ts: number): void {
+    this.clock.rewindTo(ts);
+  }
+
   advanceTo(ts: number): void {
     this.clock.advanceTo(ts);
   }

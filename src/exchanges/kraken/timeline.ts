@@ -76,6 +76,10 @@ export class KrakenTimeline {
     return this.markets.get(symbol);
   }
 
+  rewindTo(ts: number): void {
+    this.latest = ts;
+  }
+
   advanceTo(ts: number): void {
     if (this.latest === null || ts > this.latest) this.latest = ts;
   }

@@ -108,6 +108,10 @@ export class OkxTimeline {
     return this.markets.get(instId);
   }
 
+  rewindTo(ts: number): void {
+    this.clock.rewindTo(ts);
+  }
+
   advanceTo(ts: number): void {
     this.clock.advanceTo(ts);
     if (this.latest === null || ts > this.latest) this.latest = ts;

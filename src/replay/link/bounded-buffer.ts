@@ -158,9 +158,8 @@ export class BoundedBuffer {
     if (item.kind === 'book_update' || item.kind === 'book_snapshot') this.breakBook(item.symbol);
   }
 
-  /** Drops the queued increments of `symbol` and marks it for a fresh snapshot. */
-  private breakBook(symbol: string): void {
-    this.broken.add(symbol);
+  /** Drops the queued increments of `symbol` (counted), which a fresh snapshot replaces. */
+  dropIncrements(symbol: string): void {
     let dropped = 0;
     const kept: BufferedItem[] = [];
     for (let i = this.head; i < this.items.length; i++) {
@@ -174,6 +173,12 @@ export class BoundedBuffer {
     this.items = kept;
     this.head = 0;
     this.onDrop('increment-dropped', symbol, dropped);
+  }
+
+  /** Drops the queued increments of `symbol` and marks it for a fresh snapshot. */
+  private breakBook(symbol: string): void {
+    this.broken.add(symbol);
+    this.dropIncrements(symbol);
   }
 
   private findFrom(start: number, test: (item: BufferedItem) => boolean): number {

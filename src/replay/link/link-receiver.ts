@@ -31,6 +31,8 @@ export interface LinkReceiverOptions {
   readonly token?: string;
   /** How often each exchange's publisher process was restarted (the supervisor knows). */
   readonly restarts?: (exchange: Exchange) => number;
+  /** Whether the hub already holds state (books) of `exchange`; a link to a hub without starts books afresh. */
+  readonly hasState?: (exchange: Exchange) => boolean;
 }
 
 interface Link {
@@ -156,7 +158,9 @@ export class LinkReceiver {
     const link: Link = { ws, exchange, pid: 0, state: undefined, batches: 0, events: 0 };
     this.links.set(exchange, link);
     const log = this.opts.logger.child({ exchange });
-    log.info('publisher link connected');
+    const fresh = !(this.opts.hasState?.(exchange) ?? false);
+    log.info({ fresh }, 'publisher link connected');
+    ws.send(JSON.stringify({ t: 'welcome', fresh }));
     ws.on('message', (data, isBinary) => {
       if (isBinary) return this.refuse(link, 'link frames are text JSON');
       this.onMessage(link, String(data));
@@ -215,7 +219,8 @@ export class LinkReceiver {
         if ('event' in item) {
           sink.push(item.event);
           link.events++;
-        } else sink.advanceTo?.(item.advance);
+        } else if ('seek' in item) sink.seeked?.(link.exchange, item.seek);
+        else sink.advanceTo?.(item.advance);
       } catch (err) {
         this.observer.error('transform', link.exchange);
         this.opts.logger.error({ err, exchange: link.exchange }, 'a replay event could not be applied');

@@ -21,6 +21,7 @@ import {
   encodeAdvance,
   encodeBatch,
   encodeItem,
+  encodeSeek,
   type ControlAction,
   type HubToPublisher,
   type PublisherState,
@@ -76,6 +77,7 @@ export class LinkSender implements ReplaySink {
   private readonly inFlight: InFlight[] = [];
   private waiters: Array<{ through: number; resolve: () => void; reject: (err: Error) => void }> = [];
   private roomWaiters: Array<() => void> = [];
+  private sendRoomWaiters: Array<() => void> = [];
   private readonly brokenBooks = new Set<string>();
   private lastState: PublisherState | undefined;
   private gaveUp = false;
@@ -134,6 +136,11 @@ export class LinkSender implements ReplaySink {
    * policy, counted); rejects when the link stops before that (closed, gave up): what was not
    * delivered must not count as published.
    */
+  seeked(_exchange: Exchange, ts: number): void {
+    if (this.closing) return;
+    this.enqueue({ text: encodeSeek(ts), symbol: '', kind: 'adv', at: Date.now(), seq: ++this.itemSeq });
+  }
+
   delivered(): Promise<void> {
     const through = this.itemSeq;
     if (this.settledThrough >= through) return Promise.resolve();
@@ -144,6 +151,21 @@ export class LinkSender implements ReplaySink {
   backpressure(): Promise<void> | undefined {
     if (this.opts.policy !== 'rate-adaptive' || !this.active().full) return undefined;
     return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  room(): Promise<void> | undefined {
+    if (this.sendHasRoom()) return undefined;
+    return new Promise((resolve) => this.sendRoomWaiters.push(resolve));
+  }
+
+  /**
+   * Down, or the send buffer under half its bounds: a waiter there goes on (the half leaves room
+   * for the next item, whatever its size, and for a whole batch of pushes between two flushes).
+   */
+  private sendHasRoom(): boolean {
+    if (!this.connected || this.reconnect.length > 0) return true;
+    const { maxMessages, maxBytes } = this.opts.sendBuffer;
+    return this.send.length < maxMessages / 2 && this.send.bytes < maxBytes / 2;
   }
 
   /** Sends the publisher's state now (not buffered; skipped while disconnected). */
@@ -172,6 +194,7 @@ export class LinkSender implements ReplaySink {
     this.reconnect.clear('shutdown');
     for (const f of this.inFlight.splice(0)) this.countItems(f.items, 'shutdown');
     this.failWaiters('link: closed before delivering');
+    this.welcome();
     const ws = this.ws;
     if (ws !== undefined && ws.readyState === WebSocket.OPEN) {
       const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
@@ -242,6 +265,7 @@ export class LinkSender implements ReplaySink {
       this.opts.logger.error({ attempts: this.attempts - 1 }, 'link: giving up on the hub');
       this.gaveUp = true;
       this.failWaiters('link: gave up on the hub');
+      this.welcome();
       this.opts.onGiveUp(this.attempts - 1);
       return;
     }
@@ -259,7 +283,25 @@ export class LinkSender implements ReplaySink {
       return;
     }
     if (message.t === 'ack') this.onAck(message.seq);
+    else if (message.t === 'welcome') this.onWelcome(message.fresh);
     else if (message.t === 'control') void this.onControlMessage(message);
+  }
+
+  private welcome!: () => void;
+  /** Resolves at the hub's first welcome (or when the link stops). */
+  readonly welcomed: Promise<void> = new Promise((resolve) => (this.welcome = resolve));
+
+  private onWelcome(fresh: boolean): void {
+    if (fresh) {
+      // A hub without this exchange's books: queued increments cannot apply there; every book
+      // starts again from the whole snapshot its next event carries.
+      for (const symbol of this.opts.symbols) {
+        this.reconnect.dropIncrements(symbol);
+        this.send.dropIncrements(symbol);
+        this.brokenBooks.add(symbol);
+      }
+    }
+    this.welcome();
   }
 
   private async onControlMessage(message: HubToPublisher & { t: 'control' }): Promise<void> {
@@ -338,6 +380,8 @@ export class LinkSender implements ReplaySink {
   }
 
   private wakeRoom(): void {
+    if (this.sendRoomWaiters.length > 0 && this.sendHasRoom())
+      for (const wake of this.sendRoomWaiters.splice(0)) wake();
     if (this.roomWaiters.length === 0 || this.active().full) return;
     for (const wake of this.roomWaiters.splice(0)) wake();
   }

@@ -4,10 +4,13 @@
  * Publisher → hub:
  * - `{"t":"hello","exchange","pid","symbols":[…]}` once per connection;
  * - `{"t":"b","seq":n,"at":<wall ms of the oldest item>,"e":[item,…]}` a batch of items, each
- *   `[ts,"kind","symbol",data]` (a replay event) or `[ts,"adv"]` (the replay clock moved on);
+ *   `[ts,"kind","symbol",data]` (a replay event), `[ts,"adv"]` (the replay clock moved on) or
+ *   `[ts,"seek"]` (the replay was seeked to ts: the venue's clock starts again there);
  * - `{"t":"status",…PublisherState}` every few seconds and after a control action;
  * - `{"t":"reply","id","ok":true|false,"error"?}` to a control message.
- * Hub → publisher: `{"t":"ack","seq"}` once a batch was pushed into the venue, and
+ * Hub → publisher: `{"t":"welcome","fresh"}` on connect (fresh: the hub has no state of the
+ * exchange, so every book must start again from a whole snapshot), `{"t":"ack","seq"}` once a
+ * batch was pushed into the venue, and
  * `{"t":"control","id","action":"pause"|"resume"|"seek"|"speed","to"?,"speed"?}`.
  *
  * Items are serialized once, where they are made (the transform buffer), and a batch is their
@@ -59,6 +62,8 @@ export type ControlAction =
 
 export type HubToPublisher =
   | { readonly t: 'ack'; readonly seq: number }
+  /** On connect: `fresh` when the hub holds no state of the exchange yet (a new hub): books start from snapshots. */
+  | { readonly t: 'welcome'; readonly fresh: boolean }
   | ({ readonly t: 'control'; readonly id: number } & ControlAction);
 
 export type PublisherToHub =
@@ -74,6 +79,11 @@ export function encodeItem(event: ReplayEvent): string {
 /** The replay clock moving to `ts` as an item's text. */
 export function encodeAdvance(ts: number): string {
   return `[${ts},"adv"]`;
+}
+
+/** A seek to `ts` as an item's text. */
+export function encodeSeek(ts: number): string {
+  return `[${ts},"seek"]`;
 }
 
 /** A batch's text from its items' texts. */
@@ -99,10 +109,11 @@ export function decodeBatch(message: Record<string, unknown>): DecodedBatch | st
 export function decodeItem(
   exchange: Exchange,
   item: unknown,
-): { readonly event: ReplayEvent } | { readonly advance: number } | string {
+): { readonly event: ReplayEvent } | { readonly advance: number } | { readonly seek: number } | string {
   if (!Array.isArray(item) || typeof item[0] !== 'number') return 'an item must be [ts, kind, …]';
   const [ts, kind, symbol, data] = item as [number, unknown, unknown, unknown];
   if (kind === 'adv') return { advance: ts };
+  if (kind === 'seek') return { seek: ts };
   if (typeof kind !== 'string' || !KINDS.has(kind) || typeof symbol !== 'string')
     return `an item must be [ts, kind, symbol, data] with kind one of ${[...KINDS].join(', ')}`;
   return { event: { exchange, symbol, ts, kind: kind as EventKind, data } };

@@ -1,0 +1,52 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configSchema } from '../config/schema.js';
+import { silentLogger } from '../core/logger.js';
+import { venueFor } from '../exchanges/index.js';
+import { startReplay } from './replay-stack.js';
+import { SAMPLE_START_MS } from './sample-data.js';
+
+describe('replay in publisher processes', () => {
+  it('settles `finished` once every publisher process has played its recordings and exited', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'tickstream-finished-'));
+    const stateDir = await mkdtemp(join(tmpdir(), 'tickstream-finished-state-'));
+    const venue = venueFor('binance');
+    await venue.generate({
+      root,
+      seed: 'finished',
+      startMs: SAMPLE_START_MS,
+      minutes: 1,
+      symbols: ['BTC/USDT'],
+    });
+    const stack = await startReplay({
+      root,
+      exchanges: ['binance'],
+      speed: 'max',
+      loop: false,
+      host: '127.0.0.1',
+      port: 0,
+      logger: silentLogger(),
+      config: configSchema.parse({ logLevel: 'silent' }),
+      stateDir,
+      processes: true,
+    });
+    try {
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        stack.finished.then(() => 'finished'),
+        new Promise<string>((resolve) => (timer = setTimeout(() => resolve('still waiting'), 40_000))),
+      ]);
+      clearTimeout(timer);
+      expect(outcome).toBe('finished');
+      const info = stack.processes?.supervisor.info() ?? [];
+      expect(info.map((i) => [i.exchange, i.finished, i.lastExit?.code])).toEqual([['binance', true, 0]]);
+      expect(stack.publishers.get('binance')?.view().state).toBe('finished');
+    } finally {
+      await stack.close();
+      await rm(root, { recursive: true, force: true });
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
