@@ -19,9 +19,13 @@ class AckingHub {
   readonly items: Item[] = [];
   private readonly sockets = new Set<WebSocket>();
 
+  /** What the next connection is told: a hub without books (`fresh`) or one that kept them. */
+  fresh = true;
+
   private constructor(private readonly wss: WebSocketServer) {
     wss.on('connection', (ws) => {
       this.sockets.add(ws);
+      ws.send(JSON.stringify({ t: 'welcome', fresh: this.fresh }));
       ws.on('close', () => this.sockets.delete(ws));
       ws.on('message', (data) => {
         const message = JSON.parse(String(data)) as { t: string; seq: number; e: Item[] };
@@ -133,28 +137,30 @@ describe('LinkSender books across drops and reconnects', () => {
     expect(hub.items.find((i) => i[2] === 'ETHUSDT')?.[3]).toEqual(book(4));
   });
 
-  it('after a reconnect, every book goes on with a snapshot (the hub may be a new one)', async () => {
-    const port = await freePort();
-    hub = await AckingHub.start(port);
-    sender = senderTo(port, 1000);
-    sender.start();
-    sender.push(snapshot('BTCUSDT', 1));
-    sender.push(update('BTCUSDT', 2));
-    sender.push(trade('BTCUSDT', 3));
-    await sender.delivered();
-    hub.cut();
-    await until(() => hub?.connections === 0 && sender?.isConnected === false, 2000, 'the cut');
-    await until(() => hub?.connections === 1, 2000, 'the reconnect');
-    sender.push(update('BTCUSDT', 4));
-    sender.push(update('BTCUSDT', 5));
-    await sender.delivered();
-    expect(hub.kindsOf('BTCUSDT')).toEqual([
-      'book_snapshot',
-      'book_update',
-      'trade',
-      'book_snapshot',
-      'book_update',
-    ]);
-    expect(sender.drops()).toEqual({});
-  });
+  for (const fresh of [true, false]) {
+    it(`after a reconnect to a hub ${fresh ? 'without books' : 'that kept them'}, books go on ${fresh ? 'with a snapshot' : 'with increments'}`, async () => {
+      const port = await freePort();
+      const stand = (hub = await AckingHub.start(port));
+      sender = senderTo(port, 1000);
+      sender.start();
+      await until(() => stand.connections === 1, 2000, 'the first connect');
+      sender.push(snapshot('BTCUSDT', 1));
+      sender.push(update('BTCUSDT', 2));
+      await sender.delivered();
+      stand.fresh = fresh;
+      stand.cut();
+      await until(() => sender?.isConnected === false, 2000, 'the cut');
+      // While down: queued for the next hub.
+      sender.push(update('BTCUSDT', 3));
+      sender.push(trade('BTCUSDT', 4));
+      await until(() => stand.connections === 1, 2000, 'the reconnect');
+      sender.push(update('BTCUSDT', 5));
+      await sender.delivered();
+      const before = ['book_snapshot', 'book_update'];
+      expect(stand.kindsOf('BTCUSDT')).toEqual(
+        fresh ? [...before, 'trade', 'book_snapshot'] : [...before, 'book_update', 'trade', 'book_update'],
+      );
+      expect(sender.drops()).toEqual(fresh ? { 'increment-dropped': { BTCUSDT: 1 } } : {});
+    });
+  }
 });

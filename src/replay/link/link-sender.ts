@@ -81,7 +81,6 @@ export class LinkSender implements ReplaySink {
   private readonly brokenBooks = new Set<string>();
   private lastState: PublisherState | undefined;
   private gaveUp = false;
-  private everConnected = false;
 
   constructor(opts: LinkSenderOptions) {
     this.opts = opts;
@@ -224,9 +223,6 @@ export class LinkSender implements ReplaySink {
     this.connected = true;
     if (this.attempts > 0) this.opts.logger.info({ attempts: this.attempts }, 'link: reconnected to the hub');
     this.attempts = 0;
-    // The hub at the other end may be a new one without any book: every book starts again from a snapshot.
-    if (this.everConnected) for (const symbol of this.opts.symbols) this.brokenBooks.add(symbol);
-    this.everConnected = true;
     ws.send(
       JSON.stringify({
         t: 'hello',
