@@ -126,7 +126,7 @@ export async function startPublisherProcesses(o: ProcessLayoutOptions): Promise<
     async stop() {
       stopping = true;
       await supervisor.stop();
-      receiver.close();
+      await receiver.close();
       settle();
     },
   };

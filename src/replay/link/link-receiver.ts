@@ -63,6 +63,7 @@ export class LinkReceiver {
   >();
   private controlSeq = 0;
   private readonly connectWaiters = new Set<() => void>();
+  private closing = false;
   private badItems = 0;
 
   constructor(opts: LinkReceiverOptions) {
@@ -145,11 +146,22 @@ export class LinkReceiver {
     });
   }
 
-  close(): void {
-    for (const link of this.links.values()) link.ws.terminate();
-    this.links.clear();
-    for (const r of this.replies.values()) clearTimeout(r.timer);
+  /**
+   * Takes no more batches and closes every link with a close frame, which follows the acks
+   * already sent: a batch the hub pushed is acked, one it did not is sent again by the publisher
+   * (to the next hub), so a hub restart neither loses nor repeats. A link whose close handshake
+   * does not end within `timeoutMs` is cut.
+   */
+  async close(timeoutMs = 2000): Promise<void> {
+    this.closing = true;
+    for (const r of this.replies.values()) {
+      clearTimeout(r.timer);
+      r.reject(new Error('the hub is stopping'));
+    }
     this.replies.clear();
+    const links = [...this.links.values()];
+    this.links.clear();
+    await Promise.all(links.map((link) => closeWithin(link.ws, timeoutMs)));
     this.wss.close();
   }
 
@@ -160,6 +172,10 @@ export class LinkReceiver {
   }
 
   private attach(ws: WebSocket, exchange: Exchange): void {
+    if (this.closing) {
+      ws.close(1001, 'the hub is stopping');
+      return;
+    }
     const previous = this.links.get(exchange);
     if (previous !== undefined) previous.ws.close(4000, 'replaced by a newer link');
     const link: Link = { ws, exchange, pid: 0, state: undefined, batches: 0, events: 0 };
@@ -187,6 +203,8 @@ export class LinkReceiver {
   }
 
   private onMessage(link: Link, text: string): void {
+    // Closing: nothing more is pushed or acked (the publisher sends it again to the next hub).
+    if (this.closing) return;
     let message: Record<string, unknown>;
     try {
       message = JSON.parse(text) as Record<string, unknown>;
@@ -271,4 +289,20 @@ export class LinkReceiver {
     else
       pending.reject(new Error(typeof message.error === 'string' ? message.error : 'the publisher refused'));
   }
+}
+
+/** Closes `ws` with 1001 and waits for the handshake; cuts it after `ms`. */
+function closeWithin(ws: WebSocket, ms: number): Promise<void> {
+  if (ws.readyState === ws.CLOSED) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      ws.terminate();
+      resolve();
+    }, ms);
+    ws.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    ws.close(1001, 'the hub is stopping');
+  });
 }

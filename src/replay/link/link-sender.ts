@@ -113,6 +113,7 @@ export class LinkSender implements ReplaySink {
 
   push(event: ReplayEvent): void {
     if (this.closing) return;
+    this.collectBroken(event.symbol);
     let out = event;
     if (
       (event.kind === 'book_update' || event.kind === 'book_snapshot') &&
@@ -328,8 +329,17 @@ export class LinkSender implements ReplaySink {
   private enqueue(item: BufferedItem): void {
     const buffer = this.active();
     buffer.push(item);
-    if (item.kind !== 'adv' && buffer.takeBroken(item.symbol)) this.brokenBooks.add(item.symbol);
+    // A drop this push made marks the book for the next event.
+    if (item.kind !== 'adv') this.collectBroken(item.symbol);
     this.scheduleFlush();
+  }
+
+  /**
+   * Takes a buffer's mark that `symbol`'s book lost an item. Either buffer's: the drop may have
+   * happened in the other one, before a drain or a reconnect moved the pushes on.
+   */
+  private collectBroken(symbol: string): void {
+    if (this.send.takeBroken(symbol) || this.reconnect.takeBroken(symbol)) this.brokenBooks.add(symbol);
   }
 
   private scheduleFlush(): void {
