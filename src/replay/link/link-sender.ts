@@ -81,6 +81,8 @@ export class LinkSender implements ReplaySink {
   private readonly brokenBooks = new Set<string>();
   private lastState: PublisherState | undefined;
   private gaveUp = false;
+  /** Connected, the hub's welcome not read yet: nothing is sent. */
+  private welcomePending = false;
 
   constructor(opts: LinkSenderOptions) {
     this.opts = opts;
@@ -130,16 +132,17 @@ export class LinkSender implements ReplaySink {
     this.enqueue({ text: encodeAdvance(ts), symbol: '', kind: 'adv', at: Date.now(), seq: ++this.itemSeq });
   }
 
-  /**
-   * Resolves once everything pushed so far was acked by the hub (or dropped by the overflow
-   * policy, counted); rejects when the link stops before that (closed, gave up): what was not
-   * delivered must not count as published.
-   */
+  /** The publisher was seeked to `ts`: the hub sets the venue's clock back with it, in order. */
   seeked(_exchange: Exchange, ts: number): void {
     if (this.closing) return;
     this.enqueue({ text: encodeSeek(ts), symbol: '', kind: 'adv', at: Date.now(), seq: ++this.itemSeq });
   }
 
+  /**
+   * Resolves once everything pushed so far was acked by the hub (or dropped by the overflow
+   * policy, counted); rejects when the link stops before that (closed, gave up): what was not
+   * delivered must not count as published.
+   */
   delivered(): Promise<void> {
     const through = this.itemSeq;
     if (this.settledThrough >= through) return Promise.resolve();
@@ -232,7 +235,8 @@ export class LinkSender implements ReplaySink {
       }),
     );
     if (this.lastState !== undefined) this.status(this.lastState);
-    this.scheduleFlush();
+    // Batches wait for the welcome: it says whether queued increments can apply at this hub.
+    this.welcomePending = true;
   }
 
   private onClose(ws: WebSocket, code: number): void {
@@ -288,6 +292,8 @@ export class LinkSender implements ReplaySink {
   readonly welcomed: Promise<void> = new Promise((resolve) => (this.welcome = resolve));
 
   private onWelcome(fresh: boolean): void {
+    this.welcomePending = false;
+    this.scheduleFlush();
     if (fresh) {
       // A hub without this exchange's books: queued increments cannot apply there; every book
       // starts again from the whole snapshot its next event carries.
@@ -353,7 +359,7 @@ export class LinkSender implements ReplaySink {
 
   private flush(): void {
     const ws = this.ws;
-    if (!this.connected || ws === undefined) return;
+    if (!this.connected || ws === undefined || this.welcomePending) return;
     const high = this.opts.highWaterBytes ?? 1 << 20;
     const maxBatch = this.opts.maxBatchBytes ?? 256 * 1024;
     while (ws.bufferedAmount < high) {
