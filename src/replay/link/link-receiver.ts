@@ -63,6 +63,7 @@ export class LinkReceiver {
   >();
   private controlSeq = 0;
   private readonly connectWaiters = new Set<() => void>();
+  private readonly everConnected = new Set<Exchange>();
   private closing = false;
   private badItems = 0;
 
@@ -99,11 +100,12 @@ export class LinkReceiver {
   }
 
   /**
-   * Resolves once every one of `exchanges` has a publisher connected, or after `timeoutMs`
+   * Resolves once every one of `exchanges` has had its publisher connect, or after `timeoutMs`
    * (resolving with the ones still missing).
    */
   async whenConnected(exchanges: readonly Exchange[], timeoutMs: number): Promise<Exchange[]> {
-    const missing = () => exchanges.filter((e) => !this.links.has(e));
+    // Ever connected: a short replay's publisher may have finished and left already.
+    const missing = () => exchanges.filter((e) => !this.everConnected.has(e));
     if (missing().length === 0) return [];
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -184,6 +186,7 @@ export class LinkReceiver {
     const fresh = !(this.opts.hasState?.(exchange) ?? false);
     log.info({ fresh }, 'publisher link connected');
     ws.send(JSON.stringify({ t: 'welcome', fresh }));
+    this.everConnected.add(exchange);
     for (const check of [...this.connectWaiters]) check();
     ws.on('message', (data, isBinary) => {
       if (isBinary) return this.refuse(link, 'link frames are text JSON');
