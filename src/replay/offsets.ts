@@ -1,28 +1,18 @@
 /**
  * Replay offsets (../shared/DESIGN.md "Offsets"): an {@link OffsetTracker} that a publisher tells
- * of every message it publishes and that saves the position through `offset-file.ts`, and
- * {@link resolveStart}, which turns `--start-from beginning | latest | <unix ms>`, `--reset` and
- * a saved offset into the point the series reader starts from.
+ * of what it published and that saves the position through `offset-file.ts`. Where each series
+ * starts (saved offset, `--start-from`, `--reset`) is decided in `series-positions.ts`.
  *
  * Guarantees: a graceful stop (`close()`) saves the last message published, so a restart resumes
- * at exactly the next line. After a crash, the file holds a position at most N messages behind
- * the last published when the publisher awaits the promise `published()` returns at each save
- * point; without awaiting, also the messages published while that one write was in flight. Never
- * a position ahead of what was published, so a crash never loses a message.
+ * at exactly the next one. After a crash, the file holds a position at most N messages behind
+ * the last published when the publisher awaits each save; never a position ahead of what was
+ * published, so a crash never loses a message.
  */
-import { open } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import type { Logger } from '../core/logger.js';
-import { listRecordingFiles, streamDirectory } from '../storage/layout.js';
-import type { ReadItem, RecordPosition } from '../storage/reader.js';
-import { readSeries, type ReadSeriesOptions, type SeriesId } from '../storage/series.js';
-import {
-  loadOffsetFile,
-  offsetFilePath,
-  removeStaleTempFiles,
-  writeOffsetFile,
-  type OffsetRecord,
-} from './offset-file.js';
+import type { RecordPosition } from '../storage/reader.js';
+import type { SeriesId } from '../storage/series.js';
+import { offsetFilePath, removeStaleTempFiles, writeOffsetFile, type OffsetRecord } from './offset-file.js';
 
 export type { OffsetRecord } from './offset-file.js';
 
@@ -187,144 +177,5 @@ export class OffsetTracker {
   }
 }
 
-/** `--start-from`: the first recorded line, the end of the recordings, or a capture time. */
+/** `--start-from`: the first recorded message, the end of the recordings, or a capture time. */
 export type StartFrom = 'beginning' | 'latest' | number;
-
-/** Parses `--start-from`; the error names the value and what is accepted. */
-export function parseStartFrom(text: string): StartFrom {
-  if (text === 'beginning' || text === 'latest') return text;
-  if (/^\d+$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
-  throw new RangeError(
-    `--start-from ${JSON.stringify(text)}: expected "beginning", "latest" or a time in unix milliseconds`,
-  );
-}
-
-/**
- * Where to start reading a series.
- * - `beginning`: its first line.
- * - `position`: exactly this line (for a saved offset, the one after the last published; for
- *   `latest`, one past the last line of the newest recording, so only lines appended after
- *   start are read: "latest" is the end of the recordings as they are at start-up).
- * - `time`: the first record whose `ts` is at or after `atMs` (earlier ones are skipped).
- */
-export type StartPoint =
-  | { readonly kind: 'beginning'; readonly because: string }
-  | { readonly kind: 'position'; readonly from: RecordPosition; readonly because: string }
-  | { readonly kind: 'time'; readonly atMs: number; readonly because: string };
-
-export interface ResolveStartOptions {
-  /** Storage root of the recordings. */
-  readonly dataDir: string;
-  readonly stateDir: string;
-  readonly series: SeriesId;
-  readonly startFrom: StartFrom;
-  /** Ignore a saved offset (`--reset`). */
-  readonly reset: boolean;
-  /**
-   * Applies when the saved offset is corrupt or no longer lies in the recordings (its file gone,
-   * or shorter than its line). Default `startFrom`.
-   */
-  readonly fallback?: StartFrom;
-  readonly logger: Logger;
-}
-
-export interface ResolvedStart {
-  readonly start: StartPoint;
-  /** The saved offset used, for `OffsetTrackerOptions.resumed`. */
-  readonly resumed?: OffsetRecord;
-}
-
-/** Counts the lines of `file`, a last line without its newline included (as the reader counts). */
-async function countLines(file: string): Promise<number> {
-  const handle = await open(file, 'r');
-  try {
-    let lines = 0;
-    let last = 0x0a;
-    for await (const chunk of handle.createReadStream({
-      highWaterMark: 256 * 1024,
-    }) as AsyncIterable<Buffer>) {
-      for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) lines++;
-      if (chunk.length > 0) last = chunk[chunk.length - 1];
-    }
-    return last === 0x0a ? lines : lines + 1;
-  } finally {
-    await handle.close();
-  }
-}
-
-async function modeStart(
-  dataDir: string,
-  series: SeriesId,
-  mode: StartFrom,
-  because: string,
-): Promise<StartPoint> {
-  if (typeof mode === 'number') return { kind: 'time', atMs: mode, because };
-  if (mode === 'beginning') return { kind: 'beginning', because };
-  const files = await listRecordingFiles(dataDir, series.platform, series.endpoint, series.symbol);
-  const last = files[files.length - 1];
-  // Nothing recorded yet: every line to come is new, so start at the first one.
-  if (last === undefined) return { kind: 'beginning', because: `${because}; nothing recorded yet` };
-  return { kind: 'position', from: { file: last, lineNumber: (await countLines(last)) + 1 }, because };
-}
-
-/** Resolves where `series` starts (see {@link StartPoint}); logs a corrupt or stale offset with its path. */
-export async function resolveStart(options: ResolveStartOptions): Promise<ResolvedStart> {
-  const { dataDir, series, startFrom, logger } = options;
-  const fallback = options.fallback ?? startFrom;
-  if (options.reset)
-    return { start: await modeStart(dataDir, series, startFrom, `--reset, --start-from ${startFrom}`) };
-  const loaded = await loadOffsetFile(options.stateDir, series);
-  if (loaded.kind === 'missing') {
-    return {
-      start: await modeStart(dataDir, series, startFrom, `no saved offset, --start-from ${startFrom}`),
-    };
-  }
-  if (loaded.kind === 'corrupt') {
-    logger.warn(
-      { path: loaded.path, problem: loaded.problem, fallback },
-      `offsets: ignoring ${loaded.path}: ${loaded.problem}; starting from ${fallback} (delete the file or run with --reset to silence this)`,
-    );
-    return { start: await modeStart(dataDir, series, fallback, `corrupt offset, fallback ${fallback}`) };
-  }
-  const record = loaded.record;
-  const file = join(
-    streamDirectory(dataDir, series.platform, series.endpoint, series.symbol),
-    record.currentFile,
-  );
-  const files = await listRecordingFiles(dataDir, series.platform, series.endpoint, series.symbol);
-  const stale = !files.includes(file)
-    ? 'which is not among the recordings any more'
-    : record.lineNumber > (await countLines(file))
-      ? `which has fewer than ${record.lineNumber} lines now (rewritten or truncated)`
-      : undefined;
-  if (stale !== undefined) {
-    logger.warn(
-      { path: loaded.path, file, fallback },
-      `offsets: ${loaded.path} points into ${file}, ${stale}; starting from ${fallback}`,
-    );
-    return { start: await modeStart(dataDir, series, fallback, `stale offset, fallback ${fallback}`) };
-  }
-  const from = { file, lineNumber: record.lineNumber + 1 };
-  return { start: { kind: 'position', from, because: `saved offset ${loaded.path}` }, resumed: record };
-}
-
-/** The records of `series` from `start` on (see {@link StartPoint}). */
-export async function* readSeriesFrom<T = unknown>(
-  dataDir: string,
-  series: SeriesId,
-  start: StartPoint,
-  options: Omit<ReadSeriesOptions, 'from'> = {},
-): AsyncGenerator<ReadItem<T>, void, undefined> {
-  const from = start.kind === 'position' ? start.from : undefined;
-  const items = readSeries<T>(dataDir, series, { ...options, from });
-  if (start.kind !== 'time') {
-    yield* items;
-    return;
-  }
-  let reached = false;
-  for await (const item of items) {
-    if (!reached && item.record.ts < start.atMs) continue;
-    reached = true;
-    yield item;
-  }
-}

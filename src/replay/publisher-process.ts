@@ -184,22 +184,15 @@ function stateOf(
   source: ReadAheadSource,
   figures: { rssBytes: number; cpuPercent: number; messagesPerSecond: number },
 ): PublisherState {
-  const s = publisher.stats();
-  const buffers = link.buffers();
+  const { paused: _paused, ...run } = publisher.report();
   return {
     exchange: settings.exchange,
     pid: process.pid,
-    state: !s.running ? 'finished' : s.paused ? 'paused' : 'running',
-    speed: publisher.speed,
-    replayTime: Number.isNaN(s.replayTime) ? null : s.replayTime,
-    published: s.published,
-    skipped: s.skipped,
-    passes: s.passes,
-    seeks: s.seeks,
-    positions: publisher.positionsNow(),
+    ...run,
+    skipped: publisher.stats().skipped,
     ...figures,
     drops: link.drops(),
-    buffers: { ...buffers, transform: source.fill() },
+    buffers: { ...link.buffers(), transform: source.fill() },
   };
 }
 

@@ -52,6 +52,19 @@ export interface PublisherStats {
   seeks: number;
 }
 
+export interface PublisherReport {
+  readonly state: 'playing' | 'paused' | 'finished';
+  readonly speed: Speed;
+  /** Replay time of the last event published, ms; null before the first. */
+  readonly replayTime: number | null;
+  readonly published: number;
+  readonly passes: number;
+  readonly paused: boolean;
+  readonly seeks: number;
+  /** Per series (`endpoint/symbol`): its messages published or skipped so far. */
+  readonly positions: Readonly<Record<string, number>>;
+}
+
 /** A position in a run: one series' message number and where it was recorded. */
 interface Pending {
   entry: SeriesEntry;
@@ -147,6 +160,21 @@ export class ReplayPublisher {
     this.seekTo = to;
     this.seekAbort?.abort();
     if (this.counters.paused) this.pausedAt = to;
+  }
+
+  /** The run as the control API and the link's status report it. */
+  report(): PublisherReport {
+    const s = this.counters;
+    return {
+      state: !s.running ? 'finished' : s.paused ? 'paused' : 'playing',
+      speed: this.speed,
+      replayTime: Number.isNaN(s.replayTime) ? null : s.replayTime,
+      published: s.published,
+      passes: s.passes,
+      paused: s.paused,
+      seeks: s.seeks,
+      positions: this.positionsNow(),
+    };
   }
 
   /** Per series (`endpoint/symbol`): its messages published or skipped so far. */

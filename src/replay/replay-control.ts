@@ -49,19 +49,7 @@ export interface PublisherHandle {
 /** A publisher running in the hub's own process. */
 export function localPublisher(publisher: ReplayPublisher): PublisherHandle {
   return {
-    view() {
-      const s = publisher.stats();
-      return {
-        state: !s.running ? 'finished' : s.paused ? 'paused' : 'playing',
-        speed: publisher.speed,
-        replayTime: Number.isNaN(s.replayTime) ? null : s.replayTime,
-        published: s.published,
-        passes: s.passes,
-        paused: s.paused,
-        seeks: s.seeks,
-        positions: publisher.positionsNow(),
-      };
-    },
+    view: () => publisher.report(),
     async apply(action) {
       publisher.apply(action);
     },

@@ -36,7 +36,7 @@ const KINDS: ReadonlySet<string> = new Set<EventKind>([
 export interface PublisherState {
   readonly exchange: Exchange;
   readonly pid: number;
-  readonly state: 'running' | 'paused' | 'finished';
+  readonly state: 'playing' | 'paused' | 'finished';
   readonly speed: Speed;
   /** Replay time of the last event published, ms; null before the first. */
   readonly replayTime: number | null;
