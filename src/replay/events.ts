@@ -28,12 +28,54 @@ export interface ReplayEvent {
   readonly full?: unknown;
   /** The event already serialized as a link item (see link/link-wire.ts), when it was. */
   readonly wire?: string;
+  /**
+   * On a book event: the top of the book after it, when the source knows it (from `full`). A hub
+   * that defers its book (see deferred-book.ts) answers top-of-book streams from it, unparsed.
+   */
+  readonly top?: BookTop;
+  /**
+   * `data` as JSON bytes, when the event came over the link: a venue that forwards an event as
+   * the exchange sent it writes these, with no parse and no stringify (`data` parses on demand).
+   */
+  readonly raw?: Buffer;
+  /** `full` as JSON bytes, when it came over the link with the event (see link-wire.ts). */
+  readonly fullRaw?: Buffer;
+}
+
+/** Best bid price, its quantity, best ask price, its quantity: the exchange's own strings. */
+export type BookTop = readonly [bid: string, bidQty: string, ask: string, askQty: string];
+
+/**
+ * The top of a whole book `{bids, asks}` whose sides are `[price, quantity, …]` arrays best first
+ * (every venue's `full`); undefined when either side is empty or the shape is another.
+ */
+export function topOf(full: unknown): BookTop | undefined {
+  if (typeof full !== 'object' || full === null) return undefined;
+  const { bids, asks } = full as { bids?: unknown; asks?: unknown };
+  const bid = Array.isArray(bids) ? (bids[0] as unknown) : undefined;
+  const ask = Array.isArray(asks) ? (asks[0] as unknown) : undefined;
+  if (!Array.isArray(bid) || !Array.isArray(ask)) return undefined;
+  const [bp, bq] = bid as unknown[];
+  const [ap, aq] = ask as unknown[];
+  if (typeof bp !== 'string' || typeof bq !== 'string' || typeof ap !== 'string' || typeof aq !== 'string')
+    return undefined;
+  return [bp, bq, ap, aq];
 }
 
 /** `event` as the fresh snapshot of its book (a `book_update` with `full`); any other event as is. */
 export function asSnapshot(event: ReplayEvent): ReplayEvent {
   if (event.kind !== 'book_update' || event.full === undefined) return event;
-  return { ...event, kind: 'book_snapshot', data: event.full, full: undefined, wire: undefined };
+  const full = event.full;
+  return {
+    ...event,
+    kind: 'book_snapshot',
+    data: full,
+    full: undefined,
+    wire: undefined,
+    raw: event.fullRaw,
+    fullRaw: undefined,
+    top: event.top ?? topOf(full),
+  };
 }
 
 /** Where in the recordings an event comes from: the series (endpoint + symbol) and the line. */

@@ -8,7 +8,8 @@
  * read only when a publisher sends that update as a fresh snapshot.
  *
  * Line: `ts \t kind \t symbol \t origin \t lineNumber \t capturedAt \t fullOffset \t fullLength \t item`,
- * origin an index into the meta file's table (-1: none), fullOffset -1 for no `full`.
+ * origin an index into the meta file's table (-1: none), fullOffset -1 for no `full`, item the
+ * event's link item (link-wire.ts; itself tab-separated, so it is the rest of the line).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, openSync, readSync, closeSync } from 'node:fs';
@@ -17,13 +18,13 @@ import { join, relative } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
-import { encodeItem } from './link/link-wire.js';
-import type { EventOrigin, ReplayEvent } from './events.js';
+import { encodeItem, itemFields } from './link/link-wire.js';
+import type { BookTop, EventOrigin, ReplayEvent } from './events.js';
 import type { ReplaySource } from './source.js';
 
 export const CACHE_DIR = '.tickstream-cache';
 /** Bumped whenever the line format or a venue's transform changes what it compiles to. */
-const FORMAT = 1;
+const FORMAT = 2;
 const TIMELINE = 'timeline.txt';
 const FULL = 'full.txt';
 const META = 'meta.json';
@@ -202,6 +203,8 @@ class CachedEvent implements ReplayEvent {
   readonly kind: ReplayEvent['kind'];
   readonly origin: EventOrigin | undefined;
   readonly wire: string;
+  readonly top: BookTop | undefined;
+  private readonly dataText: string;
   private readonly fullAt: number;
   private readonly fullLength: number;
   private readonly fullFile: string;
@@ -221,10 +224,13 @@ class CachedEvent implements ReplayEvent {
     this.fullLength = +fields[7];
     this.fullFile = fullFile;
     this.wire = fields[8];
+    const { top, data } = itemFields(this.wire);
+    this.top = top;
+    this.dataText = data;
   }
 
   get data(): unknown {
-    return (JSON.parse(this.wire) as unknown[])[3];
+    return JSON.parse(this.dataText) as unknown;
   }
 
   /** Read from the side file: only a book sent as a fresh snapshot needs it. */

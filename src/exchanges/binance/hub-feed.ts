@@ -6,6 +6,7 @@ import type { ChannelPublisher } from '../../replay/venue-host.js';
 import { FramePublisher, OutgoingFrame, type SerializationCounter } from './hub-frame.js';
 import { KLINE_SPECS } from './kline-intervals.js';
 import { BinanceMarketState, type RollingWindow } from './market-state.js';
+import { depthUpdateIds, snapshotUpdateId } from './raw-ids.js';
 import { streamRefusal, type ReplayedSymbols } from './stream-catalog.js';
 import { tradeEventToAggTrade } from './trade-dedup.js';
 import type { BinanceDepthUpdateEvent, BinanceRestDepth, BinanceTradeEvent } from './wire.js';
@@ -190,16 +191,13 @@ export class BinanceFeed {
     try {
       switch (event.kind) {
         case 'trade':
-          this.onTrade(feed, event.data as BinanceTradeEvent);
+          this.onTrade(feed, event.data as BinanceTradeEvent, event.raw);
           break;
         case 'book_update':
-          this.onUpdate(feed, event.data as BinanceDepthUpdateEvent);
+          this.onUpdate(feed, event);
           break;
         case 'book_snapshot':
-          this.counters.bookSnapshots++;
-          feed.state.applySnapshot(event.data as BinanceRestDepth);
-          this.noteCrossed(feed);
-          this.bookTicker(feed);
+          this.onSnapshot(feed, event);
           break;
       }
     } catch (err) {
@@ -218,19 +216,36 @@ export class BinanceFeed {
     this.clock.advanceTo(ts);
   }
 
-  private onTrade(feed: SymbolFeed, trade: BinanceTradeEvent): void {
+  /** `raw`: the trade's bytes off the link, forwarded as they are. */
+  private onTrade(feed: SymbolFeed, trade: BinanceTradeEvent, raw: Buffer | undefined): void {
     this.counters.trades++;
     feed.state.applyTrade(trade);
     feed.tradedAt = this.clock.replayTime ?? trade.T;
     const n = feed.names;
-    this.fanout.publish(n.trade, this.frame.reset(trade));
+    this.fanout.publish(n.trade, raw === undefined ? this.frame.reset(trade) : this.frame.resetRaw(raw));
     if (this.fanout.has(n.aggTrade))
       this.fanout.publish(n.aggTrade, this.frame.reset(tradeEventToAggTrade(trade)));
   }
 
-  private onUpdate(feed: SymbolFeed, update: BinanceDepthUpdateEvent): void {
+  /**
+   * A book off the link (bytes, with its top) is kept deferred: parsed only when something reads
+   * the whole book. Otherwise (in process, or bytes that do not show their ids) it is applied.
+   */
+  private onSnapshot(feed: SymbolFeed, event: ReplayEvent): void {
+    this.counters.bookSnapshots++;
+    const id = event.raw === undefined ? undefined : snapshotUpdateId(event.raw);
+    if (event.raw !== undefined && id !== undefined) feed.state.deferSnapshot(event.raw, id, event.top);
+    else feed.state.applySnapshot(event.data as BinanceRestDepth);
+    this.noteCrossed(feed);
+    this.bookTicker(feed);
+  }
+
+  private onUpdate(feed: SymbolFeed, event: ReplayEvent): void {
+    const raw = event.raw;
+    const ids = raw === undefined ? undefined : depthUpdateIds(raw);
     try {
-      feed.state.applyUpdate(update);
+      if (raw !== undefined && ids !== undefined) feed.state.deferUpdate(raw, ids, event.fullRaw, event.top);
+      else feed.state.applyUpdate(event.data as BinanceDepthUpdateEvent);
     } catch (err) {
       if (!(err instanceof BookSyncError)) throw err;
       if (this.counters.bookGaps++ === 0)
@@ -240,7 +255,8 @@ export class BinanceFeed {
     this.counters.bookUpdates++;
     this.noteCrossed(feed);
     const diff = feed.names.diff;
-    const frame = this.frame.reset(update);
+    const frame =
+      raw === undefined ? this.frame.reset(event.data as BinanceDepthUpdateEvent) : this.frame.resetRaw(raw);
     for (let i = 0; i < diff.length; i++) this.fanout.publish(diff[i], frame);
     this.bookTicker(feed);
   }

@@ -25,6 +25,13 @@ export class OutgoingFrame {
     return this;
   }
 
+  /** The event as JSON bytes already (off the link): sent as they are, never serialized. */
+  resetRaw(bytes: Buffer): this {
+    this.data = undefined;
+    this.raw = bytes;
+    return this;
+  }
+
   /** The bare event's bytes (built on first use). */
   bytes(counters: SerializationCounter): Buffer {
     if (this.raw === undefined) {

@@ -9,6 +9,8 @@ import {
   toUnits,
 } from '../../core/decimal.js';
 import { BookSyncError } from '../../core/errors.js';
+import { DeferredBook } from '../../replay/deferred-book.js';
+import type { BookTop } from '../../replay/events.js';
 import type { TradeUnits } from '../../replay/trade-aggregate.js';
 import { MINUTE_MS, MinuteTradeWindow, type WindowStats } from '../../replay/trade-window.js';
 import { KlineSeries } from './kline-builder.js';
@@ -62,6 +64,13 @@ const ROLLING_EVENT: Readonly<Record<RollingWindow, BinanceRollingTickerEvent['e
 export class BinanceMarketState {
   readonly symbol: string;
   private readonly book = new OrderBook<BinanceLevel>();
+  /** The book as bytes off the link, applied to `book` when read (see deferred-book.ts). */
+  private readonly deferred = new DeferredBook({
+    load: (snapshot) => this.loadBook(snapshot as BinanceRestDepth),
+    apply: (update) => this.applyDiff(update as BinanceDepthUpdateEvent),
+  });
+  /** The top of book the last deferred book message came with; undefined: read it from the book. */
+  private knownTop: BookTop | undefined = undefined;
   private updateId = 0;
   private synced = false;
   private priceDecimals = 0;
@@ -103,10 +112,21 @@ export class BinanceMarketState {
 
   /** Replace the book with a REST depth body. Zero-quantity levels are ignored. */
   applySnapshot(snapshot: BinanceRestDepth): void {
-    this.book.clear();
-    this.loadSide(snapshot.bids, true);
-    this.loadSide(snapshot.asks, false);
+    this.deferred.clear();
+    this.knownTop = undefined;
+    this.loadBook(snapshot);
     this.updateId = snapshot.lastUpdateId;
+    this.synced = true;
+  }
+
+  /**
+   * {@link applySnapshot} deferred: the body's bytes, its `lastUpdateId` and its top of book
+   * (undefined when not known: reads then build the book).
+   */
+  deferSnapshot(raw: Buffer, lastUpdateId: number, top: BookTop | undefined): void {
+    this.deferred.snapshot(raw);
+    this.knownTop = top;
+    this.updateId = lastUpdateId;
     this.synced = true;
   }
 
@@ -115,17 +135,32 @@ export class BinanceMarketState {
    * {@link BookSyncError} is thrown and nothing changes. Quantity zero deletes the level.
    */
   applyUpdate(update: BinanceDepthUpdateEvent): void {
-    if (!this.synced) {
-      throw new BookSyncError(`${this.symbol}: depthUpdate U=${update.U} before any snapshot`);
-    }
-    if (update.U !== this.updateId + 1) {
-      throw new BookSyncError(
-        `${this.symbol}: depthUpdate U=${update.U} does not follow lastUpdateId=${this.updateId} (expected ${this.updateId + 1})`,
-      );
-    }
-    this.applyLevels(update.b, true);
-    this.applyLevels(update.a, false);
+    this.checkContinues(update.U);
+    this.current();
+    this.knownTop = undefined;
+    this.applyDiff(update);
     this.updateId = update.u;
+  }
+
+  /**
+   * {@link applyUpdate} deferred: the event's bytes, its `U` and `u`, the whole book after it when
+   * the update carries one, and its top of book. Continuity is checked now, as for a parsed event.
+   */
+  deferUpdate(
+    raw: Buffer,
+    ids: { first: number; last: number },
+    wholeAfter: Buffer | undefined,
+    top: BookTop | undefined,
+  ): void {
+    this.checkContinues(ids.first);
+    this.deferred.diff(raw, wholeAfter);
+    this.knownTop = top;
+    this.updateId = ids.last;
+  }
+
+  /** Book messages parsed since the start: whole books loaded and diffs applied from deferred bytes. */
+  deferredCounts(): { loads: number; applied: number } {
+    return { loads: this.deferred.loads, applied: this.deferred.applied };
   }
 
   /** Feed a trade into the last price/qty, the rolling windows and the klines. */
@@ -152,6 +187,7 @@ export class BinanceMarketState {
 
   /** REST `/api/v3/depth` body (and `@depthN` partial book) for the best `limit` levels per side. */
   depth(limit: number): BinanceRestDepth {
+    this.current();
     const n = limit > 0 ? Math.floor(limit) : 0;
     return {
       lastUpdateId: this.updateId,
@@ -162,23 +198,22 @@ export class BinanceMarketState {
 
   /** True when the best bid is at or above the best ask (the recording says so; replayed as is). */
   isCrossed(): boolean {
-    return this.book.isCrossed();
+    const top = this.top();
+    return top !== undefined && +top[0] >= +top[2];
   }
 
   /** Best bid and ask with `u = lastUpdateId`; undefined unless both sides have a level. */
   bookTicker(): BinanceBookTickerEvent | undefined {
-    const bid = this.book.bids.best();
-    const ask = this.book.asks.best();
-    if (bid === undefined || ask === undefined) return undefined;
-    return { u: this.updateId, s: this.symbol, b: bid[1][0], B: bid[1][1], a: ask[1][0], A: ask[1][1] };
+    const top = this.top();
+    if (top === undefined) return undefined;
+    return { u: this.updateId, s: this.symbol, b: top[0], B: top[1], a: top[2], A: top[3] };
   }
 
   /** The `<symbol>@ticker` event at `eventTime`; undefined before any trade at or before it. */
   ticker24h(eventTime: number): BinanceTicker24hEvent | undefined {
     const w = this.window24h(eventTime);
     if (w === undefined) return undefined;
-    const bid = this.book.bids.best();
-    const ask = this.book.asks.best();
+    const top = this.top();
     return {
       e: '24hrTicker',
       E: eventTime,
@@ -189,10 +224,10 @@ export class BinanceMarketState {
       x: formatUnits(w.prevClose),
       c: formatUnits(w.close),
       Q: formatUnits(w.closeQty),
-      b: bid === undefined ? ZERO : bid[1][0],
-      B: bid === undefined ? ZERO : bid[1][1],
-      a: ask === undefined ? ZERO : ask[1][0],
-      A: ask === undefined ? ZERO : ask[1][1],
+      b: top === undefined ? ZERO : top[0],
+      B: top === undefined ? ZERO : top[1],
+      a: top === undefined ? ZERO : top[2],
+      A: top === undefined ? ZERO : top[3],
       o: formatUnits(w.open),
       h: formatUnits(w.high),
       l: formatUnits(w.low),
@@ -307,6 +342,40 @@ export class BinanceMarketState {
   }
 
   // ---- internals
+
+  private checkContinues(first: number): void {
+    if (!this.synced) throw new BookSyncError(`${this.symbol}: depthUpdate U=${first} before any snapshot`);
+    if (first !== this.updateId + 1)
+      throw new BookSyncError(
+        `${this.symbol}: depthUpdate U=${first} does not follow lastUpdateId=${this.updateId} (expected ${this.updateId + 1})`,
+      );
+  }
+
+  /** The book with every deferred message applied. */
+  private current(): void {
+    this.deferred.current();
+  }
+
+  /** Best bid and ask (price, quantity each), from the last message when it told them; undefined unless both sides have a level. */
+  private top(): BookTop | undefined {
+    if (this.knownTop !== undefined) return this.knownTop;
+    this.current();
+    const bid = this.book.bids.best();
+    const ask = this.book.asks.best();
+    if (bid === undefined || ask === undefined) return undefined;
+    return [bid[1][0], bid[1][1], ask[1][0], ask[1][1]];
+  }
+
+  private loadBook(snapshot: BinanceRestDepth): void {
+    this.book.clear();
+    this.loadSide(snapshot.bids, true);
+    this.loadSide(snapshot.asks, false);
+  }
+
+  private applyDiff(update: BinanceDepthUpdateEvent): void {
+    this.applyLevels(update.b, true);
+    this.applyLevels(update.a, false);
+  }
 
   private loadSide(levels: readonly BinanceLevel[], bids: boolean): void {
     const side = bids ? this.book.bids : this.book.asks;

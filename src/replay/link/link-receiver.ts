@@ -15,7 +15,7 @@ import { SILENT_OBSERVER, type DropReason, type HubObserver } from '../hub-obser
 import {
   LINK_PATH_PREFIX,
   decodeBatch,
-  decodeItem,
+  isBatch,
   type ControlAction,
   type PublisherState,
 } from './link-wire.js';
@@ -189,8 +189,8 @@ export class LinkReceiver {
     this.everConnected.add(exchange);
     for (const check of [...this.connectWaiters]) check();
     ws.on('message', (data, isBinary) => {
-      if (isBinary) return this.refuse(link, 'link frames are text JSON');
-      this.onMessage(link, String(data));
+      if (isBinary) return this.refuse(link, 'link frames are text');
+      this.onMessage(link, data as Buffer);
     });
     ws.on('close', () => {
       if (this.links.get(exchange) === link) this.links.delete(exchange);
@@ -205,18 +205,17 @@ export class LinkReceiver {
     link.ws.close(1003, why.slice(0, 120));
   }
 
-  private onMessage(link: Link, text: string): void {
+  private onMessage(link: Link, frame: Buffer): void {
     // Closing: nothing more is pushed or acked (the publisher sends it again to the next hub).
     if (this.closing) return;
+    if (isBatch(frame)) return this.onBatch(link, frame);
     let message: Record<string, unknown>;
     try {
-      message = JSON.parse(text) as Record<string, unknown>;
+      message = JSON.parse(frame.toString('utf8')) as Record<string, unknown>;
     } catch {
       return this.refuse(link, 'a link frame is not JSON');
     }
     switch (message.t) {
-      case 'b':
-        return this.onBatch(link, message);
       case 'hello':
         link.pid = typeof message.pid === 'number' ? message.pid : 0;
         return;
@@ -229,13 +228,13 @@ export class LinkReceiver {
     }
   }
 
-  private onBatch(link: Link, message: Record<string, unknown>): void {
-    const batch = decodeBatch(message);
+  private onBatch(link: Link, frame: Buffer): void {
+    const batch = decodeBatch(link.exchange, frame);
     if (typeof batch === 'string') return this.refuse(link, batch);
     const sink = this.opts.sink;
     const items = batch.items;
     for (let i = 0; i < items.length; i++) {
-      const item = decodeItem(link.exchange, items[i]);
+      const item = items[i];
       if (typeof item === 'string') {
         if (this.badItems++ === 0)
           this.opts.logger.warn({ exchange: link.exchange, why: item }, 'skipping a bad link item');

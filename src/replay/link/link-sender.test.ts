@@ -11,6 +11,7 @@ import { silentLogger } from '../../core/logger.js';
 import { until } from '../../test-support/until.js';
 import type { ReplayEvent } from '../events.js';
 import { LinkSender } from './link-sender.js';
+import { decodeBatch, isBatch } from './link-wire.js';
 
 type Item = [ts: number, kind: string, symbol?: string, data?: unknown];
 
@@ -27,11 +28,18 @@ class AckingHub {
       this.sockets.add(ws);
       ws.send(JSON.stringify({ t: 'welcome', fresh: this.fresh }));
       ws.on('close', () => this.sockets.delete(ws));
-      ws.on('message', (data) => {
-        const message = JSON.parse(String(data)) as { t: string; seq: number; e: Item[] };
-        if (message.t !== 'b') return;
-        this.items.push(...message.e);
-        ws.send(JSON.stringify({ t: 'ack', seq: message.seq }));
+      ws.on('message', (data: Buffer) => {
+        if (!isBatch(data)) return;
+        const batch = decodeBatch('binance', data);
+        if (typeof batch === 'string') throw new Error(batch);
+        for (const item of batch.items) {
+          if (typeof item === 'string') throw new Error(item);
+          if ('event' in item) {
+            const e = item.event;
+            this.items.push([e.ts, e.kind, e.symbol, e.data]);
+          } else this.items.push('seek' in item ? [item.seek, 'seek'] : [item.advance, 'adv']);
+        }
+        ws.send(JSON.stringify({ t: 'ack', seq: batch.seq }));
       });
     });
   }

@@ -22,6 +22,7 @@ import {
   encodeBatch,
   encodeItem,
   encodeSeek,
+  withFull,
   type ControlAction,
   type HubToPublisher,
   type PublisherState,
@@ -47,6 +48,11 @@ export interface LinkSenderOptions {
   readonly highWaterBytes?: number;
   /** How long `close()` waits for acks and the close handshake, ms (default 5000). */
   readonly closeTimeoutMs?: number;
+  /**
+   * Every this many updates of a book, the update carries the whole book after it (default 64):
+   * a hub that defers its book rebuilds it from there, parsing at most this many diffs.
+   */
+  readonly fullEvery?: number;
   readonly onControl: (action: ControlAction) => Promise<void>;
   readonly onGiveUp: (attempts: number) => void;
 }
@@ -79,6 +85,8 @@ export class LinkSender implements ReplaySink {
   private roomWaiters: Array<() => void> = [];
   private sendRoomWaiters: Array<() => void> = [];
   private readonly brokenBooks = new Set<string>();
+  /** Per symbol: book updates sent since the last whole book. */
+  private readonly sinceFull = new Map<string, number>();
   private lastState: PublisherState | undefined;
   private gaveUp = false;
   /** Connected, the hub's welcome not read yet: nothing is sent. */
@@ -123,7 +131,14 @@ export class LinkSender implements ReplaySink {
       this.brokenBooks.delete(event.symbol)
     )
       out = asSnapshot(event);
-    const text = out === event && event.wire !== undefined ? event.wire : encodeItem(out);
+    let text = out === event && event.wire !== undefined ? event.wire : encodeItem(out);
+    if (out.kind === 'book_snapshot') this.sinceFull.set(out.symbol, 0);
+    else if (out.kind === 'book_update') {
+      const since = (this.sinceFull.get(out.symbol) ?? 0) + 1;
+      const due = since >= (this.opts.fullEvery ?? 64);
+      if (due) text = withFull(text, out.full);
+      this.sinceFull.set(out.symbol, due ? 0 : since);
+    }
     this.enqueue({ text, symbol: event.symbol, kind: out.kind, at: Date.now(), seq: ++this.itemSeq });
   }
 
@@ -210,7 +225,12 @@ export class LinkSender implements ReplaySink {
 
   private connect(): void {
     if (this.closing) return;
-    const ws = new WebSocket(this.opts.url, { perMessageDeflate: false });
+    const ws = new WebSocket(this.opts.url, {
+      perMessageDeflate: false,
+      // A zero mask leaves the payload as it is (ws skips masking, and the hub unmasking): the link
+      // is a loopback connection to our own hub, behind a token, where masking guards nothing.
+      generateMask: (mask) => mask.fill(0),
+    });
     this.ws = ws;
     ws.on('open', () => this.onOpen(ws));
     ws.on('message', (data) => this.onMessage(String(data)));

@@ -3,9 +3,12 @@
  *
  * Publisher → hub:
  * - `{"t":"hello","exchange","pid","symbols":[…]}` once per connection;
- * - `{"t":"b","seq":n,"at":<wall ms of the oldest item>,"e":[item,…]}` a batch of items, each
- *   `[ts,"kind","symbol",data]` (a replay event), `[ts,"adv"]` (the replay clock moved on) or
- *   `[ts,"seek"]` (the replay was seeked to ts: the venue's clock starts again there);
+ * - a batch: the head line `{"t":"b","seq":n,"at":<wall ms of the oldest item>,"n":<items>}`, then
+ *   one item per line, its fields tab-separated: `ts kind symbol top data [full]` (a replay
+ *   event: `top` is `bid,bidQty,ask,askQty` or empty, `data` and the optional `full` are JSON),
+ *   `ts adv` (the replay clock moved on) or `ts seek` (the replay was seeked to ts: the venue's
+ *   clock starts again there). JSON text holds no raw tab or newline, so the hub splits a batch
+ *   without parsing it, and a venue can forward an event's `data` bytes as they are;
  * - `{"t":"status",…PublisherState}` every few seconds and after a control action;
  * - `{"t":"reply","id","ok":true|false,"error"?}` to a control message.
  * Hub → publisher: `{"t":"welcome","fresh"}` on connect (fresh: the hub has no state of the
@@ -13,13 +16,15 @@
  * batch was pushed into the venue, and
  * `{"t":"control","id","action":"pause"|"resume"|"seek"|"speed","to"?,"speed"?}`.
  *
- * Items are serialized once, where they are made (the transform buffer), and a batch is their
- * texts joined: no second stringify of the events.
+ * Items are serialized once, where they are made (the transform buffer, or the timeline cache),
+ * and a batch is their texts joined: no second stringify of the events. A `book_update` carries
+ * its whole book (`full`) every so many updates of its symbol, so a hub that defers its book
+ * rebuilds it from the last whole one and the diffs since, whenever it is asked.
  */
 import type { Speed } from '../../config/schema.js';
 import type { Exchange } from '../../core/types.js';
 import type { DropReason } from '../hub-observer.js';
-import type { ReplayEvent } from '../events.js';
+import { topOf, type BookTop, type ReplayEvent } from '../events.js';
 
 export const LINK_PATH_PREFIX = '/_link/';
 
@@ -71,50 +76,163 @@ export type PublisherToHub =
   | ({ readonly t: 'status' } & PublisherState)
   | { readonly t: 'reply'; readonly id: number; readonly ok: boolean; readonly error?: string };
 
-/** One event as a batch item's text. */
+/** One event as a batch item's text (its `full` is added at send time, see {@link withFull}). */
 export function encodeItem(event: ReplayEvent): string {
-  return JSON.stringify([event.ts, event.kind, event.symbol, event.data]);
+  const top =
+    event.top ??
+    (event.kind === 'book_update'
+      ? topOf(event.full)
+      : event.kind === 'book_snapshot'
+        ? topOf(event.data)
+        : undefined);
+  const data = event.raw === undefined ? JSON.stringify(event.data) : event.raw.toString('utf8');
+  return `${event.ts}\t${event.kind}\t${event.symbol}\t${top === undefined ? '' : top.join(',')}\t${data}`;
+}
+
+/** `item` (of a `book_update`) carrying the whole book after it, so a hub can rebuild its book from there. */
+export function withFull(item: string, full: unknown): string {
+  return full === undefined ? item : `${item}\t${JSON.stringify(full)}`;
+}
+
+/** The `top` and `data` fields of an event item's text made by {@link encodeItem}. */
+export function itemFields(item: string): { readonly top: BookTop | undefined; readonly data: string } {
+  let at = 0;
+  for (let i = 0; i < 3; i++) at = item.indexOf('\t', at) + 1;
+  const tab = item.indexOf('\t', at);
+  const top = tab > at ? (item.slice(at, tab).split(',') as unknown as BookTop) : undefined;
+  return { top, data: item.slice(tab + 1) };
 }
 
 /** The replay clock moving to `ts` as an item's text. */
 export function encodeAdvance(ts: number): string {
-  return `[${ts},"adv"]`;
+  return `${ts}\tadv`;
 }
 
 /** A seek to `ts` as an item's text. */
 export function encodeSeek(ts: number): string {
-  return `[${ts},"seek"]`;
+  return `${ts}\tseek`;
 }
 
-/** A batch's text from its items' texts. */
+const BATCH_HEAD = '{"t":"b"';
+
+/** A batch's text from its items' texts: the JSON head, then one item per line. */
 export function encodeBatch(seq: number, at: number, items: readonly string[]): string {
-  return `{"t":"b","seq":${seq},"at":${at},"e":[${items.join(',')}]}`;
+  return `${BATCH_HEAD},"seq":${seq},"at":${at},"n":${items.length}}\n${items.join('\n')}`;
+}
+
+/** True when the frame `data` is a batch (the only frame not decoded as one JSON object). */
+export function isBatch(data: Buffer): boolean {
+  return data.length > BATCH_HEAD.length && data.toString('latin1', 0, BATCH_HEAD.length) === BATCH_HEAD;
 }
 
 export interface DecodedBatch {
   readonly seq: number;
   readonly at: number;
-  readonly items: readonly unknown[];
+  /** Items in order: events (of the link's exchange), clock advances and seeks, or why one is bad. */
+  readonly items: readonly DecodedItem[];
 }
 
-/** A batch frame's parts, or why it is not one (the hub logs it and closes the link). */
-export function decodeBatch(message: Record<string, unknown>): DecodedBatch | string {
-  const { seq, at, e } = message;
-  if (typeof seq !== 'number' || typeof at !== 'number' || !Array.isArray(e))
-    return 'a batch needs numeric "seq" and "at" and an array "e"';
-  return { seq, at, items: e };
+export type DecodedItem =
+  { readonly event: ReplayEvent } | { readonly advance: number } | { readonly seek: number } | string;
+
+const TAB = 9;
+const NEWLINE = 10;
+
+/**
+ * A batch frame's items, or why it is not a batch (the hub logs it and closes the link). Events
+ * keep `data` (and `full`) as slices of the frame, parsed only when a venue reads them.
+ */
+export function decodeBatch(exchange: Exchange, frame: Buffer): DecodedBatch | string {
+  const headEnd = frame.indexOf(NEWLINE);
+  let head: { seq?: unknown; at?: unknown; n?: unknown };
+  try {
+    head = JSON.parse(frame.toString('utf8', 0, headEnd < 0 ? frame.length : headEnd)) as typeof head;
+  } catch {
+    return 'a batch must start with its JSON head line';
+  }
+  const { seq, at } = head;
+  if (typeof seq !== 'number' || typeof at !== 'number') return 'a batch head needs numeric "seq" and "at"';
+  const items: DecodedItem[] = [];
+  let from = headEnd < 0 ? frame.length : headEnd + 1;
+  while (from < frame.length) {
+    let end = frame.indexOf(NEWLINE, from);
+    if (end < 0) end = frame.length;
+    items.push(decodeItem(exchange, frame, from, end));
+    from = end + 1;
+  }
+  return { seq, at, items };
 }
 
-/** An item as the hub pushes it: an event of `exchange`, a clock advance, or why it is neither. */
-export function decodeItem(
-  exchange: Exchange,
-  item: unknown,
-): { readonly event: ReplayEvent } | { readonly advance: number } | { readonly seek: number } | string {
-  if (!Array.isArray(item) || typeof item[0] !== 'number') return 'an item must be [ts, kind, …]';
-  const [ts, kind, symbol, data] = item as [number, unknown, unknown, unknown];
-  if (kind === 'adv') return { advance: ts };
-  if (kind === 'seek') return { seek: ts };
-  if (typeof kind !== 'string' || !KINDS.has(kind) || typeof symbol !== 'string')
-    return `an item must be [ts, kind, symbol, data] with kind one of ${[...KINDS].join(', ')}`;
-  return { event: { exchange, symbol, ts, kind: kind as EventKind, data } };
+/** The item in `frame[from, end)`: `ts\tkind\tsymbol\ttop\tdata[\tfull]`, `ts\tadv` or `ts\tseek`. */
+function decodeItem(exchange: Exchange, frame: Buffer, from: number, end: number): DecodedItem {
+  const t1 = tabIn(frame, from, end);
+  const ts = Number(frame.toString('latin1', from, t1 < 0 ? end : t1));
+  if (t1 < 0 || !Number.isFinite(ts)) return 'an item must start with its numeric time and a tab';
+  const t2 = tabIn(frame, t1 + 1, end);
+  const kind = frame.toString('latin1', t1 + 1, t2 < 0 ? end : t2);
+  if (t2 < 0) {
+    if (kind === 'adv') return { advance: ts };
+    if (kind === 'seek') return { seek: ts };
+    return 'an item must be ts, kind, symbol, top and data, tab-separated';
+  }
+  if (!KINDS.has(kind)) return `an item's kind must be one of ${[...KINDS].join(', ')}`;
+  const t3 = tabIn(frame, t2 + 1, end);
+  const t4 = t3 < 0 ? -1 : tabIn(frame, t3 + 1, end);
+  if (t4 < 0) return 'an item must be ts, kind, symbol, top and data, tab-separated';
+  const t5 = tabIn(frame, t4 + 1, end);
+  const symbol = frame.toString('utf8', t2 + 1, t3);
+  const top = t4 > t3 + 1 ? frame.toString('latin1', t3 + 1, t4).split(',') : undefined;
+  if (top !== undefined && top.length !== 4) return "an item's top must be bid,bidQty,ask,askQty";
+  const raw = frame.subarray(t4 + 1, t5 < 0 ? end : t5);
+  const fullRaw = t5 < 0 ? undefined : frame.subarray(t5 + 1, end);
+  return {
+    event: new LinkEvent(exchange, symbol, ts, kind as EventKind, raw, top as BookTop | undefined, fullRaw),
+  };
+}
+
+function tabIn(frame: Buffer, from: number, end: number): number {
+  const at = frame.indexOf(TAB, from);
+  return at < 0 || at >= end ? -1 : at;
+}
+
+/** An event off the link: `data` and `full` are parsed from their bytes on first use. */
+class LinkEvent implements ReplayEvent {
+  readonly exchange: Exchange;
+  readonly symbol: string;
+  readonly ts: number;
+  readonly kind: EventKind;
+  readonly raw: Buffer;
+  readonly top: BookTop | undefined;
+  readonly fullRaw: Buffer | undefined;
+  private parsed: unknown = undefined;
+  private parsedFull: unknown = undefined;
+
+  constructor(
+    exchange: Exchange,
+    symbol: string,
+    ts: number,
+    kind: EventKind,
+    raw: Buffer,
+    top: BookTop | undefined,
+    fullRaw: Buffer | undefined,
+  ) {
+    this.exchange = exchange;
+    this.symbol = symbol;
+    this.ts = ts;
+    this.kind = kind;
+    this.raw = raw;
+    this.top = top;
+    this.fullRaw = fullRaw;
+  }
+
+  get data(): unknown {
+    this.parsed ??= JSON.parse(this.raw.toString('utf8')) as unknown;
+    return this.parsed;
+  }
+
+  get full(): unknown {
+    if (this.fullRaw === undefined) return undefined;
+    this.parsedFull ??= JSON.parse(this.fullRaw.toString('utf8')) as unknown;
+    return this.parsedFull;
+  }
 }
