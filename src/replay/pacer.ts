@@ -63,6 +63,16 @@ export class Pacer {
     return Math.max(0, this.anchorWall + (ts - this.anchorReplay) / this.speed - this.clock.now());
   }
 
+  /**
+   * At `--speed max`: true when the next event may go at once, counted as one of the batch
+   * between yields; false when {@link waitFor} has something to wait for (a yield, a time).
+   */
+  goesAtOnce(): boolean {
+    if (this.speed !== 'max' || this.sinceYield + 1 >= MAX_SPEED_BATCH) return false;
+    this.sinceYield++;
+    return true;
+  }
+
   /** Resolves when the event at replay time `ts` is due. */
   async waitFor(ts: number, signal?: AbortSignal): Promise<void> {
     if (this.speed === 'max') {

@@ -5,7 +5,7 @@ import type { Logger } from '../core/logger.js';
 import { asSnapshot, type ReplayEvent, type ReplaySink } from './events.js';
 import type { StartFrom } from './offsets.js';
 import { Pacer, systemClock, type PacerClock } from './pacer.js';
-import type { SeriesEntry, SeriesPositions } from './series-positions.js';
+import type { SeriesEntry, SeriesPositions, SkipVerdict } from './series-positions.js';
 import { SpanTracker, type ReplaySource } from './source.js';
 import { SymbolRateLimiter, type SymbolRateLimit } from './symbol-rate.js';
 
@@ -274,13 +274,17 @@ export class ReplayPublisher {
     return { ...this.counters };
   }
 
-  /** Counts `event` in its series; says why the run skips it (saved offset, start mode), or false. */
-  private async skipped(event: ReplayEvent, pass: number): Promise<'resumed' | 'start' | false> {
+  /**
+   * Counts `event` in its series; says why the run skips it (saved offset, start mode), or false.
+   * Synchronous once the series' position is loaded (every event but a series' first).
+   */
+  private skipped(event: ReplayEvent, pass: number): SkipVerdict | Promise<SkipVerdict> {
     const positions = this.positions;
     const origin = event.origin;
     if (positions === undefined || origin === undefined) return false;
-    const entry = positions.get(origin) ?? (await positions.load(origin));
-    return entry.skip(event, pass, this.opts.logger);
+    const entry = positions.get(origin);
+    if (entry !== undefined) return entry.skip(event, pass, this.opts.logger);
+    return positions.load(origin).then((loaded) => loaded.skip(event, pass, this.opts.logger));
   }
 
   /** Notes `event` as sent: the next checkpoint saves its series' position once the hub has it. */
@@ -329,7 +333,8 @@ export class ReplayPublisher {
         if (signal.aborted || this.seekTo !== undefined) return;
         times.see(event.ts);
         events++;
-        if (await this.skipped(event, index)) {
+        const verdict = this.skipped(event, index);
+        if (verdict === 'resumed' || verdict === 'start' || (verdict !== false && (await verdict))) {
           counters.skipped++;
           if (event.kind === 'book_update' || event.kind === 'book_snapshot')
             this.freshBooks.add(event.symbol);
@@ -341,11 +346,13 @@ export class ReplayPublisher {
           skipping = false;
           this.pacer.startAt(event.ts);
         }
-        try {
-          await this.waitFor(event.ts, sink, signal);
-        } catch (err) {
-          if (signal.aborted) return;
-          throw err;
+        if (counters.paused || !this.pacer.goesAtOnce()) {
+          try {
+            await this.waitFor(event.ts, sink, signal);
+          } catch (err) {
+            if (signal.aborted) return;
+            throw err;
+          }
         }
         if (signal.aborted || this.seekTo !== undefined) return;
         const limited = this.limiter?.delay(event.symbol) ?? 0;

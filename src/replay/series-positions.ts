@@ -15,6 +15,9 @@ import type { EventOrigin, ReplayEvent } from './events.js';
 import { loadOffsetFile } from './offset-file.js';
 import { OffsetTracker, type StartFrom } from './offsets.js';
 
+/** Why an event is skipped: before a saved offset (`resumed`), before the start mode's point (`start`); false: it plays. */
+export type SkipVerdict = 'resumed' | 'start' | false;
+
 export interface SeriesPositionsOptions {
   readonly platform: string;
   /** Offsets directory (`--state`); undefined keeps no offsets (every series starts per `startFrom`). */
@@ -57,7 +60,7 @@ export class SeriesEntry {
    * The last skipped message of a resumed series must lie where the offset says; when the
    * recordings changed, it is logged.
    */
-  skip(event: ReplayEvent, pass: number, logger: Logger): 'resumed' | 'start' | false {
+  skip(event: ReplayEvent, pass: number, logger: Logger): SkipVerdict {
     const number = ++this.seen;
     if (number <= this.skipThrough) {
       if (number === this.skipThrough && this.resumed !== undefined && event.origin !== undefined) {

@@ -203,8 +203,6 @@ class CachedEvent implements ReplayEvent {
   readonly kind: ReplayEvent['kind'];
   readonly origin: EventOrigin | undefined;
   readonly wire: string;
-  readonly top: BookTop | undefined;
-  private readonly dataText: string;
   private readonly fullAt: number;
   private readonly fullLength: number;
   private readonly fullFile: string;
@@ -224,13 +222,14 @@ class CachedEvent implements ReplayEvent {
     this.fullLength = +fields[7];
     this.fullFile = fullFile;
     this.wire = fields[8];
-    const { top, data } = itemFields(this.wire);
-    this.top = top;
-    this.dataText = data;
+  }
+
+  get top(): BookTop | undefined {
+    return itemFields(this.wire).top;
   }
 
   get data(): unknown {
-    return JSON.parse(this.dataText) as unknown;
+    return JSON.parse(itemFields(this.wire).data) as unknown;
   }
 
   /** Read from the side file: only a book sent as a fresh snapshot needs it. */
