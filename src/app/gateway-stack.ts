@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
 import { createGateway, type Gateway } from '../gateway/server.js';
+import type { SymbolCatalog } from '../ingest/subscriptions/wants.js';
 import { PUBLIC_DIR } from './paths.js';
 import { allSymbols } from './symbols.js';
 
@@ -17,10 +18,13 @@ export async function startGatewayStack(opts: {
   config: Config;
   /** Canonical symbols ingest provides per exchange (all of them are the price cache's pairs). */
   symbols: ReadonlyMap<Exchange, readonly string[]>;
+  /** With `demandSubscriptions`: the symbols ingest subscribes on demand, accepted beside `symbols`. */
+  catalog?: SymbolCatalog;
   logger: Logger;
 }): Promise<GatewayStack> {
   const { config } = opts;
   const symbols = allSymbols(opts.symbols);
+  const catalog = config.demandSubscriptions ? opts.catalog : undefined;
   const gateway = createGateway({
     bus: opts.bus,
     port: config.gatewayPort,
@@ -28,7 +32,12 @@ export async function startGatewayStack(opts: {
     logger: opts.logger.child({ component: 'gateway' }),
     publicDir: PUBLIC_DIR,
     pricePairs: symbols,
-    sources: { exchanges: config.exchanges, symbols, symbolsOf: opts.symbols },
+    sources: {
+      exchanges: config.exchanges,
+      symbols,
+      symbolsOf: opts.symbols,
+      listedOn: catalog === undefined ? undefined : (symbol) => catalog.listedOn(symbol),
+    },
     limits: {
       maxConnections: config.maxConnections,
       maxSubscriptionsPerClient: config.maxSubscriptionsPerClient,

@@ -2,6 +2,8 @@ import { startGatewayStack } from '../app/gateway-stack.js';
 import { startIngest } from '../app/ingest-stack.js';
 import { createBus } from '../app/bus.js';
 import { startReplayFromConfig } from '../app/replay-stack.js';
+import { linkDemand, subscriptionSources } from '../app/subscriptions.js';
+import { catalogOf } from '../ingest/subscriptions/wants.js';
 import { onShutdownSignal, type Closer } from '../app/shutdown.js';
 import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
 
@@ -16,7 +18,9 @@ export async function runStart(flags: CommonFlags): Promise<number> {
     const replay = await startReplayFromConfig(config, logger);
     started.push(() => replay.close());
     const symbols = replay.canonicalSymbols;
-    const gateway = await startGatewayStack({ bus, config, symbols, logger });
+    // The hub lists exactly what it replays.
+    const catalog = catalogOf(symbols);
+    const gateway = await startGatewayStack({ bus, config, symbols, catalog, logger });
     started.push(() => gateway.close());
     const ingest = startIngest({
       bus,
@@ -25,8 +29,15 @@ export async function runStart(flags: CommonFlags): Promise<number> {
       bookDepth: config.bookDepth,
       logger,
       config,
+      catalog,
+      subscriptions: subscriptionSources(config),
     });
     started.push(() => ingest.close());
+    const demand = ingest.subscriptions.demand;
+    if (demand !== undefined) {
+      const unlink = linkDemand(gateway.gateway, demand);
+      started.push(async () => unlink());
+    }
     logger.info(
       { dashboard: `http://${displayHost(config.host)}:${gateway.port}/` },
       'tickstream is running',
