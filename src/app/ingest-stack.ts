@@ -54,42 +54,44 @@ export function upstreamUrls(upstream: string, prefix: string): VenueUrls {
 export function startIngest(opts: IngestOptions): IngestStack {
   // Look every venue up first: an unknown one is refused before anything connects.
   const venues = [...opts.symbols.keys()].map(venueFor);
-  let subscriptions: Subscriptions | undefined;
-  const router = new BusRouter(opts.bus, {
-    latestTtlMs: opts.latestTtlMs ?? 60_000,
-    primaryFor: (symbol) => subscriptions?.manager.primaryFor(symbol),
-  });
   const feeds = new Map<Exchange, Feed>();
-  const pumps: Promise<void>[] = [];
+  const loggers = new Map<Exchange, Logger>();
   for (const venue of venues) {
     const exchange = venue.exchange;
     const symbols = opts.symbols.get(exchange) ?? [];
     const urls = opts.upstream ? upstreamUrls(opts.upstream, exchange) : venue.live;
     const logger = opts.logger.child({ component: 'ingest', exchange });
-    const feed = venue.createFeed({ urls, symbols, bookDepth: opts.bookDepth, logger, config: opts.config });
-    feeds.set(exchange, feed);
-    pumps.push(
-      (async () => {
-        for await (const msg of feed.messages()) router.route(msg);
-      })().catch((err: unknown) => logger.error({ err }, 'ingest stopped on an error')),
+    feeds.set(
+      exchange,
+      venue.createFeed({ urls, symbols, bookDepth: opts.bookDepth, logger, config: opts.config }),
     );
+    loggers.set(exchange, logger);
     logger.info({ ws: urls.ws, symbols }, 'ingest started');
   }
-  const started = startSubscriptions({
+  const subscriptions = startSubscriptions({
     targets: feeds,
     static: opts.symbols,
     catalog: opts.catalog ?? catalogOf(opts.symbols),
     ...opts.subscriptions,
     logger: opts.logger.child({ component: 'ingest' }),
   });
-  subscriptions = started;
+  const router = new BusRouter(opts.bus, {
+    latestTtlMs: opts.latestTtlMs ?? 60_000,
+    primaryFor: (symbol) => subscriptions.manager.primaryFor(symbol),
+  });
+  // The first `messages()` call starts each feed's connection.
+  const pumps = [...feeds].map(([exchange, feed]) =>
+    (async () => {
+      for await (const msg of feed.messages()) router.route(msg);
+    })().catch((err: unknown) => loggers.get(exchange)?.error({ err }, 'ingest stopped on an error')),
+  );
 
   return {
     feeds,
     router,
-    subscriptions: started,
+    subscriptions,
     async close() {
-      await started.close();
+      await subscriptions.close();
       await Promise.all([...feeds.values()].map((f) => f.close()));
       await Promise.all(pumps);
     },

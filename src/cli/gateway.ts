@@ -24,12 +24,17 @@ export async function runGateway(flags: CommonFlags): Promise<number> {
     catalog,
     subscriptions: subscriptionSources(config),
   });
-  const gateway = await startGatewayStack({ bus, config, symbols, catalog, logger }).catch(async (err: unknown) => {
-    await ingest.close();
-    throw err;
-  });
+  const gateway = await startGatewayStack({ bus, config, symbols, catalog, logger }).catch(
+    async (err: unknown) => {
+      await ingest.close();
+      throw err;
+    },
+  );
   const demand = ingest.subscriptions.demand;
   const unlink = demand === undefined ? undefined : linkDemand(gateway.gateway, demand);
-  await onShutdownSignal([async () => unlink?.(), () => ingest.close(), () => gateway.close(), () => bus.close()], logger);
+  await onShutdownSignal(
+    [async () => unlink?.(), () => ingest.close(), () => gateway.close(), () => bus.close()],
+    logger,
+  );
   return 0;
 }

@@ -117,7 +117,10 @@ const headerNameSchema = z
 
 const httpUrlSchema = z
   .string({ error: 'must be an http(s):// URL' })
-  .refine((v) => /^https?:\/\/[^\s]+$/.test(v) && URL.canParse(v), 'must be an http(s):// URL, e.g. http://127.0.0.1:8080/positions');
+  .refine(
+    (v) => /^https?:\/\/[^\s]+$/.test(v) && URL.canParse(v),
+    'must be an http(s):// URL, e.g. http://127.0.0.1:8080/positions',
+  );
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -209,7 +212,11 @@ export const configSchema = z
     /** Ingest also subscribes what gateway clients ask for (symbols outside `symbols` that an exchange lists). */
     demandSubscriptions: bool.default(false),
     /** A demanded symbol stays subscribed this long after its last gateway subscriber left, ms. */
-    demandGraceMs: z.coerce.number({ error: 'must be a whole number of ms >= 0' }).int().min(0).default(30_000),
+    demandGraceMs: z.coerce
+      .number({ error: 'must be a whole number of ms >= 0' })
+      .int()
+      .min(0)
+      .default(30_000),
     /** The user's positions service: its symbols are subscribed while they are open. Unset: off. */
     positionsUrl: httpUrlSchema.optional(),
     positionsIntervalMs: wholeFrom1.default(300_000),

@@ -34,4 +34,3 @@ export function parseSymbol(input: string): SymbolParseResult {
     error: `symbol '${input}' is not valid: use a pair like 'BTC/USDT' or a stock ticker like 'AAPL'`,
   };
 }
-

@@ -117,7 +117,8 @@ export function sourceRefusal(stream: StreamName, sources: StreamSources): strin
   }
   if (sources.listedOn !== undefined) {
     const listing = sources.listedOn(stream.symbol).filter((e) => sources.exchanges.includes(e));
-    if (stream.exchange === undefined ? listing.length > 0 : listing.includes(stream.exchange)) return undefined;
+    if (stream.exchange === undefined ? listing.length > 0 : listing.includes(stream.exchange))
+      return undefined;
     const where = stream.exchange ?? `any of ${sources.exchanges.join(', ')}`;
     return `stream '${name}' has no source: ${stream.symbol} is not listed on ${where}${listing.length > 0 ? ` (it is on ${listing.join(', ')}: use '${stream.type}@${stream.symbol}')` : ''}`;
   }

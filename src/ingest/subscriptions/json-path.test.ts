@@ -40,11 +40,17 @@ describe('evaluateJsonPath', () => {
   };
 
   it('collects the strings the path points at; a final array stands for its elements', () => {
-    expect(evaluateJsonPath(body, path('positions[*].symbol'))).toEqual({ ok: true, values: ['BTC/USDT', 'ETH/USDT'] });
+    expect(evaluateJsonPath(body, path('positions[*].symbol'))).toEqual({
+      ok: true,
+      values: ['BTC/USDT', 'ETH/USDT'],
+    });
     expect(evaluateJsonPath(body, path('positions[1].symbol'))).toEqual({ ok: true, values: ['ETH/USDT'] });
     expect(evaluateJsonPath(body, path('symbols'))).toEqual({ ok: true, values: ['AAPL', 'MSFT'] });
     expect(evaluateJsonPath(['AAPL'], path(''))).toEqual({ ok: true, values: ['AAPL'] });
-    expect(evaluateJsonPath({ positions: [] }, path('positions[*].symbol'))).toEqual({ ok: true, values: [] });
+    expect(evaluateJsonPath({ positions: [] }, path('positions[*].symbol'))).toEqual({
+      ok: true,
+      values: [],
+    });
   });
 
   it('says where the body does not match', () => {

@@ -18,12 +18,10 @@ export type PathStep =
 export type JsonPath = readonly PathStep[];
 
 export type PathParseResult =
-  | { readonly ok: true; readonly path: JsonPath }
-  | { readonly ok: false; readonly error: string };
+  { readonly ok: true; readonly path: JsonPath } | { readonly ok: false; readonly error: string };
 
 export type PathEvalResult =
-  | { readonly ok: true; readonly values: readonly string[] }
-  | { readonly ok: false; readonly error: string };
+  { readonly ok: true; readonly values: readonly string[] } | { readonly ok: false; readonly error: string };
 
 export const JSON_PATH_HINT = `use fields joined by '.', '[*]' for every element and '[N]' for one, e.g. 'positions[*].symbol'`;
 
@@ -39,7 +37,10 @@ export function parseJsonPath(text: string): PathParseResult {
     const m = TOKEN.exec(rest);
     // A field after the first step needs its dot: `a.b`, not `a]b` or `ab` split oddly.
     if (m === null || (m[1] !== undefined && steps.length > 0 && rest[at] !== '.')) {
-      return { ok: false, error: `JSON path '${text}' is not valid at '${rest.slice(at)}': ${JSON_PATH_HINT}` };
+      return {
+        ok: false,
+        error: `JSON path '${text}' is not valid at '${rest.slice(at)}': ${JSON_PATH_HINT}`,
+      };
     }
     if (m[1] !== undefined) steps.push({ kind: 'field', name: m[1] });
     else if (m[2] === '*') steps.push({ kind: 'each' });
@@ -71,7 +72,10 @@ export function evaluateJsonPath(body: unknown, path: JsonPath): PathEvalResult 
       if (step.kind === 'field') {
         const here = at === '' ? step.name : `${at}.${step.name}`;
         if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-          return { ok: false, error: `${describe(at)} is ${kindOf(value)}, not an object with '${step.name}'` };
+          return {
+            ok: false,
+            error: `${describe(at)} is ${kindOf(value)}, not an object with '${step.name}'`,
+          };
         }
         if (!Object.hasOwn(value, step.name)) {
           const keys = Object.keys(value).slice(0, 10).join(', ');
@@ -99,7 +103,8 @@ export function evaluateJsonPath(body: unknown, path: JsonPath): PathEvalResult 
   }
   const values: string[] = [];
   for (const { value, at } of current) {
-    if (typeof value !== 'string') return { ok: false, error: `${describe(at)} is ${kindOf(value)}, not a string` };
+    if (typeof value !== 'string')
+      return { ok: false, error: `${describe(at)} is ${kindOf(value)}, not a string` };
     values.push(value);
   }
   return { ok: true, values };

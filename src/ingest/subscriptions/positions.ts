@@ -31,8 +31,7 @@ export interface PositionsOptions {
 }
 
 export type PollResult =
-  | { readonly ok: true; readonly symbols: readonly string[] }
-  | { readonly ok: false; readonly error: string };
+  { readonly ok: true; readonly symbols: readonly string[] } | { readonly ok: false; readonly error: string };
 
 export class PositionsPoller {
   private readonly opts: PositionsOptions;
@@ -73,8 +72,14 @@ export class PositionsPoller {
       this.opts.onChange(result.symbols.map((symbol) => ({ symbol })));
     } else {
       this.badPolls++;
-      const kept = this.current === undefined ? 'nothing subscribed from positions yet' : `keeping the ${this.current.length} symbols of the last good poll`;
-      this.log.warn({ url: this.shownUrl, error: result.error }, `positions poll failed: ${result.error}; ${kept}`);
+      const kept =
+        this.current === undefined
+          ? 'nothing subscribed from positions yet'
+          : `keeping the ${this.current.length} symbols of the last good poll`;
+      this.log.warn(
+        { url: this.shownUrl, error: result.error },
+        `positions poll failed: ${result.error}; ${kept}`,
+      );
     }
     return result;
   }
@@ -129,7 +134,10 @@ export class PositionsPoller {
       if (controller.signal.aborted) {
         return { ok: false, error: this.closed ? 'closed' : `no answer within ${this.opts.timeoutMs} ms` };
       }
-      return { ok: false, error: `request failed: ${err instanceof Error ? (causeOf(err) ?? err.message) : String(err)}` };
+      return {
+        ok: false,
+        error: `request failed: ${err instanceof Error ? (causeOf(err) ?? err.message) : String(err)}`,
+      };
     } finally {
       clearTimeout(timer);
       this.inFlight = undefined;

@@ -47,7 +47,8 @@ export function startSubscriptions(opts: SubscriptionsOptions): Subscriptions {
   const log = opts.logger.child({ component: 'subscriptions' });
   const manager = new SubscriptionManager({ targets: opts.targets, catalog: opts.catalog, logger: log });
   const fixed: SymbolWant[] = [];
-  for (const [exchange, symbols] of opts.static) for (const symbol of symbols) fixed.push({ symbol, exchange });
+  for (const [exchange, symbols] of opts.static)
+    for (const symbol of symbols) fixed.push({ symbol, exchange });
   manager.set(SOURCE.static, fixed);
 
   const demand =
