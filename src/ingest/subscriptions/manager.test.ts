@@ -85,6 +85,31 @@ describe('SubscriptionManager', () => {
     expect([...t('binance').calls, ...t('okx').calls, ...t('kraken').calls]).toEqual([]);
   });
 
+  it('subscribes the rest when a feed refuses one symbol, and never unsubscribes the refused one', () => {
+    const calls: string[] = [];
+    const picky: SubscriptionTarget = {
+      subscribe: (symbols) => {
+        if (symbols.includes('BAD/ONE')) throw new Error('binance: cannot spell BAD/ONE');
+        calls.push('+' + symbols.join(','));
+      },
+      unsubscribe: (symbols) => void calls.push('-' + symbols.join(',')),
+    };
+    const { logger, lines } = captureLogs('info');
+    const manager = new SubscriptionManager({
+      targets: new Map<Exchange, SubscriptionTarget>([['binance', picky]]),
+      catalog: catalogOf(new Map<Exchange, string[]>([['binance', ['ETH/USDT', 'BAD/ONE']]])),
+      logger,
+    });
+    manager.set('positions', [{ symbol: 'ETH/USDT' }, { symbol: 'BAD/ONE' }]);
+    expect(calls).toEqual(['+ETH/USDT']);
+    expect(manager.subscribed('binance')).toEqual(['ETH/USDT']);
+    expect(lines.find((l) => l.level === LOG_LEVEL.warn)?.msg).toBe(
+      'the binance feed refused BAD/ONE; not subscribed',
+    );
+    manager.set('positions', []);
+    expect(calls).toEqual(['+ETH/USDT', '-ETH/USDT']);
+  });
+
   it('names as primary the first exchange in priority order holding the symbol', () => {
     const { manager } = setup();
     manager.set('demand', [{ symbol: 'ETH/USDT', exchange: 'okx' }]);

@@ -128,11 +128,40 @@ export class SubscriptionManager {
     if (added.length === 0 && removed.length === 0) return;
     const target = this.targets.get(exchange);
     if (target === undefined) return;
-    if (added.length > 0) target.subscribe(added);
+    const refused = added.length > 0 ? this.subscribeEach(exchange, target, added) : [];
     if (removed.length > 0) target.unsubscribe(removed);
-    for (const symbol of added) this.refreshPrimary(symbol);
-    for (const symbol of removed) this.refreshPrimary(symbol);
-    this.log.info({ exchange, source, subscribed: added, unsubscribed: removed }, 'subscriptions changed');
+    for (const symbol of refused) this.forget(exchange, symbol);
+    const subscribed = added.filter((s) => !refused.includes(s));
+    for (const symbol of [...added, ...removed]) this.refreshPrimary(symbol);
+    this.log.info({ exchange, source, subscribed, unsubscribed: removed }, 'subscriptions changed');
+  }
+
+  /**
+   * Subscribe `symbols`; when the feed throws (a symbol it cannot spell), try them one by one so
+   * one bad symbol neither stops the others nor escapes into the source. Returns the refused ones.
+   */
+  private subscribeEach(exchange: Exchange, target: SubscriptionTarget, symbols: string[]): string[] {
+    try {
+      target.subscribe(symbols);
+      return [];
+    } catch {
+      const refused: string[] = [];
+      for (const symbol of symbols) {
+        try {
+          target.subscribe([symbol]);
+        } catch (err) {
+          refused.push(symbol);
+          this.log.warn({ exchange, symbol, err }, `the ${exchange} feed refused ${symbol}; not subscribed`);
+        }
+      }
+      return refused;
+    }
+  }
+
+  /** Drop a symbol the feed refused from every source's wants there, so nothing unsubscribes it later. */
+  private forget(exchange: Exchange, symbol: string): void {
+    this.holders.get(exchange)?.delete(symbol);
+    for (const resolved of this.bySource.values()) resolved.get(exchange)?.delete(symbol);
   }
 
   private refreshPrimary(symbol: string): void {

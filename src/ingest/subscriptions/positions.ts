@@ -69,7 +69,11 @@ export class PositionsPoller {
     if (result.ok) {
       this.goodPolls++;
       this.current = result.symbols;
-      this.opts.onChange(result.symbols.map((symbol) => ({ symbol })));
+      try {
+        this.opts.onChange(result.symbols.map((symbol) => ({ symbol })));
+      } catch (err) {
+        this.log.error({ err }, 'applying the positions failed');
+      }
     } else {
       this.badPolls++;
       const kept =
