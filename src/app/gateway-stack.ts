@@ -3,7 +3,6 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
 import { createGateway, type Gateway } from '../gateway/server.js';
-import type { SymbolCatalog } from '../ingest/subscriptions/wants.js';
 import { PUBLIC_DIR } from './paths.js';
 import { allSymbols } from './symbols.js';
 
@@ -18,13 +17,15 @@ export async function startGatewayStack(opts: {
   config: Config;
   /** Canonical symbols ingest provides per exchange (all of them are the price cache's pairs). */
   symbols: ReadonlyMap<Exchange, readonly string[]>;
-  /** With `demandSubscriptions`: the symbols ingest subscribes on demand, accepted beside `symbols`. */
-  catalog?: SymbolCatalog;
+  /**
+   * Exchanges that ingest (or would, on demand) a symbol outside `symbols`: its streams are
+   * accepted too (see `gatewayListing`). Unset: only `symbols`.
+   */
+  listedOn?: (symbol: string) => readonly Exchange[];
   logger: Logger;
 }): Promise<GatewayStack> {
   const { config } = opts;
   const symbols = allSymbols(opts.symbols);
-  const catalog = config.demandSubscriptions ? opts.catalog : undefined;
   const gateway = createGateway({
     bus: opts.bus,
     port: config.gatewayPort,
@@ -36,7 +37,7 @@ export async function startGatewayStack(opts: {
       exchanges: config.exchanges,
       symbols,
       symbolsOf: opts.symbols,
-      listedOn: catalog === undefined ? undefined : (symbol) => catalog.listedOn(symbol),
+      listedOn: opts.listedOn,
     },
     limits: {
       maxConnections: config.maxConnections,

@@ -13,7 +13,8 @@ import type { Exchange } from '../core/types.js';
 import { createGateway, type Gateway } from '../gateway/server.js';
 import type { StreamDemandListener } from '../ingest/subscriptions/demand.js';
 import { until } from '../test-support/until.js';
-import { linkDemand, spellingCatalog, subscriptionSources } from './subscriptions.js';
+import { gatewayListing, linkDemand, spellingCatalog, subscriptionSources } from './subscriptions.js';
+import { catalogOf } from '../ingest/subscriptions/wants.js';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
 
@@ -85,6 +86,29 @@ describe('spellingCatalog', () => {
     expect(catalog.listedOn('SOL/USDT')).toEqual(['okx']); // Kraken knows its own pairs only
     expect(catalog.listedOn('BTC/USD')).toEqual(['kraken', 'okx']);
     expect(catalog.listedOn('MSFT')).toEqual(['alpaca']);
+  });
+});
+
+describe('gatewayListing', () => {
+  const catalog = catalogOf(new Map<Exchange, string[]>([['binance', ['BTC/USDT', 'SOL/USDT']]]));
+  const manager = { exchangesOf: (s: string): Exchange[] => (s === 'ETH/USDT' ? ['binance'] : []) };
+
+  it('with demand, accepts whatever an exchange lists', () => {
+    const listedOn = gatewayListing({ demandSubscriptions: true }, catalog, () => manager)!;
+    expect(listedOn('SOL/USDT')).toEqual(['binance']);
+    expect(listedOn('ETH/USDT')).toEqual([]);
+  });
+
+  it('with positions only, accepts what is subscribed right now (none before ingest starts)', () => {
+    const config = { demandSubscriptions: false, positionsUrl: 'http://127.0.0.1:1/p' };
+    expect(gatewayListing(config, catalog, () => undefined)!('ETH/USDT')).toEqual([]);
+    const listedOn = gatewayListing(config, catalog, () => manager)!;
+    expect(listedOn('ETH/USDT')).toEqual(['binance']);
+    expect(listedOn('SOL/USDT')).toEqual([]);
+  });
+
+  it('with neither, leaves the gateway to the static symbols', () => {
+    expect(gatewayListing({ demandSubscriptions: false }, catalog, () => manager)).toBeUndefined();
   });
 });
 

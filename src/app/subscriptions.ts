@@ -7,6 +7,7 @@ import type { Exchange } from '../core/types.js';
 import { venueFor } from '../exchanges/index.js';
 import type { StreamDemandListener } from '../ingest/subscriptions/demand.js';
 import { parseJsonPath } from '../ingest/subscriptions/json-path.js';
+import type { SubscriptionManager } from '../ingest/subscriptions/manager.js';
 import type { SubscriptionsOptions } from '../ingest/subscriptions/subscriptions.js';
 import { catalogOf, type SymbolCatalog } from '../ingest/subscriptions/wants.js';
 import { parseStream } from '../gateway/streams.js';
@@ -40,6 +41,21 @@ function spells(exchange: Exchange, symbol: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * What the gateway accepts beyond the static symbols: with demand, whatever an exchange lists
+ * (asking subscribes it); with positions only, what is subscribed right now (`manager` is read
+ * at each SUBSCRIBE, so the gateway may start before ingest). Undefined: the static symbols only.
+ */
+export function gatewayListing(
+  config: Pick<Config, 'demandSubscriptions' | 'positionsUrl'>,
+  catalog: SymbolCatalog,
+  manager: () => Pick<SubscriptionManager, 'exchangesOf'> | undefined,
+): ((symbol: string) => readonly Exchange[]) | undefined {
+  if (config.demandSubscriptions) return (symbol) => catalog.listedOn(symbol);
+  if (config.positionsUrl !== undefined) return (symbol) => manager()?.exchangesOf(symbol) ?? [];
+  return undefined;
 }
 
 /** The demand and positions sources the config turns on. */

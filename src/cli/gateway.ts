@@ -2,7 +2,7 @@ import { startGatewayStack } from '../app/gateway-stack.js';
 import { startIngest } from '../app/ingest-stack.js';
 import { onShutdownSignal } from '../app/shutdown.js';
 import { createBus } from '../app/bus.js';
-import { spellingCatalog, linkDemand, subscriptionSources } from '../app/subscriptions.js';
+import { gatewayListing, linkDemand, spellingCatalog, subscriptionSources } from '../app/subscriptions.js';
 import { symbolsPerExchange } from '../app/symbols.js';
 import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
 
@@ -24,7 +24,8 @@ export async function runGateway(flags: CommonFlags): Promise<number> {
     catalog,
     subscriptions: subscriptionSources(config),
   });
-  const gateway = await startGatewayStack({ bus, config, symbols, catalog, logger }).catch(
+  const listedOn = gatewayListing(config, catalog, () => ingest.subscriptions.manager);
+  const gateway = await startGatewayStack({ bus, config, symbols, listedOn, logger }).catch(
     async (err: unknown) => {
       await ingest.close();
       throw err;

@@ -2,7 +2,8 @@ import { startGatewayStack } from '../app/gateway-stack.js';
 import { startIngest } from '../app/ingest-stack.js';
 import { createBus } from '../app/bus.js';
 import { startReplayFromConfig } from '../app/replay-stack.js';
-import { linkDemand, subscriptionSources } from '../app/subscriptions.js';
+import { gatewayListing, linkDemand, subscriptionSources } from '../app/subscriptions.js';
+import type { IngestStack } from '../app/ingest-stack.js';
 import { catalogOf } from '../ingest/subscriptions/wants.js';
 import { onShutdownSignal, type Closer } from '../app/shutdown.js';
 import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
@@ -20,9 +21,12 @@ export async function runStart(flags: CommonFlags): Promise<number> {
     const symbols = replay.canonicalSymbols;
     // The hub lists exactly what it replays.
     const catalog = catalogOf(symbols);
-    const gateway = await startGatewayStack({ bus, config, symbols, catalog, logger });
+    // The gateway starts first; what it accepts may depend on what ingest subscribes later.
+    const late: { ingest?: IngestStack } = {};
+    const listedOn = gatewayListing(config, catalog, () => late.ingest?.subscriptions.manager);
+    const gateway = await startGatewayStack({ bus, config, symbols, listedOn, logger });
     started.push(() => gateway.close());
-    const ingest = startIngest({
+    const running = startIngest({
       bus,
       symbols,
       upstream: `http://${config.host}:${replay.port}`,
@@ -32,8 +36,9 @@ export async function runStart(flags: CommonFlags): Promise<number> {
       catalog,
       subscriptions: subscriptionSources(config),
     });
-    started.push(() => ingest.close());
-    const demand = ingest.subscriptions.demand;
+    late.ingest = running;
+    started.push(() => running.close());
+    const demand = running.subscriptions.demand;
     if (demand !== undefined) {
       const unlink = linkDemand(gateway.gateway, demand);
       started.push(async () => unlink());

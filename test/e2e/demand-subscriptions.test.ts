@@ -14,7 +14,7 @@ import { createBus } from '../../src/app/bus.js';
 import { startGatewayStack, type GatewayStack } from '../../src/app/gateway-stack.js';
 import { startIngest, type IngestStack } from '../../src/app/ingest-stack.js';
 import { startReplayFromConfig, type ReplayStack } from '../../src/app/replay-stack.js';
-import { linkDemand, subscriptionSources } from '../../src/app/subscriptions.js';
+import { gatewayListing, linkDemand, subscriptionSources } from '../../src/app/subscriptions.js';
 import type { Bus } from '../../src/bus/bus.js';
 import { configSchema } from '../../src/config/schema.js';
 import type { Exchange, Trade } from '../../src/core/types.js';
@@ -92,7 +92,8 @@ beforeAll(async () => {
   replay = await startReplayFromConfig(config, logger);
   const catalog = catalogOf(replay.canonicalSymbols);
   const symbols = new Map<Exchange, string[]>([['binance', ['BTC/USDT']]]);
-  gateway = await startGatewayStack({ bus, config, symbols, catalog, logger });
+  const listedOn = gatewayListing(config, catalog, () => ingest?.subscriptions.manager);
+  gateway = await startGatewayStack({ bus, config, symbols, listedOn, logger });
   ingest = startIngest({
     bus,
     symbols,

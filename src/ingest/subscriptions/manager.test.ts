@@ -116,6 +116,7 @@ describe('SubscriptionManager', () => {
     expect(manager.primaryFor('ETH/USDT')).toBe('okx');
     manager.set('positions', [{ symbol: 'ETH/USDT' }]);
     expect(manager.primaryFor('ETH/USDT')).toBe('binance');
+    expect(manager.exchangesOf('ETH/USDT')).toEqual(['binance', 'okx']);
     manager.set('positions', []);
     expect(manager.primaryFor('ETH/USDT')).toBe('okx');
     manager.set('demand', []);

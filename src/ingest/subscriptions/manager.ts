@@ -82,6 +82,11 @@ export class SubscriptionManager {
     return [...(this.holders.get(exchange)?.keys() ?? [])];
   }
 
+  /** The exchanges, in priority order, that have `symbol` subscribed now. */
+  exchangesOf(symbol: string): Exchange[] {
+    return [...this.holders].filter(([, holders]) => holders.has(symbol)).map(([exchange]) => exchange);
+  }
+
   /** The sources that keep `symbol` subscribed on `exchange` (`static`, `demand`, `positions`). */
   sourcesOf(exchange: Exchange, symbol: string): string[] {
     return [...(this.holders.get(exchange)?.get(symbol) ?? [])];
