@@ -211,4 +211,25 @@ describe('positions through the subscription manager', () => {
       await subs.close();
     }
   });
+
+  it('close() leaves no timer of either source behind', async () => {
+    const clock = new ManualSchedule();
+    handler = positions('BTC/USDT');
+    const noop: SubscriptionTarget = { subscribe: () => undefined, unsubscribe: () => undefined };
+    const subs = startSubscriptions({
+      targets: new Map([['binance', noop]]),
+      static: new Map(),
+      catalog: catalogOf(new Map<Exchange, string[]>([['binance', ['BTC/USDT', 'ETH/USDT']]])),
+      demand: { graceMs: 30_000 },
+      positions: { url, intervalMs: 300_000, path: jsonPath('positions[*].symbol'), timeoutMs: 2000 },
+      schedule: clock.schedule,
+      logger: captureLogs('info').logger,
+    });
+    subs.demand!.demanded('ETH/USDT', undefined);
+    subs.demand!.released('ETH/USDT', undefined);
+    await until(() => clock.pending === 2, 5000, 'a grace timer and the next poll');
+    expect(subs.manager.subscribed('binance').sort()).toEqual(['BTC/USDT', 'ETH/USDT']);
+    await subs.close();
+    expect(clock.pending).toBe(0);
+  });
 });
