@@ -17,6 +17,11 @@ export async function startGatewayStack(opts: {
   config: Config;
   /** Canonical symbols ingest provides per exchange (all of them are the price cache's pairs). */
   symbols: ReadonlyMap<Exchange, readonly string[]>;
+  /**
+   * Exchanges that ingest (or would, on demand) a symbol outside `symbols`: its streams are
+   * accepted too (see `gatewayListing`). Unset: only `symbols`.
+   */
+  listedOn?: (symbol: string) => readonly Exchange[];
   logger: Logger;
 }): Promise<GatewayStack> {
   const { config } = opts;
@@ -28,7 +33,12 @@ export async function startGatewayStack(opts: {
     logger: opts.logger.child({ component: 'gateway' }),
     publicDir: PUBLIC_DIR,
     pricePairs: symbols,
-    sources: { exchanges: config.exchanges, symbols, symbolsOf: opts.symbols },
+    sources: {
+      exchanges: config.exchanges,
+      symbols,
+      symbolsOf: opts.symbols,
+      listedOn: opts.listedOn,
+    },
     limits: {
       maxConnections: config.maxConnections,
       maxSubscriptionsPerClient: config.maxSubscriptionsPerClient,

@@ -6,11 +6,24 @@ import { venueFor } from '../exchanges/index.js';
 import type { VenueUrls } from '../exchanges/venue.js';
 import type { Feed } from '../ingest/feed.js';
 import { BusRouter } from '../ingest/router.js';
+import {
+  startSubscriptions,
+  type Subscriptions,
+  type SubscriptionsOptions,
+} from '../ingest/subscriptions/subscriptions.js';
+import { catalogOf, type SymbolCatalog } from '../ingest/subscriptions/wants.js';
 
 export interface IngestOptions {
   bus: Bus;
-  /** Canonical symbols to subscribe, per exchange, in priority order (the first is the primary source). */
+  /**
+   * Canonical symbols always subscribed (the static source), per exchange, in priority order (the
+   * first exchange carrying a symbol is its primary source).
+   */
   symbols: ReadonlyMap<Exchange, readonly string[]>;
+  /** Which exchanges list a symbol, for demand and positions. Default: `symbols` is all there is. */
+  catalog?: SymbolCatalog;
+  /** Demand (gateway clients' streams) and positions sources beside the static symbols; both off by default. */
+  subscriptions?: Pick<SubscriptionsOptions, 'demand' | 'positions' | 'schedule'>;
   /** A replay hub base URL (`http://127.0.0.1:3100`) instead of the real exchanges. */
   upstream?: string;
   bookDepth: number;
@@ -23,6 +36,8 @@ export interface IngestOptions {
 export interface IngestStack {
   readonly feeds: ReadonlyMap<Exchange, Feed>;
   readonly router: BusRouter;
+  /** What each feed is subscribed to and why; `subscriptions.demand` is where the gateway reports demand. */
+  readonly subscriptions: Subscriptions;
   close(): Promise<void>;
 }
 
@@ -35,43 +50,48 @@ export function upstreamUrls(upstream: string, prefix: string): VenueUrls {
   return { ws: `${secure ? 'wss' : 'ws'}:${hostPart}`, rest: `${secure ? 'https' : 'http'}:${hostPart}` };
 }
 
-/** The first exchange (in priority order) that carries each symbol feeds its aggregated streams. */
-export function primarySources(symbols: ReadonlyMap<Exchange, readonly string[]>): Map<string, Exchange> {
-  const primary = new Map<string, Exchange>();
-  for (const [exchange, list] of symbols) for (const s of list) if (!primary.has(s)) primary.set(s, exchange);
-  return primary;
-}
-
 /** Exchange clients → normalized messages → bus (per-exchange and aggregated streams). */
 export function startIngest(opts: IngestOptions): IngestStack {
   // Look every venue up first: an unknown one is refused before anything connects.
   const venues = [...opts.symbols.keys()].map(venueFor);
-  const primary = primarySources(opts.symbols);
-  const router = new BusRouter(opts.bus, {
-    latestTtlMs: opts.latestTtlMs ?? 60_000,
-    primaryFor: (symbol) => primary.get(symbol),
-  });
   const feeds = new Map<Exchange, Feed>();
-  const pumps: Promise<void>[] = [];
+  const loggers = new Map<Exchange, Logger>();
   for (const venue of venues) {
     const exchange = venue.exchange;
     const symbols = opts.symbols.get(exchange) ?? [];
     const urls = opts.upstream ? upstreamUrls(opts.upstream, exchange) : venue.live;
     const logger = opts.logger.child({ component: 'ingest', exchange });
-    const feed = venue.createFeed({ urls, symbols, bookDepth: opts.bookDepth, logger, config: opts.config });
-    feeds.set(exchange, feed);
-    pumps.push(
-      (async () => {
-        for await (const msg of feed.messages()) router.route(msg);
-      })().catch((err: unknown) => logger.error({ err }, 'ingest stopped on an error')),
+    feeds.set(
+      exchange,
+      venue.createFeed({ urls, symbols, bookDepth: opts.bookDepth, logger, config: opts.config }),
     );
+    loggers.set(exchange, logger);
     logger.info({ ws: urls.ws, symbols }, 'ingest started');
   }
+  const subscriptions = startSubscriptions({
+    targets: feeds,
+    static: opts.symbols,
+    catalog: opts.catalog ?? catalogOf(opts.symbols),
+    ...opts.subscriptions,
+    logger: opts.logger.child({ component: 'ingest' }),
+  });
+  const router = new BusRouter(opts.bus, {
+    latestTtlMs: opts.latestTtlMs ?? 60_000,
+    primaryFor: (symbol) => subscriptions.manager.primaryFor(symbol),
+  });
+  // The first `messages()` call starts each feed's connection.
+  const pumps = [...feeds].map(([exchange, feed]) =>
+    (async () => {
+      for await (const msg of feed.messages()) router.route(msg);
+    })().catch((err: unknown) => loggers.get(exchange)?.error({ err }, 'ingest stopped on an error')),
+  );
 
   return {
     feeds,
     router,
+    subscriptions,
     async close() {
+      await subscriptions.close();
       await Promise.all([...feeds.values()].map((f) => f.close()));
       await Promise.all(pumps);
     },

@@ -2,6 +2,7 @@ import { startGatewayStack } from '../app/gateway-stack.js';
 import { startIngest } from '../app/ingest-stack.js';
 import { onShutdownSignal } from '../app/shutdown.js';
 import { createBus } from '../app/bus.js';
+import { gatewayListing, linkDemand, spellingCatalog, subscriptionSources } from '../app/subscriptions.js';
 import { symbolsPerExchange } from '../app/symbols.js';
 import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
 
@@ -10,6 +11,7 @@ export async function runGateway(flags: CommonFlags): Promise<number> {
   const config = await resolveConfig(flags, 'gateway');
   const logger = loggerFor(config);
   const symbols = symbolsPerExchange(config);
+  const catalog = spellingCatalog(symbols);
   const bus = createBus(config);
   // Ingest first: it refuses unsupported exchanges before any port is opened.
   const ingest = startIngest({
@@ -19,11 +21,21 @@ export async function runGateway(flags: CommonFlags): Promise<number> {
     bookDepth: config.bookDepth,
     logger,
     config,
+    catalog,
+    subscriptions: subscriptionSources(config),
   });
-  const gateway = await startGatewayStack({ bus, config, symbols, logger }).catch(async (err: unknown) => {
-    await ingest.close();
-    throw err;
-  });
-  await onShutdownSignal([() => ingest.close(), () => gateway.close(), () => bus.close()], logger);
+  const listedOn = gatewayListing(config, catalog, () => ingest.subscriptions.manager);
+  const gateway = await startGatewayStack({ bus, config, symbols, listedOn, logger }).catch(
+    async (err: unknown) => {
+      await ingest.close();
+      throw err;
+    },
+  );
+  const demand = ingest.subscriptions.demand;
+  const unlink = demand === undefined ? undefined : linkDemand(gateway.gateway, demand);
+  await onShutdownSignal(
+    [async () => unlink?.(), () => ingest.close(), () => gateway.close(), () => bus.close()],
+    logger,
+  );
   return 0;
 }

@@ -2,6 +2,9 @@ import { startGatewayStack } from '../app/gateway-stack.js';
 import { startIngest } from '../app/ingest-stack.js';
 import { createBus } from '../app/bus.js';
 import { startReplayFromConfig } from '../app/replay-stack.js';
+import { gatewayListing, linkDemand, subscriptionSources } from '../app/subscriptions.js';
+import type { IngestStack } from '../app/ingest-stack.js';
+import { catalogOf } from '../ingest/subscriptions/wants.js';
 import { onShutdownSignal, type Closer } from '../app/shutdown.js';
 import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
 
@@ -16,17 +19,30 @@ export async function runStart(flags: CommonFlags): Promise<number> {
     const replay = await startReplayFromConfig(config, logger);
     started.push(() => replay.close());
     const symbols = replay.canonicalSymbols;
-    const gateway = await startGatewayStack({ bus, config, symbols, logger });
+    // The hub lists exactly what it replays.
+    const catalog = catalogOf(symbols);
+    // The gateway starts first; what it accepts may depend on what ingest subscribes later.
+    const late: { ingest?: IngestStack } = {};
+    const listedOn = gatewayListing(config, catalog, () => late.ingest?.subscriptions.manager);
+    const gateway = await startGatewayStack({ bus, config, symbols, listedOn, logger });
     started.push(() => gateway.close());
-    const ingest = startIngest({
+    const running = startIngest({
       bus,
       symbols,
       upstream: `http://${config.host}:${replay.port}`,
       bookDepth: config.bookDepth,
       logger,
       config,
+      catalog,
+      subscriptions: subscriptionSources(config),
     });
-    started.push(() => ingest.close());
+    late.ingest = running;
+    started.push(() => running.close());
+    const demand = running.subscriptions.demand;
+    if (demand !== undefined) {
+      const unlink = linkDemand(gateway.gateway, demand);
+      started.push(async () => unlink());
+    }
     logger.info(
       { dashboard: `http://${displayHost(config.host)}:${gateway.port}/` },
       'tickstream is running',

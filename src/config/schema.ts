@@ -7,6 +7,7 @@ import { DEFAULT_GATEWAY_LIMITS } from '../gateway/limits.js';
 import { OVERFLOW_POLICIES } from '../replay/link/bounded-buffer.js';
 import { parseSymbolRate } from '../replay/symbol-rate.js';
 import { specFromFlag } from '../replay/fault-spec.js';
+import { parseJsonPath } from '../ingest/subscriptions/json-path.js';
 
 const PORT_HINT = 'must be a decimal port number 0-65535 (0 = any free port)';
 
@@ -102,6 +103,25 @@ const urlSchema = z
     'must be an http(s):// or ws(s):// URL, e.g. http://127.0.0.1:3100',
   );
 
+const jsonPathSchema = z
+  .string({ error: 'must be a JSON path such as positions[*].symbol' })
+  .superRefine((v, ctx) => {
+    const parsed = parseJsonPath(v);
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.error });
+  });
+
+/** An HTTP header name (an RFC 9110 token). */
+const headerNameSchema = z
+  .string({ error: 'must be an HTTP header name, e.g. Authorization or X-Api-Key' })
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name, e.g. Authorization or X-Api-Key');
+
+const httpUrlSchema = z
+  .string({ error: 'must be an http(s):// URL' })
+  .refine(
+    (v) => /^https?:\/\/[^\s]+$/.test(v) && URL.canParse(v),
+    'must be an http(s):// URL, e.g. http://127.0.0.1:8080/positions',
+  );
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Every setting Tickstream reads, from a config file, TICKSTREAM_* environment variables and flags. */
@@ -189,6 +209,25 @@ export const configSchema = z
     /** Gateway soft and hard message limits (error and keep the connection / close 1009). */
     maxMessageBytes: z.coerce.number().int().min(1).default(DEFAULT_GATEWAY_LIMITS.maxMessageBytes),
     maxPayloadBytes: z.coerce.number().int().min(1).default(DEFAULT_GATEWAY_LIMITS.maxPayloadBytes),
+    /** Ingest also subscribes what gateway clients ask for (symbols outside `symbols` that an exchange lists). */
+    demandSubscriptions: bool.default(false),
+    /** A demanded symbol stays subscribed this long after its last gateway subscriber left, ms. */
+    demandGraceMs: z.coerce
+      .number({ error: 'must be a whole number of ms >= 0' })
+      .int()
+      .min(0)
+      .default(30_000),
+    /** The user's positions service: its symbols are subscribed while they are open. Unset: off. */
+    positionsUrl: httpUrlSchema.optional(),
+    positionsIntervalMs: wholeFrom1.default(300_000),
+    /** Where the symbols are in its JSON: fields joined by `.`, `[*]` every element, `[N]` one. */
+    positionsPath: jsonPathSchema.default('positions[*].symbol'),
+    /** Header sent with `positionsAuthValue` (only when a value is set). */
+    positionsAuthHeader: headerNameSchema.default('Authorization'),
+    /** The header's value (e.g. `Bearer …`); never logged. */
+    positionsAuthValue: z.string({ error: 'must be a header value' }).min(1, 'must not be empty').optional(),
+    /** A positions request slower than this is a failed poll (the previous symbols stay). */
+    positionsTimeoutMs: wholeFrom1.default(10_000),
     /**
      * Alpaca API key pair (also `APCA_API_KEY_ID` / `APCA_API_SECRET_KEY`, Alpaca's own variables).
      * `demo`/`demo` serves a local replay hub; Alpaca itself refuses it.
@@ -229,4 +268,8 @@ export const ENV_ALIASES: Readonly<Partial<Record<ConfigKey, string>>> = {
 };
 
 /** Keys whose values an error message never repeats. */
-export const SECRET_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>(['alpacaKey', 'alpacaSecret']);
+export const SECRET_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>([
+  'alpacaKey',
+  'alpacaSecret',
+  'positionsAuthValue',
+]);

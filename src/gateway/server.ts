@@ -70,6 +70,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
           exchanges: opts.sources.exchanges,
           symbols: resolvePairs(opts.sources.symbols, 'sources.symbols'),
           symbolsOf: resolvePairsOf(opts.sources.symbolsOf),
+          listedOn: opts.sources.listedOn,
         };
   const hub = new WsHub({ bus: opts.bus, logger: log, limits, sources });
   const handler = createHttpHandler({

@@ -104,6 +104,27 @@ describe('sourceRefusal', () => {
     );
   });
 
+  it('with demand (listedOn), accepts a symbol an ingested exchange lists and names where one is not', () => {
+    const listings: Record<string, Array<'binance' | 'okx'>> = {
+      'SOL/USDT': ['binance', 'okx'],
+      'BTC/USDT': ['binance'],
+    };
+    const demand = { ...sources, listedOn: (s: string) => listings[s] ?? [] };
+    expect(sourceRefusal(stream('trade@SOL/USDT'), demand)).toBeUndefined();
+    expect(sourceRefusal(stream('book@binance:SOL/USDT'), demand)).toBeUndefined();
+    expect(sourceRefusal(stream('trade@DOGE/USDT'), demand)).toBe(
+      "stream 'trade@DOGE/USDT' has no source: DOGE/USDT is not listed on any of binance",
+    );
+    const two = {
+      ...demand,
+      exchanges: ['binance', 'okx'] as const,
+      listedOn: (s: string) => listings[s] ?? [],
+    };
+    expect(sourceRefusal(stream('trade@okx:BTC/USDT'), two)).toBe(
+      "stream 'trade@okx:BTC/USDT' has no source: BTC/USDT is not listed on okx (it is on binance: use 'trade@BTC/USDT')",
+    );
+  });
+
   it('with each exchange’s own symbols, refuses a pair from an exchange that does not carry it', () => {
     const two = {
       exchanges: ['binance', 'kraken'] as const,

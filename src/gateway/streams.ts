@@ -1,4 +1,7 @@
+import { parseSymbol } from '../core/symbol.js';
 import { EXCHANGES, type Exchange, type MessageType } from '../core/types.js';
+
+export { parseSymbol, type SymbolParseResult } from '../core/symbol.js';
 
 /**
  * Gateway stream names: `<type>@<SYMBOL>` (aggregated across exchanges) and
@@ -38,15 +41,10 @@ export type StreamParseResult =
   | { readonly ok: true; readonly stream: StreamName; readonly name: string }
   | { readonly ok: false; readonly error: string };
 
-export type SymbolParseResult =
-  { readonly ok: true; readonly symbol: string } | { readonly ok: false; readonly error: string };
-
 /** Longest stream name accepted, to keep error messages and maps small. */
 export const MAX_STREAM_NAME_LENGTH = 64;
 
 const FORMS = `'<type>@<SYMBOL>' or '<type>@<exchange>:<SYMBOL>', e.g. 'trade@BTC/USDT' or 'book@binance:BTC/USDT'`;
-const ASSET = /^[A-Z0-9]{1,20}$/;
-const STOCK = /^[A-Z][A-Z0-9.]{0,14}$/;
 const TYPE_SET: ReadonlySet<string> = new Set<string>(STREAM_TYPES);
 const EXCHANGE_SET: ReadonlySet<string> = new Set<string>(EXCHANGES);
 
@@ -55,35 +53,6 @@ export function formatStream(stream: StreamName): string {
   return stream.exchange === undefined
     ? stream.type + '@' + stream.symbol
     : stream.type + '@' + stream.exchange + ':' + stream.symbol;
-}
-
-/**
- * Canonical symbol from user input: case-insensitive, `BASE/QUOTE` for pairs or a stock ticker
- * (`AAPL`, `BRK.B`). `BTC-USDT` and `BTC_USDT` are refused with a hint to use `BTC/USDT`.
- */
-export function parseSymbol(input: string): SymbolParseResult {
-  const s = input.trim().toUpperCase();
-  if (s.length === 0)
-    return { ok: false, error: `symbol is empty: use a canonical symbol like 'BTC/USDT' or 'AAPL'` };
-  const slash = s.indexOf('/');
-  if (slash !== -1) {
-    const base = s.slice(0, slash);
-    const quote = s.slice(slash + 1);
-    if (ASSET.test(base) && ASSET.test(quote)) return { ok: true, symbol: s };
-    return {
-      ok: false,
-      error: `symbol '${input}' is not a valid pair: use BASE/QUOTE with letters and digits, e.g. 'BTC/USDT'`,
-    };
-  }
-  const sep = /^([A-Z0-9]{1,20})[-_]([A-Z0-9]{1,20})$/.exec(s);
-  if (sep !== null) {
-    return { ok: false, error: `symbol '${input}' is not canonical: use '${sep[1]}/${sep[2]}'` };
-  }
-  if (STOCK.test(s)) return { ok: true, symbol: s };
-  return {
-    ok: false,
-    error: `symbol '${input}' is not valid: use a pair like 'BTC/USDT' or a stock ticker like 'AAPL'`,
-  };
 }
 
 /** Parse a stream name; the error names the bad part and how to fix it. */
@@ -133,6 +102,11 @@ export interface StreamSources {
   readonly symbols: readonly string[];
   /** Each exchange's own symbols when they differ (Binance BTC/USDT, Kraken BTC/USD); else `symbols` for all. */
   readonly symbolsOf?: ReadonlyMap<Exchange, readonly string[]>;
+  /**
+   * With demand-driven ingest: the exchanges that would ingest a symbol outside `symbols` once a
+   * client asks for it. Unset: only `symbols` are served.
+   */
+  readonly listedOn?: (symbol: string) => readonly Exchange[];
 }
 
 /** Why `stream` can never deliver from `sources` (an exchange or symbol nothing ingests), or undefined. */
@@ -140,6 +114,13 @@ export function sourceRefusal(stream: StreamName, sources: StreamSources): strin
   const name = formatStream(stream);
   if (stream.exchange !== undefined && !sources.exchanges.includes(stream.exchange)) {
     return `stream '${name}' has no source: this gateway ingests ${sources.exchanges.join(', ')}, not ${stream.exchange}; use '${stream.type}@${stream.symbol}' for the aggregated stream`;
+  }
+  if (sources.listedOn !== undefined) {
+    const listing = sources.listedOn(stream.symbol).filter((e) => sources.exchanges.includes(e));
+    if (stream.exchange === undefined ? listing.length > 0 : listing.includes(stream.exchange))
+      return undefined;
+    const where = stream.exchange ?? `any of ${sources.exchanges.join(', ')}`;
+    return `stream '${name}' has no source: ${stream.symbol} is not listed on ${where}${listing.length > 0 ? ` (it is on ${listing.join(', ')}: use '${stream.type}@${stream.symbol}')` : ''}`;
   }
   if (!sources.symbols.includes(stream.symbol)) {
     return `stream '${name}' has no source: this gateway ingests ${sources.symbols.join(', ')}, not ${stream.symbol}`;
