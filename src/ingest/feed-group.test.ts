@@ -9,6 +9,7 @@ import { NumericOrderBook } from '../book/order-book.js';
 import type { FeedState, NormalizedMessage, Status } from '../core/types.js';
 import { captureLogs } from '../test-support/log-capture.js';
 import { until } from '../test-support/until.js';
+import { TypedEmitter, type FeedEventName, type FeedEvents } from './feed-events.js';
 import { FeedQueue, type FeedStats } from './feed.js';
 import { createFeedGroup } from './feed-group.js';
 import type { VenueFeed } from './venue-feed.js';
@@ -21,6 +22,9 @@ class Part implements VenueFeed {
   started = false;
   closed = false;
   state: FeedState = 'disconnected';
+  readonly events = new TypedEmitter<FeedEvents>((err) => {
+    throw err;
+  });
 
   constructor(
     private readonly counters: Partial<FeedStats>,
@@ -30,6 +34,15 @@ class Part implements VenueFeed {
   messages(): AsyncIterable<NormalizedMessage> {
     this.started = true;
     return this.queue.iterate();
+  }
+  start(): void {
+    this.started = true;
+  }
+  on<K extends FeedEventName>(event: K, listener: (event: FeedEvents[K]) => void): void {
+    this.events.on(event, listener);
+  }
+  off<K extends FeedEventName>(event: K, listener: (event: FeedEvents[K]) => void): void {
+    this.events.off(event, listener);
   }
   subscribe(symbols: string[]): void {
     this.subscribed.push(symbols);
@@ -55,6 +68,10 @@ class Part implements VenueFeed {
       latencyMs: undefined,
       dropped: 0,
       subscriptions: ['BTC/USDT'],
+      breaker: 'closed',
+      pingRttMs: undefined,
+      staleSymbols: [],
+      bySymbol: {},
       ...this.counters,
     };
   }
