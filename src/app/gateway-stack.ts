@@ -2,6 +2,7 @@ import type { Bus } from '../bus/bus.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
+import type { MetricsSource } from '../gateway/http.js';
 import { createGateway, type Gateway } from '../gateway/server.js';
 import { PUBLIC_DIR } from './paths.js';
 import { allSymbols } from './symbols.js';
@@ -18,6 +19,8 @@ export async function startGatewayStack(opts: {
   /** Canonical symbols ingest provides per exchange (all of them are the price cache's pairs). */
   symbols: ReadonlyMap<Exchange, readonly string[]>;
   logger: Logger;
+  /** Served at `GET /metrics`. */
+  metrics?: MetricsSource;
 }): Promise<GatewayStack> {
   const { config } = opts;
   const symbols = allSymbols(opts.symbols);
@@ -29,6 +32,7 @@ export async function startGatewayStack(opts: {
     publicDir: PUBLIC_DIR,
     pricePairs: symbols,
     sources: { exchanges: config.exchanges, symbols, symbolsOf: opts.symbols },
+    metrics: opts.metrics,
     limits: {
       maxConnections: config.maxConnections,
       maxSubscriptionsPerClient: config.maxSubscriptionsPerClient,

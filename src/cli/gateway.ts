@@ -2,6 +2,7 @@ import { startGatewayStack } from '../app/gateway-stack.js';
 import { startIngest } from '../app/ingest-stack.js';
 import { onShutdownSignal } from '../app/shutdown.js';
 import { createBus } from '../app/bus.js';
+import { IngestMetrics } from '../gateway/metrics.js';
 import { symbolsPerExchange } from '../app/symbols.js';
 import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
 
@@ -11,6 +12,7 @@ export async function runGateway(flags: CommonFlags): Promise<number> {
   const logger = loggerFor(config);
   const symbols = symbolsPerExchange(config);
   const bus = createBus(config);
+  const metrics = new IngestMetrics();
   // Ingest first: it refuses unsupported exchanges before any port is opened.
   const ingest = startIngest({
     bus,
@@ -19,8 +21,9 @@ export async function runGateway(flags: CommonFlags): Promise<number> {
     bookDepth: config.bookDepth,
     logger,
     config,
+    metrics,
   });
-  const gateway = await startGatewayStack({ bus, config, symbols, logger }).catch(async (err: unknown) => {
+  const gateway = await startGatewayStack({ bus, config, symbols, logger, metrics }).catch(async (err: unknown) => {
     await ingest.close();
     throw err;
   });

@@ -1,6 +1,7 @@
 import { startGatewayStack } from '../app/gateway-stack.js';
 import { startIngest } from '../app/ingest-stack.js';
 import { createBus } from '../app/bus.js';
+import { IngestMetrics } from '../gateway/metrics.js';
 import { startReplayFromConfig } from '../app/replay-stack.js';
 import { onShutdownSignal, type Closer } from '../app/shutdown.js';
 import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
@@ -16,7 +17,8 @@ export async function runStart(flags: CommonFlags): Promise<number> {
     const replay = await startReplayFromConfig(config, logger);
     started.push(() => replay.close());
     const symbols = replay.canonicalSymbols;
-    const gateway = await startGatewayStack({ bus, config, symbols, logger });
+    const metrics = new IngestMetrics();
+    const gateway = await startGatewayStack({ bus, config, symbols, logger, metrics });
     started.push(() => gateway.close());
     const ingest = startIngest({
       bus,
@@ -25,6 +27,7 @@ export async function runStart(flags: CommonFlags): Promise<number> {
       bookDepth: config.bookDepth,
       logger,
       config,
+      metrics,
     });
     started.push(() => ingest.close());
     logger.info(

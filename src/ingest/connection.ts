@@ -452,7 +452,7 @@ export class Connection {
       if (!this.ready || this.breaker.state !== 'half-open') return;
       if (this.frames > framesAtStart) this.breaker.recordSuccess();
       this.armProbation();
-    }, this.stableAfterMs);
+    }, Math.max(this.stableAfterMs, 10));
   }
 
   private onPong(): void {

@@ -31,6 +31,11 @@ export interface ResilienceOptions {
   readonly breaker?: CircuitBreakerOptions;
   /** Reconnect attempts in a row without a stable link before giving up. Default: unlimited. */
   readonly maxReconnects?: number;
+  /**
+   * A link up this long counts as stable (resets the backoff); while the breaker is half-open each
+   * such period with data is one more success. Default 5000.
+   */
+  readonly stableAfterMs?: number;
   /** Adaptive per (symbol, channel) staleness. */
   readonly staleness?: StalenessOptions;
   /** How often staleness is checked while connected, ms. Default 500. */
@@ -152,6 +157,7 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
       backoff: opts.backoff,
       breaker: opts.breaker,
       maxReconnects: opts.maxReconnects,
+      stableAfterMs: opts.stableAfterMs,
       connectTimeoutMs: opts.connectTimeoutMs,
       silenceTimeoutMs: opts.staleAfterMs,
     });
