@@ -217,10 +217,11 @@ describe('adaptive staleness', () => {
   });
 
   it('a busy channel held back goes stale and live again while the other symbol stays live and the link is kept', async () => {
-    const r = openFeed('binance', { staleness: { floorMs: 1000, factor: 4, minSamples: 4 } });
-    await until(() => r.out.filter((m) => m.type === 'trade' && m.symbol === 'BTC/USDT').length >= 30, 10_000, 'trades');
+    // The floor sits above the longest natural lull of these recordings' trades (about 1.6 s at speed 2).
+    const r = openFeed('binance', { staleness: { floorMs: 2500, factor: 4, minSamples: 4 } });
+    await until(() => r.out.filter((m) => m.type === 'trade' && m.symbol === 'BTC/USDT').length >= 40, 10_000, 'trades');
     const from = r.out.length;
-    await arm({ exchange: 'binance', symbol: 'BTC/USDT', fault: 'latency', count: 1, ms: 4000 });
+    await arm({ exchange: 'binance', symbol: 'BTC/USDT', fault: 'latency', count: 1, ms: 5000 });
     const staleOf = (symbol: string) => (m: NormalizedMessage) =>
       m.type === 'status' && m.state === 'stale' && m.symbol === symbol;
     await until(() => after(r.out, from, staleOf('BTC/USDT')), 6000, 'BTC/USDT stale');

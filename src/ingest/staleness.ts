@@ -98,6 +98,8 @@ export class StalenessTracker {
       return undefined;
     }
     const gap = Math.max(0, at - t.lastAt);
+    // Messages of one frame (or one instant) are one arrival: a zero gap would drag the usual gap to 0.
+    if (gap === 0 && !t.stale) return undefined;
     let change: StaleChange | undefined;
     if (t.stale) {
       t.stale = false;
