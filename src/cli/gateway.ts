@@ -23,10 +23,12 @@ export async function runGateway(flags: CommonFlags): Promise<number> {
     config,
     metrics,
   });
-  const gateway = await startGatewayStack({ bus, config, symbols, logger, metrics }).catch(async (err: unknown) => {
-    await ingest.close();
-    throw err;
-  });
+  const gateway = await startGatewayStack({ bus, config, symbols, logger, metrics }).catch(
+    async (err: unknown) => {
+      await ingest.close();
+      throw err;
+    },
+  );
   await onShutdownSignal([() => ingest.close(), () => gateway.close(), () => bus.close()], logger);
   return 0;
 }

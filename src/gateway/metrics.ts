@@ -50,11 +50,27 @@ export class IngestMetrics {
         },
       });
     };
-    perSymbol('messages', 'Normalized messages emitted by ingest (status included), by exchange and symbol.', 'messages');
+    perSymbol(
+      'messages',
+      'Normalized messages emitted by ingest (status included), by exchange and symbol.',
+      'messages',
+    );
     perSymbol('gaps', 'Book sequence gaps seen, by exchange and symbol.', 'gaps');
-    perSymbol('resyncs', 'Book resyncs from a fresh snapshot (gap, checksum, crossed book), by exchange and symbol.', 'resyncs');
-    perSymbol('checksum_failures', 'Book checksums that disagreed with the local book, by exchange and symbol.', 'checksumMismatches');
-    perSymbol('crossed_books', 'Local book states refused as crossed (best bid >= best ask), by exchange and symbol.', 'crossedBooks');
+    perSymbol(
+      'resyncs',
+      'Book resyncs from a fresh snapshot (gap, checksum, crossed book), by exchange and symbol.',
+      'resyncs',
+    );
+    perSymbol(
+      'checksum_failures',
+      'Book checksums that disagreed with the local book, by exchange and symbol.',
+      'checksumMismatches',
+    );
+    perSymbol(
+      'crossed_books',
+      'Local book states refused as crossed (best bid >= best ask), by exchange and symbol.',
+      'crossedBooks',
+    );
 
     const perExchange = (name: string, help: string, read: (s: FeedStats) => number): void => {
       new Counter({
@@ -69,7 +85,11 @@ export class IngestMetrics {
       });
     };
     perExchange('reconnects', 'Connection attempts after the first, by exchange.', (s) => s.reconnects);
-    perExchange('decode_errors', 'Frames that failed to decode (skipped), by exchange.', (s) => s.decodeErrors);
+    perExchange(
+      'decode_errors',
+      'Frames that failed to decode (skipped), by exchange.',
+      (s) => s.decodeErrors,
+    );
 
     new Gauge({
       name: 'tickstream_ingest_breaker_state',
@@ -96,7 +116,8 @@ export class IngestMetrics {
       registers,
       collect() {
         this.reset();
-        for (const s of stats()) if (s.pingRttMs !== undefined) this.set({ exchange: s.exchange }, s.pingRttMs / 1000);
+        for (const s of stats())
+          if (s.pingRttMs !== undefined) this.set({ exchange: s.exchange }, s.pingRttMs / 1000);
       },
     });
     new Gauge({
@@ -121,9 +142,17 @@ export class IngestMetrics {
   /** Report `feed` from now on (one feed per exchange: a second replaces the first). */
   addFeed(feed: Feed): void {
     this.feeds.set(feed.exchange, feed);
-    const observe = (m: { exchange: Exchange; symbol: string; timestamp: number; localTimestamp: number }): void => {
+    const observe = (m: {
+      exchange: Exchange;
+      symbol: string;
+      timestamp: number;
+      localTimestamp: number;
+    }): void => {
       // A negative lag is clock skew, not time travel: counted in the lowest bucket.
-      this.lag.observe({ exchange: m.exchange, symbol: m.symbol }, Math.max(0, m.localTimestamp - m.timestamp) / 1000);
+      this.lag.observe(
+        { exchange: m.exchange, symbol: m.symbol },
+        Math.max(0, m.localTimestamp - m.timestamp) / 1000,
+      );
     };
     feed.on('trade', observe);
     feed.on('ticker', observe);

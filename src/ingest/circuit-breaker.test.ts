@@ -4,7 +4,11 @@ import { CircuitBreaker, type BreakerState } from './circuit-breaker.js';
 function breaker(opts = { failures: 3, openMs: 1000, successes: 2 }) {
   let now = 0;
   const changes: [BreakerState, string][] = [];
-  const b = new CircuitBreaker(opts, (s, r) => changes.push([s, r]), () => now);
+  const b = new CircuitBreaker(
+    opts,
+    (s, r) => changes.push([s, r]),
+    () => now,
+  );
   return { b, changes, advance: (ms: number) => (now += ms) };
 }
 
@@ -19,7 +23,9 @@ describe('CircuitBreaker', () => {
     expect(b.state).toBe('closed');
     b.recordFailure('timeout');
     expect(b.state).toBe('open');
-    expect(changes).toEqual([['open', '3 connection attempts failed in a row (last: timeout); no attempt for 1000ms']]);
+    expect(changes).toEqual([
+      ['open', '3 connection attempts failed in a row (last: timeout); no attempt for 1000ms'],
+    ]);
   });
 
   it('waits openMs while open, turns half-open at the next attempt, and closes after M successes', () => {
@@ -54,7 +60,9 @@ describe('CircuitBreaker', () => {
   });
 
   it('refuses settings it cannot work with, naming them', () => {
-    expect(() => new CircuitBreaker({ failures: 0 }, () => {})).toThrow(/failures must be a whole number >= 1, got 0/);
+    expect(() => new CircuitBreaker({ failures: 0 }, () => {})).toThrow(
+      /failures must be a whole number >= 1, got 0/,
+    );
     expect(() => new CircuitBreaker({ successes: 1.5 }, () => {})).toThrow(/successes/);
     expect(() => new CircuitBreaker({ openMs: -1 }, () => {})).toThrow(/openMs must be >= 0/);
   });

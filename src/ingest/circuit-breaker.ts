@@ -41,7 +41,8 @@ export class CircuitBreaker {
       ['failures', this.failureLimit],
       ['successes', this.successLimit],
     ] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new RangeError(`circuit breaker: ${name} must be a whole number >= 1, got ${v}`);
+      if (!Number.isInteger(v) || v < 1)
+        throw new RangeError(`circuit breaker: ${name} must be a whole number >= 1, got ${v}`);
     }
     if (!(this.openMs >= 0)) throw new RangeError(`circuit breaker: openMs must be >= 0, got ${this.openMs}`);
     this.onChange = onChange;

@@ -447,12 +447,15 @@ export class Connection {
   private armProbation(): void {
     if (this.breaker.state !== 'half-open') return;
     const framesAtStart = this.frames;
-    this.probationTimer = setTimeout(() => {
-      this.probationTimer = undefined;
-      if (!this.ready || this.breaker.state !== 'half-open') return;
-      if (this.frames > framesAtStart) this.breaker.recordSuccess();
-      this.armProbation();
-    }, Math.max(this.stableAfterMs, 10));
+    this.probationTimer = setTimeout(
+      () => {
+        this.probationTimer = undefined;
+        if (!this.ready || this.breaker.state !== 'half-open') return;
+        if (this.frames > framesAtStart) this.breaker.recordSuccess();
+        this.armProbation();
+      },
+      Math.max(this.stableAfterMs, 10),
+    );
   }
 
   private onPong(): void {

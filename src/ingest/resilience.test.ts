@@ -187,7 +187,10 @@ describe('adaptive staleness', () => {
     const r = openFeed('kraken', { staleness: { floorMs: 1000, factor: 4, minSamples: 4 } });
     // Learn the normal traffic: a few book updates of each symbol.
     await until(
-      () => ['BTC/USD', 'ETH/USD'].every((s) => r.out.filter((m) => m.type === 'quote' && m.symbol === s).length >= 6),
+      () =>
+        ['BTC/USD', 'ETH/USD'].every(
+          (s) => r.out.filter((m) => m.type === 'quote' && m.symbol === s).length >= 6,
+        ),
       10_000,
       'learned traffic',
     );
@@ -207,26 +210,47 @@ describe('adaptive staleness', () => {
       5000,
       'recycle',
     );
-    const recycled = r.out.findIndex((m, i) => i >= from && m.type === 'status' && /every channel silent/.test(m.reason));
+    const recycled = r.out.findIndex(
+      (m, i) => i >= from && m.type === 'status' && /every channel silent/.test(m.reason),
+    );
     expect((r.out[recycled] as Status).state).toBe('disconnected');
-    await until(() => after(r.out, recycled, (m) => m.type === 'status' && m.reason === 'reconnected'), 5000, 'reconnect');
-    await until(() => after(r.out, recycled, (m) => m.type === 'trade' || m.type === 'quote'), 8000, 'data again');
+    await until(
+      () => after(r.out, recycled, (m) => m.type === 'status' && m.reason === 'reconnected'),
+      5000,
+      'reconnect',
+    );
+    await until(
+      () => after(r.out, recycled, (m) => m.type === 'trade' || m.type === 'quote'),
+      8000,
+      'data again',
+    );
     // A channel that never had a normal rhythm (a bar a minute) is never called stale.
-    expect(r.out.some((m) => m.type === 'status' && m.state === 'stale' && m.reason.startsWith('bar'))).toBe(false);
+    expect(r.out.some((m) => m.type === 'status' && m.state === 'stale' && m.reason.startsWith('bar'))).toBe(
+      false,
+    );
     expect(r.feed.stats().reconnects).toBeGreaterThanOrEqual(1);
   });
 
   it('a busy channel held back goes stale and live again while the other symbol stays live and the link is kept', async () => {
     // The floor sits above the longest natural lull of these recordings' trades (about 1.6 s at speed 2).
     const r = openFeed('binance', { staleness: { floorMs: 2500, factor: 4, minSamples: 4 } });
-    await until(() => r.out.filter((m) => m.type === 'trade' && m.symbol === 'BTC/USDT').length >= 40, 10_000, 'trades');
+    await until(
+      () => r.out.filter((m) => m.type === 'trade' && m.symbol === 'BTC/USDT').length >= 40,
+      10_000,
+      'trades',
+    );
     const from = r.out.length;
     await arm({ exchange: 'binance', symbol: 'BTC/USDT', fault: 'latency', count: 1, ms: 5000 });
     const staleOf = (symbol: string) => (m: NormalizedMessage) =>
       m.type === 'status' && m.state === 'stale' && m.symbol === symbol;
     await until(() => after(r.out, from, staleOf('BTC/USDT')), 6000, 'BTC/USDT stale');
     await until(
-      () => after(r.out, from, (m) => m.type === 'status' && m.symbol === 'BTC/USDT' && /live again/.test(m.reason)),
+      () =>
+        after(
+          r.out,
+          from,
+          (m) => m.type === 'status' && m.symbol === 'BTC/USDT' && /live again/.test(m.reason),
+        ),
       8000,
       'live again',
     );
@@ -240,23 +264,32 @@ describe('venue closes', () => {
   it.each([
     ['binance', 'BTC/USDT', 'disconnect', /1001/],
     ['kraken', 'BTC/USD', 'close1008', /1008/],
-  ] as const)('%s %s: %s → disconnected and reconnected statuses, data flowing again', async (exchange, symbol, fault, code) => {
-    const r = openFeed(exchange, {});
-    const connected: string[] = [];
-    const disconnected: string[] = [];
-    r.feed.on('connected', (e) => connected.push(e.reason));
-    r.feed.on('disconnected', (e) => disconnected.push(e.reason));
-    await until(() => r.out.some((m) => m.type === 'trade'), 10_000, 'first trade');
-    await arm({ exchange, symbol, fault, count: 1 });
-    await until(() => disconnected.length === 1, 5000, 'disconnected');
-    expect(disconnected[0]).toMatch(code);
-    const down = r.statuses(symbol).findIndex((s) => s.state === 'disconnected');
-    expect(r.statuses(symbol)[down].reason).toMatch(code);
-    await until(() => connected.includes('reconnected'), 5000, 'reconnected');
-    const at = r.out.findIndex((m) => m.type === 'status' && m.symbol === symbol && m.reason === 'reconnected');
-    await until(() => after(r.out, at, (m) => m.type === 'trade' && m.symbol === symbol), 8000, 'trades again');
-    expect(r.feed.stats()).toMatchObject({ state: 'connected', reconnects: 1, breaker: 'closed' });
-  });
+  ] as const)(
+    '%s %s: %s → disconnected and reconnected statuses, data flowing again',
+    async (exchange, symbol, fault, code) => {
+      const r = openFeed(exchange, {});
+      const connected: string[] = [];
+      const disconnected: string[] = [];
+      r.feed.on('connected', (e) => connected.push(e.reason));
+      r.feed.on('disconnected', (e) => disconnected.push(e.reason));
+      await until(() => r.out.some((m) => m.type === 'trade'), 10_000, 'first trade');
+      await arm({ exchange, symbol, fault, count: 1 });
+      await until(() => disconnected.length === 1, 5000, 'disconnected');
+      expect(disconnected[0]).toMatch(code);
+      const down = r.statuses(symbol).findIndex((s) => s.state === 'disconnected');
+      expect(r.statuses(symbol)[down].reason).toMatch(code);
+      await until(() => connected.includes('reconnected'), 5000, 'reconnected');
+      const at = r.out.findIndex(
+        (m) => m.type === 'status' && m.symbol === symbol && m.reason === 'reconnected',
+      );
+      await until(
+        () => after(r.out, at, (m) => m.type === 'trade' && m.symbol === symbol),
+        8000,
+        'trades again',
+      );
+      expect(r.feed.stats()).toMatchObject({ state: 'connected', reconnects: 1, breaker: 'closed' });
+    },
+  );
 });
 
 describe('book faults and /metrics', () => {
@@ -265,7 +298,12 @@ describe('book faults and /metrics', () => {
   const metrics = new IngestMetrics({ processMetrics: false });
 
   beforeAll(async () => {
-    const handler = createHttpHandler({ prices: new PriceCache(), publicDir: root, logger: silentLogger(), metrics });
+    const handler = createHttpHandler({
+      prices: new PriceCache(),
+      publicDir: root,
+      logger: silentLogger(),
+      metrics,
+    });
     server = createServer(handler);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     metricsUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
@@ -286,29 +324,45 @@ describe('book faults and /metrics', () => {
   it.each([
     ['binance', 'BTC/USDT', 'gap', 'gaps'],
     ['kraken', 'BTC/USD', 'checksum', 'checksum_failures'],
-  ] as const)('%s %s: %s → resyncing status, book synced again, counters on /metrics', async (exchange, symbol, fault, counter) => {
-    const r = openFeed(exchange, {});
-    metrics.addFeed(r.feed);
-    await until(() => r.out.some((m) => m.type === 'book_snapshot' && m.symbol === symbol), 10_000, 'first book');
-    const from = r.out.length;
-    await arm({ exchange, symbol, fault, count: 1 });
-    await until(() => after(r.out, from, (m) => m.type === 'status' && m.state === 'resyncing' && m.symbol === symbol), 8000, 'resyncing');
-    const resync = r.out.findIndex((m, i) => i >= from && m.type === 'status' && m.state === 'resyncing');
-    await until(() => after(r.out, resync, (m) => m.type === 'book_snapshot' && m.symbol === symbol), 8000, 'book again');
-    const book = r.out.slice(resync).find((m) => m.type === 'book_snapshot' && m.symbol === symbol);
-    if (book?.type !== 'book_snapshot') throw new Error('no book after the resync');
-    expect(book.bids[0][0]).toBeLessThan(book.asks[0][0]);
+  ] as const)(
+    '%s %s: %s → resyncing status, book synced again, counters on /metrics',
+    async (exchange, symbol, fault, counter) => {
+      const r = openFeed(exchange, {});
+      metrics.addFeed(r.feed);
+      await until(
+        () => r.out.some((m) => m.type === 'book_snapshot' && m.symbol === symbol),
+        10_000,
+        'first book',
+      );
+      const from = r.out.length;
+      await arm({ exchange, symbol, fault, count: 1 });
+      await until(
+        () =>
+          after(r.out, from, (m) => m.type === 'status' && m.state === 'resyncing' && m.symbol === symbol),
+        8000,
+        'resyncing',
+      );
+      const resync = r.out.findIndex((m, i) => i >= from && m.type === 'status' && m.state === 'resyncing');
+      await until(
+        () => after(r.out, resync, (m) => m.type === 'book_snapshot' && m.symbol === symbol),
+        8000,
+        'book again',
+      );
+      const book = r.out.slice(resync).find((m) => m.type === 'book_snapshot' && m.symbol === symbol);
+      if (book?.type !== 'book_snapshot') throw new Error('no book after the resync');
+      expect(book.bids[0][0]).toBeLessThan(book.asks[0][0]);
 
-    const text = await scrape();
-    const labels = `{exchange="${exchange}",symbol="${symbol}"}`;
-    expect(value(text, `tickstream_ingest_${counter}_total${labels}`)).toBeGreaterThanOrEqual(1);
-    expect(value(text, `tickstream_ingest_resyncs_total${labels}`)).toBeGreaterThanOrEqual(1);
-    expect(value(text, `tickstream_ingest_messages_total${labels}`)).toBeGreaterThan(0);
-    expect(value(text, `tickstream_ingest_breaker_state{exchange="${exchange}"}`)).toBe(0);
-    expect(value(text, `tickstream_ingest_reconnects_total{exchange="${exchange}"}`)).toBe(0);
-    expect(value(text, `tickstream_ingest_lag_seconds_count${labels}`)).toBeGreaterThan(0);
-    expect(text).toMatch(new RegExp(`tickstream_ingest_decode_errors_total\\{exchange="${exchange}"\\} 0`));
-  });
+      const text = await scrape();
+      const labels = `{exchange="${exchange}",symbol="${symbol}"}`;
+      expect(value(text, `tickstream_ingest_${counter}_total${labels}`)).toBeGreaterThanOrEqual(1);
+      expect(value(text, `tickstream_ingest_resyncs_total${labels}`)).toBeGreaterThanOrEqual(1);
+      expect(value(text, `tickstream_ingest_messages_total${labels}`)).toBeGreaterThan(0);
+      expect(value(text, `tickstream_ingest_breaker_state{exchange="${exchange}"}`)).toBe(0);
+      expect(value(text, `tickstream_ingest_reconnects_total{exchange="${exchange}"}`)).toBe(0);
+      expect(value(text, `tickstream_ingest_lag_seconds_count${labels}`)).toBeGreaterThan(0);
+      expect(text).toMatch(new RegExp(`tickstream_ingest_decode_errors_total\\{exchange="${exchange}"\\} 0`));
+    },
+  );
 });
 
 describe('close', () => {
@@ -325,7 +379,11 @@ describe('close', () => {
     const relay = await startTcpRelay(stack.port);
     relays.push(relay);
     await relay.refuse();
-    const down = openFeed('binance', { backoff: { baseMs: 1000, maxMs: 1000 } }, `http://127.0.0.1:${relay.port}`);
+    const down = openFeed(
+      'binance',
+      { backoff: { baseMs: 1000, maxMs: 1000 } },
+      `http://127.0.0.1:${relay.port}`,
+    );
     await until(() => down.statuses().some((s) => s.state === 'disconnected'), 5000, 'refused');
     // Waiting out a 1 s backoff: a reconnect timer is pending, and close() must clear it.
     expect(count('Timeout')).toBeGreaterThan(timers);

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { StalenessTracker } from './staleness.js';
 
 /** Feed `count` messages of (symbol, channel) every `gapMs`, from `start`; returns the last time. */
-function traffic(t: StalenessTracker, symbol: string, channel: string, start: number, gapMs: number, count: number): number {
+function traffic(
+  t: StalenessTracker,
+  symbol: string,
+  channel: string,
+  start: number,
+  gapMs: number,
+  count: number,
+): number {
   let at = start;
   for (let i = 0; i < count; i++, at += gapMs) t.observe(symbol, channel, at);
   return at - gapMs;
@@ -65,7 +72,9 @@ describe('StalenessTracker', () => {
 
   it('refuses settings it cannot work with', () => {
     expect(() => new StalenessTracker({ factor: 0 })).toThrow(/factor/);
-    expect(() => new StalenessTracker({ minSamples: 0 })).toThrow(/minSamples must be a whole number >= 1, got 0/);
+    expect(() => new StalenessTracker({ minSamples: 0 })).toThrow(
+      /minSamples must be a whole number >= 1, got 0/,
+    );
     expect(() => new StalenessTracker({ alpha: 2 })).toThrow(/alpha must be in \(0, 1\], got 2/);
   });
 });

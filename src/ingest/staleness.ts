@@ -103,7 +103,14 @@ export class StalenessTracker {
     let change: StaleChange | undefined;
     if (t.stale) {
       t.stale = false;
-      change = { symbol, channel, stale: false, silentMs: gap, thresholdMs: this.threshold(t, at), usualGapMs: t.usualGap };
+      change = {
+        symbol,
+        channel,
+        stale: false,
+        silentMs: gap,
+        thresholdMs: this.threshold(t, at),
+        usualGapMs: t.usualGap,
+      };
     } else {
       // A silence that ended in staleness is no normal gap: it does not teach the pair anything.
       t.usualGap = t.samples === 0 ? gap : t.usualGap + this.o.alpha * (gap - t.usualGap);
@@ -126,7 +133,14 @@ export class StalenessTracker {
       const threshold = this.threshold(t, now);
       if (silent >= threshold) {
         t.stale = true;
-        out.push({ symbol: t.symbol, channel: t.channel, stale: true, silentMs: silent, thresholdMs: threshold, usualGapMs: t.usualGap });
+        out.push({
+          symbol: t.symbol,
+          channel: t.channel,
+          stale: true,
+          silentMs: silent,
+          thresholdMs: threshold,
+          usualGapMs: t.usualGap,
+        });
       }
     }
     return out;

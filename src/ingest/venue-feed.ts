@@ -127,7 +127,12 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
       this.log.error({ err, event }, 'feed event listener threw');
       if (event !== 'error') {
         const error = err instanceof Error ? err : new Error(String(err));
-        this.events.emit('error', { exchange: this.exchange, kind: 'listener', message: error.message, error });
+        this.events.emit('error', {
+          exchange: this.exchange,
+          kind: 'listener',
+          message: error.message,
+          error,
+        });
       }
     });
     this.staleness = new StalenessTracker(opts.staleness);
@@ -346,7 +351,15 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
       : `${what} live again after ${change.silentMs}ms of silence`;
     if (change.stale) this.log.warn({ symbol: change.symbol, channel: change.channel }, reason);
     const state: Status['state'] = change.stale ? 'stale' : this.conn.state;
-    this.emit({ type: 'status', exchange: this.exchange, symbol: change.symbol, timestamp: at, localTimestamp: at, state, reason });
+    this.emit({
+      type: 'status',
+      exchange: this.exchange,
+      symbol: change.symbol,
+      timestamp: at,
+      localTimestamp: at,
+      state,
+      reason,
+    });
   }
 
   private onBreaker(state: BreakerState, reason: string, at: number): void {
@@ -355,7 +368,15 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
 
   private statusToAll(state: Status['state'], reason: string, at: number): void {
     for (const symbol of this.symbols) {
-      this.emit({ type: 'status', exchange: this.exchange, symbol, timestamp: at, localTimestamp: at, state, reason });
+      this.emit({
+        type: 'status',
+        exchange: this.exchange,
+        symbol,
+        timestamp: at,
+        localTimestamp: at,
+        state,
+        reason,
+      });
     }
   }
 
@@ -468,7 +489,12 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       this.decodeErrors++;
-      this.events.emit('error', { exchange: this.exchange, kind: 'decode', message: err.message, error: err });
+      this.events.emit('error', {
+        exchange: this.exchange,
+        kind: 'decode',
+        message: err.message,
+        error: err,
+      });
       // One warning per 1000 (the first included): a broken stream is visible without flooding.
       if (this.decodeErrors % 1000 === 1) {
         this.log.warn({ err, decodeErrors: this.decodeErrors }, 'undecodable frame skipped');
@@ -524,7 +550,8 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
     }
     this.statusToAll(state, reason, at);
     if (state === 'connected') this.events.emit('connected', { exchange: this.exchange, reason, at });
-    else if (state === 'disconnected') this.events.emit('disconnected', { exchange: this.exchange, reason, at });
+    else if (state === 'disconnected')
+      this.events.emit('disconnected', { exchange: this.exchange, reason, at });
   }
 }
 
