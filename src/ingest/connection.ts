@@ -427,11 +427,19 @@ export class Connection {
       { delayMs: delay, attempt: this.backoff.attempts, breaker: this.breaker.state },
       'reconnecting after backoff',
     );
-    this.reconnectTimer = setTimeout(() => {
-      this.breaker.beforeAttempt();
-      this.reconnects++;
-      this.connect();
-    }, delay);
+    this.reconnectTimer = setTimeout(() => this.attempt(), delay);
+  }
+
+  /** A timer may fire a millisecond early: an attempt never goes out while the breaker is open. */
+  private attempt(): void {
+    const wait = this.breaker.waitMs();
+    if (wait > 0) {
+      this.reconnectTimer = setTimeout(() => this.attempt(), wait);
+      return;
+    }
+    this.breaker.beforeAttempt();
+    this.reconnects++;
+    this.connect();
   }
 
   private onBreakerChange(state: BreakerState, reason: string): void {

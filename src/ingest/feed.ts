@@ -74,7 +74,10 @@ export interface Feed {
    */
   on<K extends FeedEventName>(event: K, listener: (event: FeedEvents[K]) => void): void;
   off<K extends FeedEventName>(event: K, listener: (event: FeedEvents[K]) => void): void;
-  /** Open the connection without an iterator consumer (events only); `messages()` does it too. */
+  /**
+   * Open the connection without an iterator consumer (events only); `messages()` does it too.
+   * Messages are queued for `messages()` only from its first call on.
+   */
   start(): void;
   /** Close for good: no reconnect, timers cleared; `messages()` ends after the final status. */
   close(): Promise<void>;
