@@ -3,7 +3,15 @@
  * emitter whose event names and payloads are checked by the compiler (no `any`). A listener
  * that throws is logged by the feed and does not stop the others.
  */
-import type { BookChange, BookSnapshot, Exchange, Status, Ticker, Trade } from '../core/types.js';
+import type {
+  BookChange,
+  BookSnapshot,
+  Exchange,
+  NormalizedMessage,
+  Status,
+  Ticker,
+  Trade,
+} from '../core/types.js';
 
 export interface LinkEvent {
   readonly exchange: Exchange;
@@ -80,5 +88,26 @@ export class TypedEmitter<E extends object = FeedEvents> {
 
   removeAll(): void {
     for (const key of Object.keys(this.sets) as (keyof E)[]) delete this.sets[key];
+  }
+}
+
+/** The event of a normalized message (`trade`, `ticker`, `book`, `status`); quotes and bars have none. */
+export function emitMessageEvent(events: TypedEmitter<FeedEvents>, msg: NormalizedMessage): void {
+  switch (msg.type) {
+    case 'trade':
+      events.emit('trade', msg);
+      break;
+    case 'ticker':
+      events.emit('ticker', msg);
+      break;
+    case 'book_snapshot':
+    case 'book_change':
+      events.emit('book', msg);
+      break;
+    case 'status':
+      events.emit('status', msg);
+      break;
+    default:
+      break;
   }
 }

@@ -210,3 +210,44 @@ describe('createFeedGroup', () => {
     await until(() => ok.closed, 1000, 'the healthy part closed');
   });
 });
+
+describe('createFeedGroup events', () => {
+  it('passes on the link events of every part and emits data and merged statuses once, without an iterator', async () => {
+    const pub = new Part({});
+    const biz = new Part({});
+    const group = createFeedGroup('okx', [
+      { name: 'public', feed: pub },
+      { name: 'business', feed: biz },
+    ]);
+    const seen: string[] = [];
+    group.on('connected', (e) => seen.push(`connected ${e.reason}`));
+    group.on('max_reconnects_reached', (e) => seen.push(`gave up after ${e.attempts}`));
+    group.on('trade', (t) => seen.push(`trade ${t.id}`));
+    group.on('status', (s) => seen.push(`status ${s.state} ${s.reason}`));
+    group.start();
+    expect(pub.started && biz.started).toBe(true);
+    pub.events.emit('connected', { exchange: 'okx', reason: 'connected', at: 1 });
+    biz.events.emit('max_reconnects_reached', { exchange: 'okx', attempts: 3, reason: 'x', at: 2 });
+    pub.status('connected', 'connected');
+    pub.queue.push({
+      type: 'trade',
+      exchange: 'okx',
+      symbol: 'BTC/USDT',
+      timestamp: 1,
+      localTimestamp: 1,
+      id: '7',
+      price: 1,
+      amount: 1,
+      side: 'buy',
+    });
+    await until(() => seen.includes('trade 7'), 2000, 'trade event');
+    await group.close();
+    expect(seen).toEqual([
+      'connected connected',
+      'gave up after 3',
+      'status connected public: connected',
+      'trade 7',
+    ]);
+    expect(group.stats()).toMatchObject({ breaker: 'closed', staleSymbols: [], bySymbol: {} });
+  });
+});

@@ -19,7 +19,7 @@ import type { BookView } from '../book/book-view.js';
 import type { Logger } from '../core/logger.js';
 import type { Exchange, FeedState, NormalizedMessage, Status } from '../core/types.js';
 import type { BreakerState } from './circuit-breaker.js';
-import { TypedEmitter, type FeedEventName, type FeedEvents } from './feed-events.js';
+import { TypedEmitter, emitMessageEvent, type FeedEventName, type FeedEvents } from './feed-events.js';
 import { FeedQueue, type FeedStats, type SymbolStats } from './feed.js';
 import type { VenueFeed } from './venue-feed.js';
 
@@ -119,10 +119,7 @@ class FeedGroup<X extends Exchange> implements VenueFeed {
 
   private deliver(msg: NormalizedMessage): void {
     if (this.iterated) this.queue.push(msg);
-    if (msg.type === 'trade') this.events.emit('trade', msg);
-    else if (msg.type === 'ticker') this.events.emit('ticker', msg);
-    else if (msg.type === 'book_snapshot' || msg.type === 'book_change') this.events.emit('book', msg);
-    else if (msg.type === 'status') this.events.emit('status', msg);
+    emitMessageEvent(this.events, msg);
   }
 
   subscribe(symbols: string[]): void {

@@ -18,9 +18,10 @@ import type { Exchange, NormalizedMessage, Status, Ticker } from '../core/types.
 import type { BackoffOptions } from './backoff.js';
 import type { BreakerState, CircuitBreakerOptions } from './circuit-breaker.js';
 import { Connection, type ConnectionStatusState, type WebSocketCtor } from './connection.js';
-import { TypedEmitter, type FeedEventName, type FeedEvents } from './feed-events.js';
+import { TypedEmitter, emitMessageEvent, type FeedEventName, type FeedEvents } from './feed-events.js';
 import { FeedQueue, type Feed, type FeedStats, type SymbolStats } from './feed.js';
-import { StalenessTracker, type StaleChange, type StalenessOptions } from './staleness.js';
+import { StaleWatch } from './stale-watch.js';
+import type { StalenessOptions } from './staleness.js';
 import type { ControlOp, ControlReply, FeedSpec, FrameSink, Subscription } from './feed-spec.js';
 import type { RateLimitOptions } from './rate-limiter.js';
 
@@ -94,9 +95,7 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
   private readonly emit: (msg: NormalizedMessage) => void;
   private readonly symbols = new Set<string>();
   private readonly events: TypedEmitter<FeedEvents>;
-  private readonly staleness: StalenessTracker;
-  private readonly staleCheckMs: number;
-  private staleTimer: NodeJS.Timeout | undefined = undefined;
+  private readonly staleWatch: StaleWatch;
   /** Messages go into the queue only once `messages()` has a consumer (events work without one). */
   private iterated = false;
   private readonly symbolMessages = new Map<string, number>();
@@ -135,9 +134,6 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
         });
       }
     });
-    this.staleness = new StalenessTracker(opts.staleness);
-    this.staleCheckMs = opts.staleCheckMs ?? 500;
-    if (!(this.staleCheckMs > 0)) throw new RangeError(`staleCheckMs must be > 0, got ${this.staleCheckMs}`);
     this.emit = (msg) => this.deliver(msg);
     this.sink = this.createSink(book !== undefined);
     this.conn = new Connection({
@@ -165,6 +161,16 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
       stableAfterMs: opts.stableAfterMs,
       connectTimeoutMs: opts.connectTimeoutMs,
       silenceTimeoutMs: opts.staleAfterMs,
+    });
+    this.staleWatch = new StaleWatch({
+      staleness: opts.staleness,
+      checkMs: opts.staleCheckMs,
+      now: this.now,
+      logger: this.log,
+      linkState: () => this.conn.state,
+      lastFrameAt: () => this.conn.stats().lastFrameAt,
+      status: (symbol, state, reason, at) => this.emit(statusOf(this.exchange, symbol, state, reason, at)),
+      recycle: (reason) => this.conn.drop(reason),
     });
     this.subscribe([...opts.symbols]);
   }
@@ -215,7 +221,7 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
       if (!this.symbols.delete(symbol)) continue;
       removed.push(symbol);
       this.retireBook(symbol);
-      this.staleness.forget(symbol);
+      this.staleWatch.forget(symbol);
       this.symbolMessages.delete(symbol);
     }
     this.send('unsubscribe', removed, this.spec.channels);
@@ -249,7 +255,7 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
       subscriptions: [...this.symbols],
       breaker: c.breaker,
       pingRttMs: c.pingRttMs,
-      staleSymbols: this.staleness.staleSymbols(),
+      staleSymbols: this.staleWatch.staleSymbols(),
       bySymbol: this.symbolStats(),
     };
   }
@@ -276,9 +282,9 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.stopStaleChecks();
+    this.staleWatch.stop();
     await this.conn.close();
-    this.stopStaleChecks();
+    this.staleWatch.stop();
     for (const symbol of [...this.books.keys()]) this.retireBook(symbol);
     this.pacer?.close();
     this.queue.end();
@@ -291,75 +297,8 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
     const symbol = msg.symbol;
     this.symbolMessages.set(symbol, (this.symbolMessages.get(symbol) ?? 0) + 1);
     if (this.iterated) this.queue.push(msg);
-    switch (msg.type) {
-      case 'trade':
-        this.events.emit('trade', msg);
-        break;
-      case 'ticker':
-        this.events.emit('ticker', msg);
-        break;
-      case 'book_snapshot':
-      case 'book_change':
-        this.events.emit('book', msg);
-        break;
-      case 'status':
-        this.events.emit('status', msg);
-        return;
-      default:
-        break;
-    }
-    const change = this.staleness.observe(symbol, channelOf(msg.type), msg.localTimestamp);
-    if (change !== undefined) this.announceStale(change, msg.localTimestamp);
-  }
-
-  private startStaleChecks(): void {
-    this.staleness.restartClocks(this.now());
-    if (this.staleTimer !== undefined) return;
-    this.staleTimer = setInterval(() => this.checkStaleness(), this.staleCheckMs);
-  }
-
-  private stopStaleChecks(): void {
-    clearInterval(this.staleTimer);
-    this.staleTimer = undefined;
-  }
-
-  /**
-   * Announce each pair that went silent past its threshold. When the whole link has been silent
-   * at least that long too, every channel is silent: the connection is recycled.
-   */
-  private checkStaleness(): void {
-    const now = this.now();
-    const changes = this.staleness.check(now);
-    if (changes.length === 0) return;
-    for (const change of changes) this.announceStale(change, now);
-    const last = this.conn.stats().lastFrameAt ?? 0;
-    const linkSilent = now - last;
-    const shortest = Math.min(...changes.map((c) => c.thresholdMs));
-    if (linkSilent >= shortest) {
-      const reason = `every channel silent for ${linkSilent}ms (stale: ${changes
-        .map((c) => `${c.symbol} ${c.channel}`)
-        .join(', ')}); recycling the connection`;
-      this.log.warn({ silentMs: linkSilent }, 'connection silent on every channel; recycling');
-      this.conn.drop(reason);
-    }
-  }
-
-  private announceStale(change: StaleChange, at: number): void {
-    const what = `${change.channel} of ${change.symbol}`;
-    const reason = change.stale
-      ? `${what} silent for ${change.silentMs}ms (usual gap ${Math.round(change.usualGapMs)}ms, stale after ${Math.round(change.thresholdMs)}ms)`
-      : `${what} live again after ${change.silentMs}ms of silence`;
-    if (change.stale) this.log.warn({ symbol: change.symbol, channel: change.channel }, reason);
-    const state: Status['state'] = change.stale ? 'stale' : this.conn.state;
-    this.emit({
-      type: 'status',
-      exchange: this.exchange,
-      symbol: change.symbol,
-      timestamp: at,
-      localTimestamp: at,
-      state,
-      reason,
-    });
+    emitMessageEvent(this.events, msg);
+    if (msg.type !== 'status') this.staleWatch.observe(msg);
   }
 
   private onBreaker(state: BreakerState, reason: string, at: number): void {
@@ -367,17 +306,7 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
   }
 
   private statusToAll(state: Status['state'], reason: string, at: number): void {
-    for (const symbol of this.symbols) {
-      this.emit({
-        type: 'status',
-        exchange: this.exchange,
-        symbol,
-        timestamp: at,
-        localTimestamp: at,
-        state,
-        reason,
-      });
-    }
+    for (const symbol of this.symbols) this.emit(statusOf(this.exchange, symbol, state, reason, at));
   }
 
   private canonical(raw: string): string {
@@ -544,9 +473,9 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
     if (state === 'disconnected') {
       // The stream has a hole now: every book starts over from a fresh snapshot.
       for (const book of this.books.values()) book.reset();
-      this.stopStaleChecks();
+      this.staleWatch.stop();
     } else if (state === 'connected') {
-      this.startStaleChecks();
+      this.staleWatch.start();
     }
     this.statusToAll(state, reason, at);
     if (state === 'connected') this.events.emit('connected', { exchange: this.exchange, reason, at });
@@ -555,7 +484,12 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
   }
 }
 
-/** The staleness channel of a message type: a book's changes, snapshots and quotes are one channel. */
-function channelOf(type: NormalizedMessage['type']): string {
-  return type === 'book_change' || type === 'book_snapshot' || type === 'quote' ? 'book' : type;
+function statusOf(
+  exchange: Exchange,
+  symbol: string,
+  state: Status['state'],
+  reason: string,
+  at: number,
+): Status {
+  return { type: 'status', exchange, symbol, timestamp: at, localTimestamp: at, state, reason };
 }
