@@ -63,7 +63,8 @@ interface Track {
 
 export class StalenessTracker {
   private readonly o: Required<StalenessOptions>;
-  private readonly tracks = new Map<string, Track>();
+  /** By symbol, then channel (no key string built per message). */
+  private readonly bySymbol = new Map<string, Map<string, Track>>();
 
   constructor(options: StalenessOptions = {}) {
     this.o = { ...DEFAULT_STALENESS, ...options };
@@ -82,10 +83,14 @@ export class StalenessTracker {
    * pair was stale, else undefined.
    */
   observe(symbol: string, channel: string, at: number): StaleChange | undefined {
-    const key = symbol + '\0' + channel;
-    const t = this.tracks.get(key);
+    let channels = this.bySymbol.get(symbol);
+    if (channels === undefined) {
+      channels = new Map();
+      this.bySymbol.set(symbol, channels);
+    }
+    const t = channels.get(channel);
     if (t === undefined) {
-      this.tracks.set(key, {
+      channels.set(channel, {
         symbol,
         channel,
         lastAt: at,
@@ -127,7 +132,7 @@ export class StalenessTracker {
   /** Pairs that went stale since the last check. */
   check(now: number): StaleChange[] {
     const out: StaleChange[] = [];
-    for (const t of this.tracks.values()) {
+    for (const t of this.all()) {
       if (t.stale || t.samples < this.o.minSamples) continue;
       const silent = now - t.lastAt;
       const threshold = this.threshold(t, now);
@@ -151,23 +156,27 @@ export class StalenessTracker {
    * what they learned (and a stale pair stays stale until its next message).
    */
   restartClocks(now: number): void {
-    for (const t of this.tracks.values()) t.lastAt = Math.max(t.lastAt, now);
+    for (const t of this.all()) t.lastAt = Math.max(t.lastAt, now);
   }
 
   /** Forget a symbol (unsubscribed). */
   forget(symbol: string): void {
-    for (const [key, t] of this.tracks) if (t.symbol === symbol) this.tracks.delete(key);
+    this.bySymbol.delete(symbol);
   }
 
   isStale(symbol: string, channel: string): boolean {
-    return this.tracks.get(symbol + '\0' + channel)?.stale ?? false;
+    return this.bySymbol.get(symbol)?.get(channel)?.stale ?? false;
   }
 
   /** Symbols with at least one stale channel. */
   staleSymbols(): string[] {
     const out = new Set<string>();
-    for (const t of this.tracks.values()) if (t.stale) out.add(t.symbol);
+    for (const t of this.all()) if (t.stale) out.add(t.symbol);
     return [...out];
+  }
+
+  private *all(): IterableIterator<Track> {
+    for (const channels of this.bySymbol.values()) yield* channels.values();
   }
 
   private threshold(t: Track, now: number): number {
