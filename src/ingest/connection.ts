@@ -290,7 +290,7 @@ export class Connection {
       const why = `cannot open ${url}: ${(err as Error).message}`;
       this.setState('disconnected', why);
       this.breaker.recordFailure(why);
-      this.scheduleReconnect();
+      this.scheduleReconnect(0, why);
       return;
     }
     this.ws = ws;
