@@ -2,6 +2,7 @@ import type { Bus } from '../bus/bus.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
+import type { MetricsSource } from '../gateway/http.js';
 import { createGateway, type Gateway } from '../gateway/server.js';
 import { PUBLIC_DIR } from './paths.js';
 import { allSymbols } from './symbols.js';
@@ -23,6 +24,8 @@ export async function startGatewayStack(opts: {
    */
   listedOn?: (symbol: string) => readonly Exchange[];
   logger: Logger;
+  /** Served at `GET /metrics`. */
+  metrics?: MetricsSource;
 }): Promise<GatewayStack> {
   const { config } = opts;
   const symbols = allSymbols(opts.symbols);
@@ -39,6 +42,7 @@ export async function startGatewayStack(opts: {
       symbolsOf: opts.symbols,
       listedOn: opts.listedOn,
     },
+    metrics: opts.metrics,
     limits: {
       maxConnections: config.maxConnections,
       maxSubscriptionsPerClient: config.maxSubscriptionsPerClient,

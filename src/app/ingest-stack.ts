@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
 import { venueFor } from '../exchanges/index.js';
 import type { VenueUrls } from '../exchanges/venue.js';
+import type { IngestMetrics } from '../gateway/metrics.js';
 import type { Feed } from '../ingest/feed.js';
 import { BusRouter } from '../ingest/router.js';
 import {
@@ -12,6 +13,7 @@ import {
   type SubscriptionsOptions,
 } from '../ingest/subscriptions/subscriptions.js';
 import { catalogOf, type SymbolCatalog } from '../ingest/subscriptions/wants.js';
+import type { ResilienceOptions } from '../ingest/venue-feed.js';
 
 export interface IngestOptions {
   bus: Bus;
@@ -29,8 +31,10 @@ export interface IngestOptions {
   bookDepth: number;
   logger: Logger;
   latestTtlMs?: number;
-  /** The run's settings, handed to each venue's feed (Alpaca's key pair and feed). */
+  /** The run's settings, handed to each venue's feed (Alpaca's key pair and feed, resilience). */
   config?: Config;
+  /** Each feed is reported there (the gateway's `/metrics`). */
+  metrics?: IngestMetrics;
 }
 
 export interface IngestStack {
@@ -50,6 +54,20 @@ export function upstreamUrls(upstream: string, prefix: string): VenueUrls {
   return { ws: `${secure ? 'wss' : 'ws'}:${hostPart}`, rest: `${secure ? 'https' : 'http'}:${hostPart}` };
 }
 
+/** The config keys of backoff, circuit breaker, retry limit and staleness as feed options. */
+export function resilienceFromConfig(config: Config): ResilienceOptions {
+  return {
+    backoff: { baseMs: config.reconnectBaseMs, maxMs: config.reconnectMaxMs },
+    breaker: {
+      failures: config.breakerFailures,
+      openMs: config.breakerOpenMs,
+      successes: config.breakerSuccesses,
+    },
+    maxReconnects: config.maxReconnects,
+    staleness: { factor: config.staleFactor, floorMs: config.staleFloorMs },
+  };
+}
+
 /** Exchange clients → normalized messages → bus (per-exchange and aggregated streams). */
 export function startIngest(opts: IngestOptions): IngestStack {
   // Look every venue up first: an unknown one is refused before anything connects.
@@ -61,10 +79,17 @@ export function startIngest(opts: IngestOptions): IngestStack {
     const symbols = opts.symbols.get(exchange) ?? [];
     const urls = opts.upstream ? upstreamUrls(opts.upstream, exchange) : venue.live;
     const logger = opts.logger.child({ component: 'ingest', exchange });
-    feeds.set(
-      exchange,
-      venue.createFeed({ urls, symbols, bookDepth: opts.bookDepth, logger, config: opts.config }),
-    );
+    const resilience = opts.config === undefined ? undefined : resilienceFromConfig(opts.config);
+    const feed = venue.createFeed({
+      urls,
+      symbols,
+      bookDepth: opts.bookDepth,
+      logger,
+      config: opts.config,
+      resilience,
+    });
+    feeds.set(exchange, feed);
+    opts.metrics?.addFeed(feed);
     loggers.set(exchange, logger);
     logger.info({ ws: urls.ws, symbols }, 'ingest started');
   }

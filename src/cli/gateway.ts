@@ -3,6 +3,7 @@ import { startIngest } from '../app/ingest-stack.js';
 import { onShutdownSignal } from '../app/shutdown.js';
 import { createBus } from '../app/bus.js';
 import { gatewayListing, linkDemand, spellingCatalog, subscriptionSources } from '../app/subscriptions.js';
+import { IngestMetrics } from '../gateway/metrics.js';
 import { symbolsPerExchange } from '../app/symbols.js';
 import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
 
@@ -13,6 +14,7 @@ export async function runGateway(flags: CommonFlags): Promise<number> {
   const symbols = symbolsPerExchange(config);
   const catalog = spellingCatalog(symbols);
   const bus = createBus(config);
+  const metrics = new IngestMetrics();
   // Ingest first: it refuses unsupported exchanges before any port is opened.
   const ingest = startIngest({
     bus,
@@ -23,9 +25,10 @@ export async function runGateway(flags: CommonFlags): Promise<number> {
     config,
     catalog,
     subscriptions: subscriptionSources(config),
+    metrics,
   });
   const listedOn = gatewayListing(config, catalog, () => ingest.subscriptions.manager);
-  const gateway = await startGatewayStack({ bus, config, symbols, listedOn, logger }).catch(
+  const gateway = await startGatewayStack({ bus, config, symbols, listedOn, logger, metrics }).catch(
     async (err: unknown) => {
       await ingest.close();
       throw err;

@@ -1,6 +1,7 @@
 import { startGatewayStack } from '../app/gateway-stack.js';
 import { startIngest } from '../app/ingest-stack.js';
 import { createBus } from '../app/bus.js';
+import { IngestMetrics } from '../gateway/metrics.js';
 import { startReplayFromConfig } from '../app/replay-stack.js';
 import { gatewayListing, linkDemand, subscriptionSources } from '../app/subscriptions.js';
 import type { IngestStack } from '../app/ingest-stack.js';
@@ -24,7 +25,8 @@ export async function runStart(flags: CommonFlags): Promise<number> {
     // The gateway starts first; what it accepts may depend on what ingest subscribes later.
     const late: { ingest?: IngestStack } = {};
     const listedOn = gatewayListing(config, catalog, () => late.ingest?.subscriptions.manager);
-    const gateway = await startGatewayStack({ bus, config, symbols, listedOn, logger });
+    const metrics = new IngestMetrics();
+    const gateway = await startGatewayStack({ bus, config, symbols, listedOn, logger, metrics });
     started.push(() => gateway.close());
     const running = startIngest({
       bus,
@@ -35,6 +37,7 @@ export async function runStart(flags: CommonFlags): Promise<number> {
       config,
       catalog,
       subscriptions: subscriptionSources(config),
+      metrics,
     });
     late.ingest = running;
     started.push(() => running.close());

@@ -202,6 +202,25 @@ export const configSchema = z
       .optional(),
     /** `record`: poll intervals per endpoint key, `trades=2s,depth=5s` (checked against the venues' plans). */
     interval: z.string({ error: 'must be a list such as trades=2s,depth=5s' }).optional(),
+    /** Ingest reconnects: first backoff ceiling and its cap, ms (doubling in between, full jitter). */
+    reconnectBaseMs: wholeFrom1.default(1000),
+    reconnectMaxMs: wholeFrom1.default(60_000),
+    /** Reconnect attempts in a row before an ingest connection gives up (`max_reconnects_reached`); unset: never. */
+    maxReconnects: z.coerce
+      .number({ error: 'must be a whole number >= 0' })
+      .int('must be a whole number >= 0')
+      .min(0, 'must be a whole number >= 0')
+      .optional(),
+    /** Circuit breaker of each ingest connection: failures that open it, how long it stays open, successes that close it. */
+    breakerFailures: wholeFrom1.default(5),
+    breakerOpenMs: wholeFrom1.default(60_000),
+    breakerSuccesses: wholeFrom1.default(3),
+    /** A channel of a symbol is stale after max(staleFactor × its usual gap, staleFloorMs) of silence. */
+    staleFactor: z.coerce
+      .number({ error: 'must be a number > 0' })
+      .positive('must be a number > 0')
+      .default(5),
+    staleFloorMs: wholeFrom1.default(3000),
     /** Book depth of the gateway's `book@` streams. */
     bookDepth: z.coerce.number().int().min(1).max(1000).default(20),
     maxConnections: z.coerce.number().int().min(1).default(10_000),

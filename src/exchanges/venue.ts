@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
 import type { Feed } from '../ingest/feed.js';
+import type { ResilienceOptions } from '../ingest/venue-feed.js';
 import type { RecordPlan, VenueRecordOptions } from '../record/plan.js';
 import type { VenueEndpoint } from '../replay/hub.js';
 import type { ReplaySource } from '../replay/source.js';
@@ -26,6 +27,8 @@ export interface VenueFeedOptions {
   readonly logger: Logger;
   /** The run's settings, for venue-specific ones (Alpaca's key pair and feed); defaults when absent. */
   readonly config?: Config;
+  /** Backoff, circuit breaker, retry limit and staleness of the feed's connections. */
+  readonly resilience?: ResilienceOptions;
 }
 
 export interface VenueEndpointOptions {

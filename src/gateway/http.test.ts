@@ -7,6 +7,7 @@ import { MemoryBus } from '../bus/memory.js';
 import { silentLogger } from '../core/logger.js';
 import type { Trade } from '../core/types.js';
 import { pairFromPath } from './http.js';
+import { IngestMetrics } from './metrics.js';
 import { createGateway, type Gateway } from './server.js';
 
 let root: string;
@@ -194,5 +195,41 @@ describe('pairFromPath', () => {
     expect(pairFromPath('AAPL')).toBe('AAPL');
     expect(pairFromPath('%')).toBeUndefined();
     expect(pairFromPath('A-B-C')).toBeUndefined();
+  });
+});
+
+describe('GET /metrics', () => {
+  it('is 404 on a gateway given no metrics', async () => {
+    expect((await fetch(`${base}/metrics`)).status).toBe(404);
+  });
+
+  it('serves the ingest metrics as Prometheus text; a failing collection is a 500 naming the log', async () => {
+    const metrics = new IngestMetrics({ processMetrics: false });
+    let fail = false;
+    const source = {
+      contentType: metrics.contentType,
+      text: () => (fail ? Promise.reject(new Error('collect failed')) : metrics.text()),
+    };
+    const served = createGateway({
+      bus,
+      port: 0,
+      host: '127.0.0.1',
+      logger: silentLogger(),
+      publicDir,
+      metrics: source,
+    });
+    const at = `http://127.0.0.1:${(await served.listen()).port}/metrics`;
+    try {
+      const ok = await fetch(at);
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('content-type')).toBe(metrics.contentType);
+      expect(await ok.text()).toMatch(/# TYPE tickstream_ingest_lag_seconds histogram/);
+      fail = true;
+      const bad = await fetch(at);
+      expect(bad.status).toBe(500);
+      expect(await bad.text()).toMatch(/see the gateway log/);
+    } finally {
+      await served.close();
+    }
   });
 });

@@ -14,6 +14,13 @@ export interface HttpHandlerOptions {
   readonly logger: Logger;
   /** The exchanges ingest carries each pair from, reported beside the prices (`venues`). */
   readonly venues?: Readonly<Record<string, readonly Exchange[]>>;
+  /** Served at `GET /metrics` (Prometheus text); without it the path is 404. */
+  readonly metrics?: MetricsSource;
+}
+
+export interface MetricsSource {
+  readonly contentType: string;
+  text(): Promise<string>;
 }
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -35,7 +42,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 
 /**
  * HTTP routes of the gateway: `GET /api/prices` (with the venues of each pair), `GET /api/prices/:pair` (`BTC-USDT`,
- * `BTC_USDT` or `BTC%2FUSDT`) and static files from `publicDir` (`/` → `index.html`).
+ * `BTC_USDT` or `BTC%2FUSDT`), `GET /metrics` (when given) and static files from `publicDir` (`/` → `index.html`).
  */
 export function createHttpHandler(opts: HttpHandlerOptions): HttpHandler {
   const root = resolve(opts.publicDir);
@@ -61,6 +68,14 @@ export function createHttpHandler(opts: HttpHandlerOptions): HttpHandler {
     }
     if (path.startsWith('/api/prices/')) {
       pricesForPair(opts.prices, path.slice('/api/prices/'.length), req, res);
+      return;
+    }
+    if (path === '/metrics' && opts.metrics !== undefined) {
+      sendMetrics(opts.metrics, req, res).catch((err: unknown) => {
+        log.error({ err }, 'metrics collection failed');
+        if (!res.headersSent) sendText(res, req, 500, 'metrics collection failed; see the gateway log');
+        else res.destroy();
+      });
       return;
     }
     if (path === '/api' || path.startsWith('/api/')) {
@@ -164,6 +179,16 @@ function sendJson(res: ServerResponse, req: IncomingMessage, status: number, bod
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+  });
+  res.end(req.method === 'HEAD' ? undefined : text);
+}
+
+async function sendMetrics(metrics: MetricsSource, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const text = await metrics.text();
+  res.writeHead(200, {
+    'Content-Type': metrics.contentType,
     'Content-Length': Buffer.byteLength(text),
     'Cache-Control': 'no-store',
   });

@@ -5,7 +5,7 @@ import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
 import { answerClientError } from '../net/client-error.js';
-import { createHttpHandler } from './http.js';
+import { createHttpHandler, type MetricsSource } from './http.js';
 import { PriceCache } from './prices.js';
 import { parseSymbol, type StreamSources } from './streams.js';
 import { resolveLimits, type GatewayLimits } from './limits.js';
@@ -27,6 +27,8 @@ export interface GatewayOptions {
   readonly pricePairs?: readonly string[];
   /** What ingest feeds the bus with; streams outside it are refused on SUBSCRIBE. Default: anything. */
   readonly sources?: StreamSources;
+  /** Served at `GET /metrics` (ingest integrity: src/gateway/metrics.ts). */
+  readonly metrics?: MetricsSource;
 }
 
 export interface GatewayStats extends WsStats {
@@ -78,6 +80,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     publicDir: opts.publicDir,
     logger: log,
     venues: sources === undefined ? undefined : venuesOfPairs(sources),
+    metrics: opts.metrics,
   });
   let httpRequests = 0;
 

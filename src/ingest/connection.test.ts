@@ -238,6 +238,10 @@ describe('Connection', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(answering.connections).toBe(1);
     expect(up.conn.state).toBe('connected');
+    // Round trip of the answered pings; none for the link whose pings go unanswered.
+    expect(up.conn.stats().pingRttMs).toBeGreaterThanOrEqual(0);
+    expect(up.conn.stats().pingRttMs).toBeLessThan(100);
+    expect(down.conn.stats().pingRttMs).toBeUndefined();
   });
 
   it('app heartbeat: sends the venue ping, swallows pongs, reconnects when they stop', async () => {
@@ -246,7 +250,7 @@ describe('Connection', () => {
     s.onMessage = (ws, text) => {
       if (text === 'ping' && answer) ws.send('pong');
     };
-    const { rec } = open(
+    const { rec, conn } = open(
       {
         url: () => s.url,
         heartbeat: {
@@ -261,6 +265,8 @@ describe('Connection', () => {
     );
     await until(() => s.received.filter((m) => m.text === 'ping').length >= 3);
     expect(rec.frames).toEqual([]);
+    await until(() => conn.stats().pingRttMs !== undefined, 2000, 'ping round trip');
+    expect(conn.stats().pingRttMs).toBeLessThan(100);
     expect(s.connections).toBe(1);
     answer = false;
     await until(() => s.connections === 2, 5000, 'reconnect after app pong timeout');

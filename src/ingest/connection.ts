@@ -14,6 +14,7 @@ import { WebSocket, type ClientOptions, type RawData } from 'ws';
 import type { Logger } from '../core/logger.js';
 import type { FeedState } from '../core/types.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
+import { CircuitBreaker, type BreakerState, type CircuitBreakerOptions } from './circuit-breaker.js';
 import { TokenBucket, type RateLimitOptions } from './rate-limiter.js';
 
 export type WebSocketCtor = new (url: string, options?: ClientOptions) => WebSocket;
@@ -71,7 +72,14 @@ export type ConnectionStatusState = FeedState | 'stale';
 export interface ConnectionHandlers {
   onFrame(frame: string, localTimestamp: number): void;
   onStatus(state: ConnectionStatusState, reason: string, at: number): void;
+  /** The circuit breaker changed state (opened, half-open, closed again). */
+  onBreaker?(state: BreakerState, reason: string, at: number): void;
+  /** `maxReconnects` attempts failed in a row: no more attempts (a `disconnected` status follows). */
+  onMaxReconnects?(attempts: number, reason: string, at: number): void;
 }
+
+/** The reason of the final status once the retry limit is reached. */
+export const MAX_RECONNECTS_REACHED = 'max_reconnects_reached';
 
 export interface ConnectionOptions {
   readonly spec: ConnectionSpec;
@@ -80,7 +88,12 @@ export interface ConnectionOptions {
   readonly logger: Logger;
   readonly WebSocket?: WebSocketCtor;
   readonly now?: () => number;
+  /** Between reconnect attempts. Default: 1 s doubling to 60 s, full jitter. */
   readonly backoff?: BackoffOptions;
+  /** Guards connection attempts (closed / open / half-open). Default 5 failures, 60 s, 3 successes. */
+  readonly breaker?: CircuitBreakerOptions;
+  /** Reconnect attempts in a row without a stable link before giving up for good. Default: unlimited. */
+  readonly maxReconnects?: number;
   /** Open (and authenticate) within this, or retry. Default 10000. */
   readonly connectTimeoutMs?: number;
   /** No frame or ping for this long means a dead link: reconnect. Default 60000; 0 disables. */
@@ -101,6 +114,9 @@ export interface ConnectionStats {
   readonly lastFrameAt: number | undefined;
   /** Smoothed (EWMA) local receipt time minus exchange time, ms. */
   readonly latencyMs: number | undefined;
+  readonly breaker: BreakerState;
+  /** Round trip of the last answered heartbeat ping (protocol or app level), ms. */
+  readonly pingRttMs: number | undefined;
 }
 
 let connectionIds = 0;
@@ -112,6 +128,8 @@ export class Connection {
   private readonly WS: WebSocketCtor;
   private readonly now: () => number;
   private readonly backoff: Backoff;
+  private readonly breaker: CircuitBreaker;
+  private readonly maxReconnects: number | undefined;
   private readonly bucket: TokenBucket | undefined;
   private readonly connectTimeoutMs: number;
   private readonly silenceTimeoutMs: number;
@@ -136,6 +154,12 @@ export class Connection {
   private pingTimer: NodeJS.Timeout | undefined = undefined;
   private pongTimer: NodeJS.Timeout | undefined = undefined;
   private sendTimer: NodeJS.Timeout | undefined = undefined;
+  /** While half-open and connected: counts each healthy `stableAfterMs` as one more success. */
+  private probationTimer: NodeJS.Timeout | undefined = undefined;
+  /** The current socket reached `connected` (else its close is a failed attempt). */
+  private ready = false;
+  private pingSentAt: number | undefined = undefined;
+  private pingRttMs: number | undefined = undefined;
   private closeWaiters: Array<() => void> = [];
 
   private reconnects = 0;
@@ -150,7 +174,17 @@ export class Connection {
     this.log = options.logger.child({ venue: options.spec.name, conn: ++connectionIds });
     this.WS = options.WebSocket ?? WebSocket;
     this.now = options.now ?? Date.now;
-    this.backoff = new Backoff(options.backoff);
+    this.backoff = new Backoff({ baseMs: 1000, maxMs: 60_000, ...options.backoff });
+    this.breaker = new CircuitBreaker(
+      options.breaker ?? {},
+      (state, reason) => this.onBreakerChange(state, reason),
+      this.now,
+    );
+    const max = options.maxReconnects;
+    if (max !== undefined && (!Number.isInteger(max) || max < 0)) {
+      throw new RangeError(`maxReconnects must be a whole number >= 0 (or unset for no limit), got ${max}`);
+    }
+    this.maxReconnects = max;
     this.bucket = options.spec.rateLimit ? new TokenBucket(options.spec.rateLimit, this.now) : undefined;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.silenceTimeoutMs = options.silenceTimeoutMs ?? 60_000;
@@ -210,6 +244,8 @@ export class Connection {
       queued: this.queue.length - this.queueHead,
       lastFrameAt: this.lastFrameAt,
       latencyMs: this.latencyMs,
+      breaker: this.breaker.state,
+      pingRttMs: this.pingRttMs,
     };
   }
 
@@ -220,6 +256,7 @@ export class Connection {
     }
     this.closing = true;
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.probationTimer);
     const ws = this.ws;
     if (ws === undefined) {
       if (this.started && this.currentState !== 'disconnected')
@@ -238,6 +275,8 @@ export class Connection {
   private connect(): void {
     this.failReason = undefined;
     this.retry = 'backoff';
+    this.ready = false;
+    this.pingSentAt = undefined;
     const url = this.spec.url();
     this.setState(
       'connecting',
@@ -248,8 +287,10 @@ export class Connection {
       ws = new this.WS(url);
     } catch (err) {
       this.log.error({ err, url }, 'cannot open websocket');
-      this.setState('disconnected', `cannot open ${url}: ${(err as Error).message}`);
-      this.scheduleReconnect();
+      const why = `cannot open ${url}: ${(err as Error).message}`;
+      this.setState('disconnected', why);
+      this.breaker.recordFailure(why);
+      this.scheduleReconnect(0, why);
       return;
     }
     this.ws = ws;
@@ -263,7 +304,7 @@ export class Connection {
       if (ws === this.ws) this.lastActivity = this.now();
     });
     ws.on('pong', () => {
-      if (ws === this.ws) this.clearPongDeadline();
+      if (ws === this.ws) this.onPong();
     });
     ws.on('error', (err: Error) => {
       if (ws !== this.ws) return;
@@ -289,7 +330,10 @@ export class Connection {
   private onReady(): void {
     clearTimeout(this.connectTimer);
     this.connectedAt = this.now();
+    this.ready = true;
     this.setState('connected', this.reconnects === 0 ? 'connected' : 'reconnected');
+    this.breaker.recordSuccess();
+    this.armProbation();
     this.startHeartbeat();
     const subs = this.spec.subscribeMessages();
     for (let i = 0; i < subs.length; i++) this.enqueue(subs[i]);
@@ -308,7 +352,7 @@ export class Connection {
     }
     const hb = this.spec.heartbeat;
     if (hb.kind === 'app' && hb.isPong(text)) {
-      this.clearPongDeadline();
+      this.onPong();
       return;
     }
     try {
@@ -340,6 +384,8 @@ export class Connection {
     if (this.connectedAt !== undefined && this.now() - this.connectedAt >= this.stableAfterMs)
       this.backoff.reset();
     this.connectedAt = undefined;
+    const wasReady = this.ready;
+    this.ready = false;
     if (this.closing) {
       this.setState('disconnected', why);
       const waiters = this.closeWaiters;
@@ -356,18 +402,76 @@ export class Connection {
       return;
     }
     this.setState('disconnected', why);
-    this.scheduleReconnect(retry === 'backoff' ? 0 : retry.afterMs);
+    // An attempt that never got connected is a failure; so is losing a link on trial (half-open).
+    if (!wasReady || this.breaker.state === 'half-open') this.breaker.recordFailure(why);
+    this.scheduleReconnect(retry === 'backoff' ? 0 : retry.afterMs, why);
   }
 
-  /** After the backoff delay, plus `extraMs` when the venue asked for a longer wait. */
-  private scheduleReconnect(extraMs = 0): void {
+  /**
+   * After the backoff delay, plus `extraMs` when the venue asked for a longer wait, and never
+   * while the breaker is open. Past `maxReconnects` failures in a row: no attempt ever again.
+   */
+  private scheduleReconnect(extraMs = 0, why = 'cannot connect'): void {
     if (this.closing) return;
-    const delay = this.backoff.next() + extraMs;
-    this.log.warn({ delayMs: delay, attempt: this.backoff.attempts }, 'reconnecting after backoff');
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnects++;
-      this.connect();
-    }, delay);
+    const attempts = this.backoff.attempts;
+    if (this.maxReconnects !== undefined && attempts >= this.maxReconnects) {
+      this.stopped = true;
+      const reason = `${MAX_RECONNECTS_REACHED}: ${attempts} reconnect attempts failed in a row (last: ${why}); not reconnecting`;
+      this.log.error({ attempts, reason: why }, 'retry limit reached; not reconnecting');
+      this.handlers.onMaxReconnects?.(attempts, reason, this.now());
+      this.handlers.onStatus('disconnected', reason, this.now());
+      return;
+    }
+    const delay = Math.max(this.backoff.next() + extraMs, this.breaker.waitMs());
+    this.log.warn(
+      { delayMs: delay, attempt: this.backoff.attempts, breaker: this.breaker.state },
+      'reconnecting after backoff',
+    );
+    this.reconnectTimer = setTimeout(() => this.attempt(), delay);
+  }
+
+  /** A timer may fire a millisecond early: an attempt never goes out while the breaker is open. */
+  private attempt(): void {
+    const wait = this.breaker.waitMs();
+    if (wait > 0) {
+      this.reconnectTimer = setTimeout(() => this.attempt(), wait);
+      return;
+    }
+    this.breaker.beforeAttempt();
+    this.reconnects++;
+    this.connect();
+  }
+
+  private onBreakerChange(state: BreakerState, reason: string): void {
+    if (state === 'open') this.log.error({ reason }, 'circuit breaker open');
+    else this.log.warn({ reason }, `circuit breaker ${state}`);
+    this.handlers.onBreaker?.(state, reason, this.now());
+  }
+
+  /**
+   * A half-open breaker needs `successes` in a row but one link connects once: each further
+   * `stableAfterMs` that link stays up and delivers frames counts as one more success.
+   */
+  private armProbation(): void {
+    if (this.breaker.state !== 'half-open') return;
+    const framesAtStart = this.frames;
+    this.probationTimer = setTimeout(
+      () => {
+        this.probationTimer = undefined;
+        if (!this.ready || this.breaker.state !== 'half-open') return;
+        if (this.frames > framesAtStart) this.breaker.recordSuccess();
+        this.armProbation();
+      },
+      Math.max(this.stableAfterMs, 10),
+    );
+  }
+
+  private onPong(): void {
+    if (this.pingSentAt !== undefined) {
+      this.pingRttMs = this.now() - this.pingSentAt;
+      this.pingSentAt = undefined;
+    }
+    this.clearPongDeadline();
   }
 
   private startHeartbeat(): void {
@@ -377,6 +481,7 @@ export class Connection {
     this.pingTimer = setInterval(() => {
       const ws = this.ws;
       if (ws === undefined || this.currentState !== 'connected') return;
+      this.pingSentAt ??= this.now();
       if (hb.kind === 'protocol') ws.ping();
       else this.enqueue(hb.ping());
       if (this.pongTimer === undefined) {
@@ -453,8 +558,10 @@ export class Connection {
     clearInterval(this.pingTimer);
     clearTimeout(this.pongTimer);
     clearTimeout(this.sendTimer);
+    clearTimeout(this.probationTimer);
     this.pongTimer = undefined;
     this.sendTimer = undefined;
+    this.probationTimer = undefined;
   }
 
   private setState(state: FeedState, reason: string): void {

@@ -9,6 +9,7 @@ import { NumericOrderBook } from '../book/order-book.js';
 import type { FeedState, NormalizedMessage, Status } from '../core/types.js';
 import { captureLogs } from '../test-support/log-capture.js';
 import { until } from '../test-support/until.js';
+import { TypedEmitter, type FeedEventName, type FeedEvents } from './feed-events.js';
 import { FeedQueue, type FeedStats } from './feed.js';
 import { createFeedGroup } from './feed-group.js';
 import type { VenueFeed } from './venue-feed.js';
@@ -21,6 +22,9 @@ class Part implements VenueFeed {
   started = false;
   closed = false;
   state: FeedState = 'disconnected';
+  readonly events = new TypedEmitter<FeedEvents>((err) => {
+    throw err;
+  });
 
   constructor(
     private readonly counters: Partial<FeedStats>,
@@ -30,6 +34,15 @@ class Part implements VenueFeed {
   messages(): AsyncIterable<NormalizedMessage> {
     this.started = true;
     return this.queue.iterate();
+  }
+  start(): void {
+    this.started = true;
+  }
+  on<K extends FeedEventName>(event: K, listener: (event: FeedEvents[K]) => void): void {
+    this.events.on(event, listener);
+  }
+  off<K extends FeedEventName>(event: K, listener: (event: FeedEvents[K]) => void): void {
+    this.events.off(event, listener);
   }
   subscribe(symbols: string[]): void {
     this.subscribed.push(symbols);
@@ -55,6 +68,10 @@ class Part implements VenueFeed {
       latencyMs: undefined,
       dropped: 0,
       subscriptions: ['BTC/USDT'],
+      breaker: 'closed',
+      pingRttMs: undefined,
+      staleSymbols: [],
+      bySymbol: {},
       ...this.counters,
     };
   }
@@ -191,5 +208,46 @@ describe('createFeedGroup', () => {
     expect(got).toEqual([]);
     expect(lines.find((l) => l.msg === 'okx feed part failed; feed closed')).toBeDefined();
     await until(() => ok.closed, 1000, 'the healthy part closed');
+  });
+});
+
+describe('createFeedGroup events', () => {
+  it('passes on the link events of every part and emits data and merged statuses once, without an iterator', async () => {
+    const pub = new Part({});
+    const biz = new Part({});
+    const group = createFeedGroup('okx', [
+      { name: 'public', feed: pub },
+      { name: 'business', feed: biz },
+    ]);
+    const seen: string[] = [];
+    group.on('connected', (e) => seen.push(`connected ${e.reason}`));
+    group.on('max_reconnects_reached', (e) => seen.push(`gave up after ${e.attempts}`));
+    group.on('trade', (t) => seen.push(`trade ${t.id}`));
+    group.on('status', (s) => seen.push(`status ${s.state} ${s.reason}`));
+    group.start();
+    expect(pub.started && biz.started).toBe(true);
+    pub.events.emit('connected', { exchange: 'okx', reason: 'connected', at: 1 });
+    biz.events.emit('max_reconnects_reached', { exchange: 'okx', attempts: 3, reason: 'x', at: 2 });
+    pub.status('connected', 'connected');
+    pub.queue.push({
+      type: 'trade',
+      exchange: 'okx',
+      symbol: 'BTC/USDT',
+      timestamp: 1,
+      localTimestamp: 1,
+      id: '7',
+      price: 1,
+      amount: 1,
+      side: 'buy',
+    });
+    await until(() => seen.includes('trade 7'), 2000, 'trade event');
+    await group.close();
+    expect(seen).toEqual([
+      'connected connected',
+      'gave up after 3',
+      'status connected public: connected',
+      'trade 7',
+    ]);
+    expect(group.stats()).toMatchObject({ breaker: 'closed', staleSymbols: [], bySymbol: {} });
   });
 });

@@ -18,7 +18,9 @@
 import type { BookView } from '../book/book-view.js';
 import type { Logger } from '../core/logger.js';
 import type { Exchange, FeedState, NormalizedMessage, Status } from '../core/types.js';
-import { FeedQueue, type FeedStats } from './feed.js';
+import type { BreakerState } from './circuit-breaker.js';
+import { TypedEmitter, emitMessageEvent, type FeedEventName, type FeedEvents } from './feed-events.js';
+import { FeedQueue, type FeedStats, type SymbolStats } from './feed.js';
 import type { VenueFeed } from './venue-feed.js';
 
 export interface FeedPart {
@@ -34,6 +36,9 @@ const RANK: Readonly<Record<FeedState, number>> = {
   connected: 3,
 };
 const BY_RANK: readonly FeedState[] = ['disconnected', 'connecting', 'authenticating', 'connected'];
+const BREAKER_RANK: readonly BreakerState[] = ['closed', 'half-open', 'open'];
+/** Events of a part that the group passes on as they are; data and statuses come from its own merge. */
+const LINK_EVENTS = ['connected', 'disconnected', 'error', 'max_reconnects_reached'] as const;
 
 function isFeedState(state: Status['state']): state is FeedState {
   return state in RANK;
@@ -66,16 +71,38 @@ class FeedGroup<X extends Exchange> implements VenueFeed {
   private readonly sent = new Map<string, FeedState>();
   private pumps: Promise<unknown> | undefined = undefined;
   private closed = false;
+  private iterated = false;
+  private readonly events: TypedEmitter<FeedEvents>;
 
   constructor(exchange: X, parts: readonly FeedPart[], options: FeedGroupOptions) {
     this.exchange = exchange;
     this.parts = parts;
     this.log = options.logger;
     this.queue = new FeedQueue(options.maxQueued ?? 100_000, () => void this.close());
+    this.events = new TypedEmitter<FeedEvents>((err, event) =>
+      this.log?.error({ err, event }, 'feed event listener threw'),
+    );
+    for (const part of parts) {
+      for (const name of LINK_EVENTS) this.forward(part, name);
+    }
+  }
+
+  on<K extends FeedEventName>(event: K, listener: (event: FeedEvents[K]) => void): void {
+    this.events.on(event, listener);
+  }
+
+  off<K extends FeedEventName>(event: K, listener: (event: FeedEvents[K]) => void): void {
+    this.events.off(event, listener);
   }
 
   messages(): AsyncIterable<NormalizedMessage> {
     const iterable = this.queue.iterate();
+    this.iterated = true;
+    this.start();
+    return iterable;
+  }
+
+  start(): void {
     if (this.pumps === undefined && !this.closed) {
       this.pumps = Promise.all(this.parts.map((part, i) => this.pump(part, i)))
         .catch((err: unknown) => {
@@ -84,7 +111,15 @@ class FeedGroup<X extends Exchange> implements VenueFeed {
         })
         .finally(() => this.queue.end());
     }
-    return iterable;
+  }
+
+  private forward<K extends (typeof LINK_EVENTS)[number]>(part: FeedPart, name: K): void {
+    part.feed.on(name, (event: FeedEvents[K]) => this.events.emit(name, event));
+  }
+
+  private deliver(msg: NormalizedMessage): void {
+    if (this.iterated) this.queue.push(msg);
+    emitMessageEvent(this.events, msg);
   }
 
   subscribe(symbols: string[]): void {
@@ -116,6 +151,10 @@ class FeedGroup<X extends Exchange> implements VenueFeed {
       latencyMs: all.find((s) => s.latencyMs !== undefined)?.latencyMs,
       dropped: sum('dropped') + this.queue.dropped,
       subscriptions: all[0].subscriptions,
+      breaker: BREAKER_RANK[Math.max(...all.map((s) => BREAKER_RANK.indexOf(s.breaker)))],
+      pingRttMs: all.find((s) => s.pingRttMs !== undefined)?.pingRttMs,
+      staleSymbols: [...new Set(all.flatMap((s) => s.staleSymbols))],
+      bySymbol: sumBySymbol(all),
     };
   }
 
@@ -138,7 +177,7 @@ class FeedGroup<X extends Exchange> implements VenueFeed {
   private async pump(part: FeedPart, index: number): Promise<void> {
     for await (const msg of part.feed.messages()) {
       if (msg.type === 'status') this.onStatus(part, index, msg);
-      else this.queue.push(msg);
+      else this.deliver(msg);
     }
   }
 
@@ -146,7 +185,7 @@ class FeedGroup<X extends Exchange> implements VenueFeed {
     const prefixed: Status = { ...status, reason: `${part.name}: ${status.reason}` };
     const state = status.state;
     if (!isFeedState(state)) {
-      this.queue.push(prefixed);
+      this.deliver(prefixed);
       return;
     }
     let states = this.states.get(status.symbol);
@@ -161,11 +200,31 @@ class FeedGroup<X extends Exchange> implements VenueFeed {
     for (const s of states) if (s !== undefined) rank = Math.min(rank, RANK[s]);
     const merged = BY_RANK[rank];
     if (previous === state && this.sent.has(status.symbol)) {
-      this.queue.push({ ...prefixed, state: merged }); // no transition of this part: a notice
+      this.deliver({ ...prefixed, state: merged }); // no transition of this part: a notice
       return;
     }
     if (this.sent.get(status.symbol) === merged) return;
     this.sent.set(status.symbol, merged);
-    this.queue.push({ ...prefixed, state: merged });
+    this.deliver({ ...prefixed, state: merged });
   }
+}
+
+function sumBySymbol(all: readonly FeedStats[]): Record<string, SymbolStats> {
+  const out: Record<string, SymbolStats> = {};
+  for (const stats of all) {
+    for (const [symbol, s] of Object.entries(stats.bySymbol)) {
+      const t = out[symbol];
+      out[symbol] =
+        t === undefined
+          ? s
+          : {
+              messages: t.messages + s.messages,
+              gaps: t.gaps + s.gaps,
+              resyncs: t.resyncs + s.resyncs,
+              checksumMismatches: t.checksumMismatches + s.checksumMismatches,
+              crossedBooks: t.crossedBooks + s.crossedBooks,
+            };
+    }
+  }
+  return out;
 }

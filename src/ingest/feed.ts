@@ -3,6 +3,18 @@
  * over its `FeedSpec`; the aggregator and the gateway see only this.
  */
 import type { Exchange, FeedState, NormalizedMessage } from '../core/types.js';
+import type { BreakerState } from './circuit-breaker.js';
+import type { FeedEventName, FeedEvents } from './feed-events.js';
+
+/** One subscribed symbol's integrity counters (books: 0 for a venue without one). */
+export interface SymbolStats {
+  /** Normalized messages emitted for the symbol (status items included). */
+  readonly messages: number;
+  readonly gaps: number;
+  readonly resyncs: number;
+  readonly checksumMismatches: number;
+  readonly crossedBooks: number;
+}
 
 export interface FeedStats {
   readonly exchange: Exchange;
@@ -35,6 +47,14 @@ export interface FeedStats {
   readonly dropped: number;
   /** Canonical symbols currently subscribed. */
   readonly subscriptions: readonly string[];
+  /** The connection's circuit breaker (a group: the worst of its parts). */
+  readonly breaker: BreakerState;
+  /** Round trip of the last answered heartbeat ping, ms; undefined for server-driven heartbeats. */
+  readonly pingRttMs: number | undefined;
+  /** Symbols with at least one channel silent past its adaptive threshold. */
+  readonly staleSymbols: readonly string[];
+  /** Per subscribed symbol. */
+  readonly bySymbol: Readonly<Record<string, SymbolStats>>;
 }
 
 export interface Feed {
@@ -47,6 +67,18 @@ export interface Feed {
   subscribe(symbols: string[]): void;
   unsubscribe(symbols: string[]): void;
   stats(): FeedStats;
+  /**
+   * Typed events over the same messages as `messages()` (`trade`, `ticker`, `book`, `status`) and
+   * the link's (`connected`, `disconnected`, `error`, `max_reconnects_reached`). Listening does
+   * not start the connection: `messages()` or `start()` does.
+   */
+  on<K extends FeedEventName>(event: K, listener: (event: FeedEvents[K]) => void): void;
+  off<K extends FeedEventName>(event: K, listener: (event: FeedEvents[K]) => void): void;
+  /**
+   * Open the connection without an iterator consumer (events only); `messages()` does it too.
+   * Messages are queued for `messages()` only from its first call on.
+   */
+  start(): void;
   /** Close for good: no reconnect, timers cleared; `messages()` ends after the final status. */
   close(): Promise<void>;
 }

@@ -14,14 +14,36 @@ import type { BookView } from '../book/book-view.js';
 import { ResyncPacer } from '../book/resync-pacer.js';
 import { DecodeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { Exchange, NormalizedMessage, Ticker } from '../core/types.js';
+import type { Exchange, NormalizedMessage, Status, Ticker } from '../core/types.js';
 import type { BackoffOptions } from './backoff.js';
+import type { BreakerState, CircuitBreakerOptions } from './circuit-breaker.js';
 import { Connection, type ConnectionStatusState, type WebSocketCtor } from './connection.js';
-import { FeedQueue, type Feed, type FeedStats } from './feed.js';
+import { TypedEmitter, emitMessageEvent, type FeedEventName, type FeedEvents } from './feed-events.js';
+import { FeedQueue, type Feed, type FeedStats, type SymbolStats } from './feed.js';
+import { StaleWatch } from './stale-watch.js';
+import type { StalenessOptions } from './staleness.js';
 import type { ControlOp, ControlReply, FeedSpec, FrameSink, Subscription } from './feed-spec.js';
 import type { RateLimitOptions } from './rate-limiter.js';
 
-export interface FeedOptions {
+/** How a feed's connection guards itself; every field has a default (config: README "Ingest resilience"). */
+export interface ResilienceOptions {
+  /** Between reconnect attempts (1 s doubling to 60 s, full jitter) and between snapshot retries. */
+  readonly backoff?: BackoffOptions;
+  readonly breaker?: CircuitBreakerOptions;
+  /** Reconnect attempts in a row without a stable link before giving up. Default: unlimited. */
+  readonly maxReconnects?: number;
+  /**
+   * A link up this long counts as stable (resets the backoff); while the breaker is half-open each
+   * such period with data is one more success. Default 5000.
+   */
+  readonly stableAfterMs?: number;
+  /** Adaptive per (symbol, channel) staleness. */
+  readonly staleness?: StalenessOptions;
+  /** How often staleness is checked while connected, ms. Default 500. */
+  readonly staleCheckMs?: number;
+}
+
+export interface FeedOptions extends ResilienceOptions {
   /** Canonical symbols (`BTC/USDT`). */
   readonly symbols: readonly string[];
   /** Levels per side of the emitted `book_snapshot`s. Default 20. */
@@ -30,8 +52,6 @@ export interface FeedOptions {
   readonly WebSocket?: WebSocketCtor;
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
-  /** Between reconnect attempts and between snapshot retries. */
-  readonly backoff?: BackoffOptions;
   /** No frame or server ping for this long: the link is dead, reconnect. Default 60000. */
   readonly staleAfterMs?: number;
   readonly connectTimeoutMs?: number;
@@ -74,6 +94,11 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
   private readonly sink: FrameSink<E>;
   private readonly emit: (msg: NormalizedMessage) => void;
   private readonly symbols = new Set<string>();
+  private readonly events: TypedEmitter<FeedEvents>;
+  private readonly staleWatch: StaleWatch;
+  /** Messages go into the queue only once `messages()` has a consumer (events work without one). */
+  private iterated = false;
+  private readonly symbolMessages = new Map<string, number>();
   private readonly books = new Map<string, BookSync<E>>();
   private readonly pending = new Map<number, PendingRequest<C>>();
   private nextId = 1;
@@ -97,10 +122,19 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
       book === undefined
         ? undefined
         : new ResyncPacer(opts.resyncRate ?? book.resyncRate ?? DEFAULT_RESYNC_RATE, this.now);
-    this.emit = (msg) => {
-      this.messageCount++;
-      this.queue.push(msg);
-    };
+    this.events = new TypedEmitter<FeedEvents>((err, event) => {
+      this.log.error({ err, event }, 'feed event listener threw');
+      if (event !== 'error') {
+        const error = err instanceof Error ? err : new Error(String(err));
+        this.events.emit('error', {
+          exchange: this.exchange,
+          kind: 'listener',
+          message: error.message,
+          error,
+        });
+      }
+    });
+    this.emit = (msg) => this.deliver(msg);
     this.sink = this.createSink(book !== undefined);
     this.conn = new Connection({
       spec: {
@@ -114,21 +148,50 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
       handlers: {
         onFrame: (frame, ts) => this.onFrame(frame, ts),
         onStatus: (state, reason, at) => this.onStatus(state, reason, at),
+        onBreaker: (state, reason, at) => this.onBreaker(state, reason, at),
+        onMaxReconnects: (attempts, reason, at) =>
+          this.events.emit('max_reconnects_reached', { exchange: this.exchange, attempts, reason, at }),
       },
       logger: opts.logger,
       WebSocket: opts.WebSocket,
       now: this.now,
       backoff: opts.backoff,
+      breaker: opts.breaker,
+      maxReconnects: opts.maxReconnects,
+      stableAfterMs: opts.stableAfterMs,
       connectTimeoutMs: opts.connectTimeoutMs,
       silenceTimeoutMs: opts.staleAfterMs,
+    });
+    this.staleWatch = new StaleWatch({
+      staleness: opts.staleness,
+      checkMs: opts.staleCheckMs,
+      now: this.now,
+      logger: this.log,
+      linkState: () => this.conn.state,
+      lastFrameAt: () => this.conn.stats().lastFrameAt,
+      status: (symbol, state, reason, at) => this.emit(statusOf(this.exchange, symbol, state, reason, at)),
+      recycle: (reason) => this.conn.drop(reason),
     });
     this.subscribe([...opts.symbols]);
   }
 
   messages(): AsyncIterable<NormalizedMessage> {
     const iterable = this.queue.iterate();
+    this.iterated = true;
     if (!this.closed) this.conn.start();
     return iterable;
+  }
+
+  start(): void {
+    if (!this.closed) this.conn.start();
+  }
+
+  on<K extends FeedEventName>(event: K, listener: (event: FeedEvents[K]) => void): void {
+    this.events.on(event, listener);
+  }
+
+  off<K extends FeedEventName>(event: K, listener: (event: FeedEvents[K]) => void): void {
+    this.events.off(event, listener);
   }
 
   subscribe(symbols: string[]): void {
@@ -158,6 +221,8 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
       if (!this.symbols.delete(symbol)) continue;
       removed.push(symbol);
       this.retireBook(symbol);
+      this.staleWatch.forget(symbol);
+      this.symbolMessages.delete(symbol);
     }
     this.send('unsubscribe', removed, this.spec.channels);
   }
@@ -188,7 +253,26 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
       latencyMs: c.latencyMs,
       dropped: this.queue.dropped,
       subscriptions: [...this.symbols],
+      breaker: c.breaker,
+      pingRttMs: c.pingRttMs,
+      staleSymbols: this.staleWatch.staleSymbols(),
+      bySymbol: this.symbolStats(),
     };
+  }
+
+  private symbolStats(): Record<string, SymbolStats> {
+    const out: Record<string, SymbolStats> = {};
+    for (const symbol of this.symbols) {
+      const b = this.books.get(symbol)?.stats;
+      out[symbol] = {
+        messages: this.symbolMessages.get(symbol) ?? 0,
+        gaps: b?.gaps ?? 0,
+        resyncs: b?.resyncs ?? 0,
+        checksumMismatches: b?.checksumMismatches ?? 0,
+        crossedBooks: b?.crossed ?? 0,
+      };
+    }
+    return out;
   }
 
   book(symbol: string): BookView | undefined {
@@ -198,10 +282,31 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.staleWatch.stop();
     await this.conn.close();
+    this.staleWatch.stop();
     for (const symbol of [...this.books.keys()]) this.retireBook(symbol);
     this.pacer?.close();
     this.queue.end();
+    this.events.removeAll();
+  }
+
+  /** Every message leaves through here: counted, watched for staleness, to listeners and the queue. */
+  private deliver(msg: NormalizedMessage): void {
+    this.messageCount++;
+    const symbol = msg.symbol;
+    this.symbolMessages.set(symbol, (this.symbolMessages.get(symbol) ?? 0) + 1);
+    if (this.iterated) this.queue.push(msg);
+    emitMessageEvent(this.events, msg);
+    if (msg.type !== 'status') this.staleWatch.observe(msg);
+  }
+
+  private onBreaker(state: BreakerState, reason: string, at: number): void {
+    this.statusToAll(this.conn.state, `circuit breaker ${state}: ${reason}`, at);
+  }
+
+  private statusToAll(state: Status['state'], reason: string, at: number): void {
+    for (const symbol of this.symbols) this.emit(statusOf(this.exchange, symbol, state, reason, at));
   }
 
   private canonical(raw: string): string {
@@ -313,6 +418,12 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       this.decodeErrors++;
+      this.events.emit('error', {
+        exchange: this.exchange,
+        kind: 'decode',
+        message: err.message,
+        error: err,
+      });
       // One warning per 1000 (the first included): a broken stream is visible without flooding.
       if (this.decodeErrors % 1000 === 1) {
         this.log.warn({ err, decodeErrors: this.decodeErrors }, 'undecodable frame skipped');
@@ -346,6 +457,11 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
       this.log.debug({ id: reply.id, request }, 'control request acknowledged');
     } else {
       this.rejectedRequests++;
+      this.events.emit('error', {
+        exchange: this.exchange,
+        kind: 'rejected',
+        message: `${this.exchange} rejected ${request ?? 'a control request'}: ${String(reply.message ?? reply.code)}`,
+      });
       this.log.warn(
         { id: reply.id, code: reply.code, reason: reply.message, request },
         `${this.exchange} rejected a control request`,
@@ -357,17 +473,23 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
     if (state === 'disconnected') {
       // The stream has a hole now: every book starts over from a fresh snapshot.
       for (const book of this.books.values()) book.reset();
+      this.staleWatch.stop();
+    } else if (state === 'connected') {
+      this.staleWatch.start();
     }
-    for (const symbol of this.symbols) {
-      this.emit({
-        type: 'status',
-        exchange: this.exchange,
-        symbol,
-        timestamp: at,
-        localTimestamp: at,
-        state,
-        reason,
-      });
-    }
+    this.statusToAll(state, reason, at);
+    if (state === 'connected') this.events.emit('connected', { exchange: this.exchange, reason, at });
+    else if (state === 'disconnected')
+      this.events.emit('disconnected', { exchange: this.exchange, reason, at });
   }
+}
+
+function statusOf(
+  exchange: Exchange,
+  symbol: string,
+  state: Status['state'],
+  reason: string,
+  at: number,
+): Status {
+  return { type: 'status', exchange, symbol, timestamp: at, localTimestamp: at, state, reason };
 }

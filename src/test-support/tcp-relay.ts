@@ -14,6 +14,10 @@ export interface TcpRelay {
   cutAll(opts?: { readonly hold?: boolean }): void;
   /** Connect the held connections to the server, and every later one at once. */
   release(): void;
+  /** Stop listening and cut every connection: new ones are refused (as by a stopped server). */
+  refuse(): Promise<void>;
+  /** Listen again on the same port after `refuse()`. */
+  accept(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,8 +54,9 @@ export async function startTcpRelay(targetPort: number): Promise<TcpRelay> {
     for (const socket of [...open]) socket.destroy();
     open.clear();
   };
+  const port = (server.address() as AddressInfo).port;
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
     get connections() {
       return connections;
     },
@@ -61,10 +66,18 @@ export async function startTcpRelay(targetPort: number): Promise<TcpRelay> {
       held = undefined;
       for (const inbound of waiting) relay(inbound);
     },
+    async refuse() {
+      cutAll();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+    async accept() {
+      server.listen(port, '127.0.0.1');
+      await once(server, 'listening');
+    },
     async close() {
       held = undefined;
       cutAll();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

@@ -27,8 +27,9 @@ export const alpaca: VenueModule = {
       connectionLimit: config?.alpacaConnectionLimit,
     }),
   openSource: (root, logger) => AlpacaReplaySource.open(root, logger),
-  createFeed: ({ urls, symbols, logger, config }) =>
+  createFeed: ({ urls, symbols, logger, config, resilience }) =>
     createAlpacaFeed({
+      ...resilience,
       wsBaseUrl: urls.ws,
       feed: config?.alpacaFeed ?? 'iex',
       symbols: [...symbols],

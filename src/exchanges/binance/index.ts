@@ -16,8 +16,9 @@ export const binance: VenueModule = {
   toCanonical: toCanonicalSymbol,
   createEndpoint: ({ logger, symbols }) => createBinanceVenue({ logger, symbols }),
   openSource: (root, logger) => BinanceReplaySource.open(root, logger),
-  createFeed: ({ urls, symbols, bookDepth, logger }) =>
+  createFeed: ({ urls, symbols, bookDepth, logger, resilience }) =>
     createBinanceFeed({
+      ...resilience,
       wsBaseUrl: urls.ws,
       restBaseUrl: urls.rest,
       symbols: [...symbols],

@@ -21,8 +21,8 @@ export const kraken: VenueModule = {
   toCanonical: v2Symbol,
   createEndpoint: ({ logger, symbols }) => createKrakenEndpoint({ logger, symbols }),
   openSource: (root, logger) => KrakenReplaySource.open(root, logger),
-  createFeed: ({ urls, symbols, bookDepth, logger }) =>
-    createKrakenFeed({ wsBaseUrl: urls.ws, symbols: [...symbols], bookDepth, logger }),
+  createFeed: ({ urls, symbols, bookDepth, logger, resilience }) =>
+    createKrakenFeed({ ...resilience, wsBaseUrl: urls.ws, symbols: [...symbols], bookDepth, logger }),
   firehose: (symbols) => {
     const symbol = [...symbols];
     return {

@@ -22,8 +22,8 @@ export const okx: VenueModule = {
   toCanonical: canonicalSymbolOf,
   createEndpoint: ({ logger, symbols }) => createOkxEndpoint({ logger, symbols }),
   openSource: (root, logger) => OkxReplaySource.open(root, logger),
-  createFeed: ({ urls, symbols, bookDepth, logger }) =>
-    createOkxFeed({ wsBaseUrl: urls.ws, symbols: [...symbols], bookDepth, logger }),
+  createFeed: ({ urls, symbols, bookDepth, logger, resilience }) =>
+    createOkxFeed({ ...resilience, wsBaseUrl: urls.ws, symbols: [...symbols], bookDepth, logger }),
   firehose: (symbols) => {
     const request: OkxRequest = {
       op: 'subscribe',
