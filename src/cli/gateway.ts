@@ -24,6 +24,7 @@ export async function runGateway(flags: CommonFlags): Promise<number> {
     await ingest.close();
     throw err;
   });
+  gateway.gateway.attachIngest(ingest);
   await onShutdownSignal([() => ingest.close(), () => gateway.close(), () => bus.close()], logger);
   return 0;
 }

@@ -26,7 +26,11 @@ export async function runStart(flags: CommonFlags): Promise<number> {
       logger,
       config,
     });
-    started.push(() => ingest.close());
+    gateway.gateway.attachIngest(ingest);
+    started.push(async () => {
+      gateway.gateway.attachIngest(undefined);
+      await ingest.close();
+    });
     logger.info(
       { dashboard: `http://${displayHost(config.host)}:${gateway.port}/` },
       'tickstream is running',

@@ -38,8 +38,13 @@ const STATUS_OPTS: PublishOptions = { latestTtlMs: Infinity };
 export interface RouterOptions {
   /** How long a latest value (book, ticker, quote) stays valid without being refreshed. */
   latestTtlMs: number;
-  /** The exchange whose books, quotes, tickers, bars and statuses feed a symbol's aggregated streams. */
+  /** The exchange whose books, quotes, tickers, bars and statuses feed a symbol's aggregated streams (now). */
   primaryFor(symbol: string): Exchange | undefined;
+  /**
+   * Types whose aggregated stream someone else publishes through `routeAggregated` (the
+   * aggregator: resolved tickers, consolidated quotes); `route` leaves them on the exchange stream.
+   */
+  aggregatedElsewhere?: ReadonlySet<MessageType>;
 }
 
 /**
@@ -53,12 +58,14 @@ export class BusRouter {
   /** exchange → symbol → message type → its two topics; lookups allocate nothing per message. */
   private readonly topics = new Map<string, Map<string, Map<MessageType, TopicPair>>>();
   private readonly statefulOpts: PublishOptions;
+  private readonly elsewhere: ReadonlySet<MessageType>;
   routed = 0;
 
   constructor(bus: Bus, opts: RouterOptions) {
     this.bus = bus;
     this.opts = opts;
     this.statefulOpts = { latestTtlMs: opts.latestTtlMs };
+    this.elsewhere = opts.aggregatedElsewhere ?? new Set();
   }
 
   route(msg: NormalizedMessage): void {
@@ -66,10 +73,20 @@ export class BusRouter {
     const publishOpts =
       msg.type === 'status' ? STATUS_OPTS : STATEFUL.has(msg.type) ? this.statefulOpts : undefined;
     this.bus.publish(pair[0], msg, publishOpts);
-    if (FROM_EVERY_SOURCE.has(msg.type) || this.opts.primaryFor(msg.symbol) === msg.exchange) {
+    const aggregated =
+      !this.elsewhere.has(msg.type) &&
+      (FROM_EVERY_SOURCE.has(msg.type) || this.opts.primaryFor(msg.symbol) === msg.exchange);
+    if (aggregated) {
       this.bus.publish(pair[1], msg, publishOpts);
     }
     this.routed++;
+  }
+
+  /** Publish on the aggregated stream only (`ticker@BTC/USDT`): a message the aggregator made or chose. */
+  routeAggregated(msg: NormalizedMessage): void {
+    const publishOpts =
+      msg.type === 'status' ? STATUS_OPTS : STATEFUL.has(msg.type) ? this.statefulOpts : undefined;
+    this.bus.publish(this.topicsOf(msg)[1], msg, publishOpts);
   }
 
   private topicsOf(msg: NormalizedMessage): TopicPair {
