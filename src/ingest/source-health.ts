@@ -77,7 +77,7 @@ export class SourceHealth {
     }
     if (this.state === 'never_connected') this.state = 'connected';
     this.messageCount++;
-    this.lastData = msg.localTimestamp;
+    if (this.lastData === undefined || msg.localTimestamp > this.lastData) this.lastData = msg.localTimestamp;
     this.observeDelay(msg.localTimestamp - msg.timestamp, msg.localTimestamp);
   }
 
