@@ -5,7 +5,7 @@
  * The same rules against the replay hub's faults: src/app/aggregator-failover.test.ts.
  */
 import { describe, expect, it, vi } from 'vitest';
-import type { Exchange, NormalizedMessage, Quote, Ticker, Trade } from '../core/types.js';
+import type { Exchange, NormalizedMessage, Quote, Status, Ticker, Trade } from '../core/types.js';
 import { Aggregator, type AggregatorOptions, type SourceSwitch } from './aggregator.js';
 import { averageTicker, consolidatedQuote, resolveTicker } from './conflict.js';
 import type { FeedStats } from './feed.js';
@@ -60,7 +60,7 @@ function trade(exchange: Exchange, price: number, timestamp: number, localTimest
   };
 }
 
-function connected(exchange: Exchange, at: number): NormalizedMessage {
+function connected(exchange: Exchange, at: number): Status {
   return {
     type: 'status',
     exchange,
