@@ -137,20 +137,19 @@ describe('conflict resolution', () => {
   });
 
   it('the consolidated quote takes the best bid and the best ask, each with its venue', () => {
-    const q = consolidatedQuote([
-      quote('binance', 100, 103),
-      quote('okx', 101, 104),
-      quote('kraken', 99, 102),
-    ]);
+    const q = consolidatedQuote(
+      [quote('binance', 100, 103), quote('okx', 101, 104), quote('kraken', 99, 102)],
+      'binance',
+    );
     expect(q).toMatchObject({
       bid: 101,
       bidExchange: 'okx',
       ask: 102,
       askExchange: 'kraken',
       mid: 101.5,
-      exchange: 'okx',
+      exchange: 'binance',
     });
-    expect(consolidatedQuote([])).toBeUndefined();
+    expect(consolidatedQuote([], 'binance')).toBeUndefined();
   });
 
   it('the aggregator publishes tickers by its mode', () => {

@@ -367,7 +367,7 @@ export class Aggregator {
       const q = group.quotes.get(s.exchange);
       if (q !== undefined && (s.reason === undefined || s === group.active)) quotes.push(q);
     }
-    const best = consolidatedQuote(quotes);
+    const best = consolidatedQuote(quotes, group.active.exchange);
     if (best === undefined) return;
     const last = group.lastQuote;
     if (

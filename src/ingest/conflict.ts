@@ -70,9 +70,11 @@ export function averageTicker(tickers: readonly Ticker[], active: Exchange): Tic
 /**
  * Best bid and best offer across the venues' latest quotes, each side tagged with its venue
  * (`bidExchange`, `askExchange`). A tie keeps the venue listed first. The `exchange` of the result
- * is the bid's venue. Undefined when no venue has a two-sided quote.
+ * is the symbol's active source, as on every aggregated stream. Undefined when no venue has a
+ * two-sided quote. Venues' books may lock or cross one another (bid on one ≥ ask on another): the
+ * result says so as it is.
  */
-export function consolidatedQuote(quotes: readonly Quote[]): Quote | undefined {
+export function consolidatedQuote(quotes: readonly Quote[], active: Exchange): Quote | undefined {
   let bid: Quote | undefined;
   let ask: Quote | undefined;
   for (const q of quotes) {
@@ -82,7 +84,7 @@ export function consolidatedQuote(quotes: readonly Quote[]): Quote | undefined {
   if (bid === undefined || ask === undefined) return undefined;
   return {
     type: 'quote',
-    exchange: bid.exchange,
+    exchange: active,
     symbol: bid.symbol,
     timestamp: Math.max(bid.timestamp, ask.timestamp),
     localTimestamp: Math.max(bid.localTimestamp, ask.localTimestamp),
