@@ -22,13 +22,17 @@ import type {
 } from '../core/types.js';
 import { consolidatedQuote, resolveTicker, type ConflictResolution } from './conflict.js';
 import type { FeedStats } from './feed.js';
-import { marketDataOf, type MarketData } from './market-data.js';
-import {
-  SourceHealth,
-  type HealthLimits,
-  type SourceHealthView,
-  type UnhealthyReason,
-} from './source-health.js';
+
+export type {
+  AggregatorEvents,
+  FailoverFailed,
+  SourceSwitch,
+  SwitchReason,
+  SymbolSourcesView,
+} from './aggregator-events.js';
+import type { AggregatorEvents, SwitchReason, SymbolSourcesView } from './aggregator-events.js';
+import { marketDataOf } from './market-data.js';
+import { SourceHealth, type HealthLimits, type UnhealthyReason } from './source-health.js';
 
 export interface AggregatorOptions {
   /** Exchanges in priority order: the first that carries a symbol is its primary, unless `primaryExchange` does. */
@@ -60,40 +64,6 @@ export interface AggregatorOptions {
   /** Where the aggregator's own aggregated messages go (tickers, consolidated quotes, switch statuses, books after a switch). */
   readonly publish: (msg: NormalizedMessage) => void;
   readonly now?: () => number;
-}
-
-export type SwitchReason = UnhealthyReason | 'primary_recovered';
-
-export interface SourceSwitch {
-  readonly symbol: string;
-  readonly from: Exchange;
-  readonly to: Exchange;
-  readonly reason: SwitchReason;
-  readonly at: number;
-}
-
-export interface FailoverFailed {
-  readonly symbol: string;
-  /** The source left active. */
-  readonly active: Exchange;
-  /** Why each source was refused. */
-  readonly reasons: Readonly<Partial<Record<Exchange, UnhealthyReason>>>;
-  readonly at: number;
-}
-
-export interface AggregatorEvents {
-  sourceSwitch: SourceSwitch;
-  failover_failed: FailoverFailed;
-  marketData: MarketData;
-}
-
-export interface SymbolSourcesView {
-  readonly symbol: string;
-  readonly primary: Exchange;
-  readonly active: Exchange;
-  /** True while no source is healthy (after a `failover_failed`). */
-  readonly failoverFailed: boolean;
-  readonly sources: readonly SourceHealthView[];
 }
 
 type Listener<K extends keyof AggregatorEvents> = (event: AggregatorEvents[K]) => void;
