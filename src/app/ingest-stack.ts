@@ -85,6 +85,9 @@ export function startIngest(opts: IngestOptions): IngestStack {
     primaryFor: (symbol) => aggregator.activeSource(symbol),
     aggregatedElsewhere: AGGREGATED_BY_AGGREGATOR,
   });
+  const aggLog = opts.logger.child({ component: 'aggregator' });
+  aggregator.on('sourceSwitch', (s) => aggLog.warn(s, 'source switch'));
+  aggregator.on('failover_failed', (f) => aggLog.error(f, 'failover failed: no healthy source'));
   aggregator.on('marketData', (data) => {
     const price = data.raw;
     if (

@@ -228,6 +228,22 @@ describe('failover rules', () => {
       h.aggregator.observe(trade('binance', 100, h.clock.now - offset, h.clock.now));
       h.aggregator.observe(trade('okx', 100, h.clock.now));
     }
+    // A closed 1-minute bar is stamped with its minute's start: not a delay.
+    h.aggregator.observe({
+      type: 'bar',
+      exchange: 'binance',
+      symbol: SYMBOL,
+      timestamp: h.clock.now - offset - 60_000,
+      localTimestamp: h.clock.now,
+      interval: '1m',
+      open: 1,
+      high: 1,
+      low: 1,
+      close: 1,
+      volume: 1,
+    });
+    h.clock.now += 100;
+    h.aggregator.observe(trade('okx', 100, h.clock.now));
     expect(h.switches).toEqual([]);
     for (let i = 0; i < 40 && h.switches.length === 0; i++) {
       h.clock.now += 100;

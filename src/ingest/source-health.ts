@@ -78,7 +78,10 @@ export class SourceHealth {
     if (this.state === 'never_connected') this.state = 'connected';
     this.messageCount++;
     if (this.lastData === undefined || msg.localTimestamp > this.lastData) this.lastData = msg.localTimestamp;
-    this.observeDelay(msg.localTimestamp - msg.timestamp, msg.localTimestamp);
+    // A bar is stamped with its interval's start, a book snapshot with its last change: their age is not delay.
+    if (msg.type === 'trade' || msg.type === 'ticker' || msg.type === 'book_change' || msg.type === 'quote') {
+      this.observeDelay(msg.localTimestamp - msg.timestamp, msg.localTimestamp);
+    }
   }
 
   /** Errors the feed counted since the last look (shared by every symbol of the feed). */
