@@ -37,8 +37,8 @@ export interface SourceHealthView {
 }
 
 /**
- * The receipt delay's floor is kept over two rotating windows of this length, so a lasting shift
- * of the exchange's clock (a replay loop, a seek) is forgotten within two windows.
+ * A delay floor is kept over two rotating windows of this length, so a lasting shift of the
+ * exchange's clock (a replay loop, a seek) is forgotten within two windows.
  */
 const BASELINE_WINDOW_MS = 60_000;
 /** Error timestamps kept per source; a burst needs no more than its count. */
@@ -52,9 +52,8 @@ export class SourceHealth {
   private messageCount = 0;
   private errorCount = 0;
   private errorMarks: number[] = [];
-  private floorNow = Infinity;
-  private floorBefore = Infinity;
-  private floorSince: number | undefined;
+  /** One delay floor per message type: venues stamp trades, tickers and book changes differently. */
+  private readonly floors = new Map<DelayType, DelayFloor>();
   private excessMs: number | undefined;
   private verdict: UnhealthyReason | undefined = 'disconnected';
   /** Since when the source has been continuously healthy (undefined while it is not). */
@@ -80,7 +79,7 @@ export class SourceHealth {
     if (this.lastData === undefined || msg.localTimestamp > this.lastData) this.lastData = msg.localTimestamp;
     // A bar is stamped with its interval's start, a book snapshot with its last change: their age is not delay.
     if (msg.type === 'trade' || msg.type === 'ticker' || msg.type === 'book_change' || msg.type === 'quote') {
-      this.observeDelay(msg.localTimestamp - msg.timestamp, msg.localTimestamp);
+      this.observeDelay(msg.type, msg.localTimestamp - msg.timestamp, msg.localTimestamp);
     }
   }
 
@@ -137,17 +136,43 @@ export class SourceHealth {
     return this.errorMarks.length;
   }
 
-  /** Delay = receipt − exchange time; its excess over the recent floor is the latency judged. */
-  private observeDelay(delay: number, at: number): void {
+  /** Delay = receipt − exchange time; its excess over the type's recent floor is the latency judged. */
+  private observeDelay(type: DelayType, delay: number, at: number): void {
     if (!Number.isFinite(delay)) return;
-    if (this.floorSince === undefined) this.floorSince = at;
-    else if (at - this.floorSince >= BASELINE_WINDOW_MS) {
-      this.floorBefore = this.floorNow;
-      this.floorNow = Infinity;
-      this.floorSince = at;
+    let floor = this.floors.get(type);
+    if (floor === undefined) {
+      floor = new DelayFloor(at);
+      this.floors.set(type, floor);
     }
-    if (delay < this.floorNow) this.floorNow = delay;
-    const excess = delay - Math.min(this.floorNow, this.floorBefore);
+    const excess = delay - floor.add(delay, at);
     this.excessMs = this.excessMs === undefined ? excess : this.excessMs + 0.2 * (excess - this.excessMs);
+  }
+}
+
+type DelayType = 'trade' | 'ticker' | 'book_change' | 'quote';
+
+/**
+ * The smallest delay seen over two rotating windows: a clock offset (a replay's historical time,
+ * an exchange clock off by seconds) is in the floor, so only delay beyond it counts. A replay
+ * faster than real time lowers the floor steadily, so it never reads as latency either.
+ */
+class DelayFloor {
+  private current = Infinity;
+  private previous = Infinity;
+  private since: number;
+
+  constructor(at: number) {
+    this.since = at;
+  }
+
+  /** Take in one delay; returns the floor. */
+  add(delay: number, at: number): number {
+    if (at - this.since >= BASELINE_WINDOW_MS) {
+      this.previous = this.current;
+      this.current = Infinity;
+      this.since = at;
+    }
+    if (delay < this.current) this.current = delay;
+    return Math.min(this.current, this.previous);
   }
 }
