@@ -123,9 +123,12 @@ export function startIngest(opts: IngestOptions): IngestStack {
     feedStats: () => [...feeds.values()].map((f) => f.stats()),
     sources: () => aggregator.sources(),
     async close() {
-      await Promise.all([...feeds.values()].map((f) => f.close()));
-      await Promise.all(pumps);
-      aggregator.close();
+      try {
+        await Promise.all([...feeds.values()].map((f) => f.close()));
+        await Promise.all(pumps);
+      } finally {
+        aggregator.close();
+      }
     },
   };
 }

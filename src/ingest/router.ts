@@ -24,7 +24,7 @@ const STATEFUL: ReadonlySet<MessageType> = new Set<MessageType>([
  * Streams every source of a symbol feeds on its aggregated topic: each trade is a distinct event
  * at its venue (tagged with `exchange`), so `trade@BTC/USDT` is the tape of all of them. A book,
  * quote, ticker or bar is one venue's view and a mix would flicker between venues: those come
- * from the primary source only.
+ * from the active source only (or from the aggregator: resolved tickers, the consolidated quote).
  */
 const FROM_EVERY_SOURCE: ReadonlySet<MessageType> = new Set<MessageType>(['trade']);
 
@@ -50,7 +50,8 @@ export interface RouterOptions {
 /**
  * Publishes normalized messages on the bus under their per-exchange stream
  * (`trade@binance:BTC/USDT`) and on the aggregated stream (`trade@BTC/USDT`): trades from every
- * exchange carrying the symbol, everything else from the symbol's primary exchange. Topic strings are cached per (type, exchange, symbol).
+ * exchange carrying the symbol, everything else from the symbol's active source (`primaryFor`: the
+ * aggregator's choice, src/ingest/aggregator.ts). Topic strings are cached per (type, exchange, symbol).
  */
 export class BusRouter {
   private readonly bus: Bus;
