@@ -1,11 +1,13 @@
 import type { Bus } from '../bus/bus.js';
+import { PRICE_TTL_MS, priceTopic } from '../bus/price-topic.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
-import type { Exchange } from '../core/types.js';
+import type { Exchange, MessageType } from '../core/types.js';
 import { venueFor } from '../exchanges/index.js';
 import type { VenueUrls } from '../exchanges/venue.js';
 import type { IngestMetrics } from '../gateway/metrics.js';
-import type { Feed } from '../ingest/feed.js';
+import { Aggregator, type AggregatorOptions, type SymbolSourcesView } from '../ingest/aggregator.js';
+import type { Feed, FeedStats } from '../ingest/feed.js';
 import { BusRouter } from '../ingest/router.js';
 import {
   startSubscriptions,
@@ -31,17 +33,31 @@ export interface IngestOptions {
   bookDepth: number;
   logger: Logger;
   latestTtlMs?: number;
-  /** The run's settings, handed to each venue's feed (Alpaca's key pair and feed, resilience). */
+  /** The run's settings, handed to each venue's feed (Alpaca's key pair and feed, resilience); the aggregator's too. */
   config?: Config;
   /** Each feed is reported there (the gateway's `/metrics`). */
   metrics?: IngestMetrics;
+  /** Aggregator settings over those of `config` (tests shorten the checks). */
+  aggregator?: Partial<AggregatorSettings>;
 }
+
+/** What of the aggregator's options a run sets (the rest come from the feeds). */
+export type AggregatorSettings = Omit<AggregatorOptions, 'exchanges' | 'symbols' | 'feedStats' | 'publish'>;
+
+/** The aggregated ticker and quote are the aggregator's (conflict resolution, consolidated quote). */
+const AGGREGATED_BY_AGGREGATOR: ReadonlySet<MessageType> = new Set<MessageType>(['ticker', 'quote']);
 
 export interface IngestStack {
   readonly feeds: ReadonlyMap<Exchange, Feed>;
   readonly router: BusRouter;
   /** What each feed is subscribed to and why; `subscriptions.demand` is where the gateway reports demand. */
   readonly subscriptions: Subscriptions;
+  /** The active source per symbol, failover and source health. */
+  readonly aggregator: Aggregator;
+  /** Every feed's counters (the health endpoint's ingest state per exchange). */
+  feedStats(): FeedStats[];
+  /** The aggregator's sources and active source per symbol. */
+  sources(): SymbolSourcesView[];
   close(): Promise<void>;
 }
 
@@ -65,6 +81,22 @@ export function resilienceFromConfig(config: Config): ResilienceOptions {
     },
     maxReconnects: config.maxReconnects,
     staleness: { factor: config.staleFactor, floorMs: config.staleFloorMs },
+  };
+}
+
+/** The aggregator's settings from the run's config. */
+export function aggregatorSettings(config: Config | undefined): Partial<AggregatorSettings> {
+  if (config === undefined) return {};
+  return {
+    primaryExchange: config.primaryExchange,
+    enableFailover: config.enableFailover,
+    healthCheckIntervalMs: config.healthCheckIntervalMs,
+    maxSourceLatencyMs: config.maxSourceLatencyMs,
+    noDataTimeoutMs: config.noDataTimeoutMs,
+    switchBackHoldMs: config.switchBackHoldMs,
+    errorBurstCount: config.errorBurstCount,
+    errorBurstWindowMs: config.errorBurstWindowMs,
+    conflictResolution: config.conflictResolution,
   };
 }
 
@@ -100,14 +132,39 @@ export function startIngest(opts: IngestOptions): IngestStack {
     ...opts.subscriptions,
     logger: opts.logger.child({ component: 'ingest' }),
   });
+  const aggregator: Aggregator = new Aggregator({
+    ...aggregatorSettings(opts.config),
+    ...opts.aggregator,
+    exchanges: venues.map((v) => v.exchange),
+    symbols: opts.symbols,
+    feedStats: (exchange) => feeds.get(exchange)?.stats(),
+    publish: (msg) => router.routeAggregated(msg),
+  });
   const router = new BusRouter(opts.bus, {
     latestTtlMs: opts.latestTtlMs ?? 60_000,
-    primaryFor: (symbol) => subscriptions.manager.primaryFor(symbol),
+    // A symbol only demand or positions brought in has no aggregator sources: its first listing feeds it.
+    primaryFor: (symbol) => aggregator.activeSource(symbol) ?? subscriptions.manager.primaryFor(symbol),
+    aggregatedElsewhere: AGGREGATED_BY_AGGREGATOR,
+  });
+  const aggLog = opts.logger.child({ component: 'aggregator' });
+  aggregator.on('sourceSwitch', (s) => aggLog.warn(s, 'source switch'));
+  aggregator.on('failover_failed', (f) => aggLog.error(f, 'failover failed: no healthy source'));
+  aggregator.on('marketData', (data) => {
+    const price = data.raw;
+    if (
+      price.type === 'ticker' ||
+      (price.type === 'trade' && aggregator.activeSource(price.symbol) === price.exchange)
+    ) {
+      opts.bus.publish(priceTopic(price.symbol), price, { latestTtlMs: PRICE_TTL_MS });
+    }
   });
   // The first `messages()` call starts each feed's connection.
   const pumps = [...feeds].map(([exchange, feed]) =>
     (async () => {
-      for await (const msg of feed.messages()) router.route(msg);
+      for await (const msg of feed.messages()) {
+        aggregator.observe(msg);
+        router.route(msg);
+      }
     })().catch((err: unknown) => loggers.get(exchange)?.error({ err }, 'ingest stopped on an error')),
   );
 
@@ -115,10 +172,17 @@ export function startIngest(opts: IngestOptions): IngestStack {
     feeds,
     router,
     subscriptions,
+    aggregator,
+    feedStats: () => [...feeds.values()].map((f) => f.stats()),
+    sources: () => aggregator.sources(),
     async close() {
-      await subscriptions.close();
-      await Promise.all([...feeds.values()].map((f) => f.close()));
-      await Promise.all(pumps);
+      try {
+        await subscriptions.close();
+        await Promise.all([...feeds.values()].map((f) => f.close()));
+        await Promise.all(pumps);
+      } finally {
+        aggregator.close();
+      }
     },
   };
 }

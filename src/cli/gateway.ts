@@ -34,6 +34,7 @@ export async function runGateway(flags: CommonFlags): Promise<number> {
       throw err;
     },
   );
+  gateway.gateway.attachIngest(ingest);
   const demand = ingest.subscriptions.demand;
   const unlink = demand === undefined ? undefined : linkDemand(gateway.gateway, demand);
   await onShutdownSignal(

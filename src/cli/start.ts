@@ -40,7 +40,11 @@ export async function runStart(flags: CommonFlags): Promise<number> {
       metrics,
     });
     late.ingest = running;
-    started.push(() => running.close());
+    gateway.gateway.attachIngest(running);
+    started.push(async () => {
+      gateway.gateway.attachIngest(undefined);
+      await running.close();
+    });
     const demand = running.subscriptions.demand;
     if (demand !== undefined) {
       const unlink = linkDemand(gateway.gateway, demand);

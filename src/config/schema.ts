@@ -4,6 +4,7 @@ import { EXCHANGES } from '../core/types.js';
 import { ALPACA_FEEDS } from '../exchanges/alpaca/wire.js';
 import { VENUE_NAMES } from '../exchanges/index.js';
 import { DEFAULT_GATEWAY_LIMITS } from '../gateway/limits.js';
+import { CONFLICT_RESOLUTIONS } from '../ingest/conflict.js';
 import { OVERFLOW_POLICIES } from '../replay/link/bounded-buffer.js';
 import { parseSymbolRate } from '../replay/symbol-rate.js';
 import { specFromFlag } from '../replay/fault-spec.js';
@@ -182,6 +183,25 @@ export const configSchema = z
         ),
       )
       .default([]),
+    /** Aggregator: the exchange preferred for every symbol it carries (default: the first of `exchanges`). */
+    primaryExchange: z.enum(EXCHANGES, { error: `must be one of ${EXCHANGES.join(', ')}` }).optional(),
+    /** Aggregator: switch a symbol to another exchange when its source fails. */
+    enableFailover: bool.default(true),
+    /** Aggregator: every source is checked at least this often, ms (messages trigger checks in between). */
+    healthCheckIntervalMs: wholeFrom1.default(10_000),
+    /** Aggregator: receipt delay above a source's usual delay that fails it, ms. */
+    maxSourceLatencyMs: wholeFrom1.default(5000),
+    /** Aggregator: no message from a source for this long fails it, ms. */
+    noDataTimeoutMs: wholeFrom1.default(5000),
+    /** Aggregator: a recovered primary serves again after staying healthy this long, ms. */
+    switchBackHoldMs: wholeFrom1.default(30_000),
+    /** Aggregator: this many errors (decode, gap, checksum, crossed book, resync) within the window fail a source. */
+    errorBurstCount: wholeFrom1.default(5),
+    errorBurstWindowMs: wholeFrom1.default(10_000),
+    /** Aggregator: how venues' tickers combine on `ticker@<SYMBOL>`. */
+    conflictResolution: z
+      .enum(CONFLICT_RESOLUTIONS, { error: `must be one of ${CONFLICT_RESOLUTIONS.join(', ')}` })
+      .default('primary'),
     bus: busSchema.default('memory'),
     upstream: urlSchema.optional(),
     logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),

@@ -55,6 +55,8 @@ export interface Ticker extends Base {
   readonly askSize: number;
   readonly volume24h: number;
   readonly change24hPct: number;
+  /** On an aggregated ticker averaged over venues (`conflictResolution: average`): the venues averaged. */
+  readonly sources?: readonly Exchange[];
 }
 
 export interface Quote extends Base {
@@ -64,6 +66,10 @@ export interface Quote extends Base {
   readonly ask: number;
   readonly askSize: number;
   readonly mid: number;
+  /** On the consolidated quote across venues (`quote@BTC/USDT`): the venue of the best bid. */
+  readonly bidExchange?: Exchange;
+  /** On the consolidated quote across venues: the venue of the best ask. */
+  readonly askExchange?: Exchange;
 }
 
 export interface Bar extends Base {

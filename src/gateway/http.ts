@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
 import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
+import type { HealthReporter } from './health.js';
 import type { PriceCache } from './prices.js';
 import { parseSymbol } from './streams.js';
 
@@ -16,6 +17,8 @@ export interface HttpHandlerOptions {
   readonly venues?: Readonly<Record<string, readonly Exchange[]>>;
   /** Served at `GET /metrics` (Prometheus text); without it the path is 404. */
   readonly metrics?: MetricsSource;
+  /** `/api/market-data/health` and `/api/market-data/sources`; without it those routes are 404. */
+  readonly health?: HealthReporter;
 }
 
 export interface MetricsSource {
@@ -78,9 +81,25 @@ export function createHttpHandler(opts: HttpHandlerOptions): HttpHandler {
       });
       return;
     }
+    const health = opts.health;
+    if (health !== undefined && (path === '/api/market-data/health' || path === '/api/market-data/health/')) {
+      sendJson(res, req, 200, health.health());
+      return;
+    }
+    if (
+      health !== undefined &&
+      (path === '/api/market-data/sources' || path === '/api/market-data/sources/')
+    ) {
+      sendJson(res, req, 200, health.sources());
+      return;
+    }
     if (path === '/api' || path.startsWith('/api/')) {
+      const more = health === undefined ? '' : ', /api/market-data/health, /api/market-data/sources';
       sendJson(res, req, 404, {
-        error: { code: 'not_found', msg: `no API route ${path}; try /api/prices or /api/prices/BTC-USDT` },
+        error: {
+          code: 'not_found',
+          msg: `no API route ${path}; try /api/prices or /api/prices/BTC-USDT${more}`,
+        },
       });
       return;
     }

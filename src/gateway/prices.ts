@@ -18,6 +18,8 @@ class PriceSlot {
     public price: number,
     public timestamp: number,
     public source: Exchange,
+    /** Local receipt time of the message that set the price, ms. */
+    public receivedAt: number,
   ) {}
 }
 
@@ -52,12 +54,16 @@ export class PriceCache {
     if (!(price > 0) || !Number.isFinite(price)) return false;
     const slot = this.slots.get(msg.symbol);
     if (slot === undefined) {
-      this.slots.set(msg.symbol, new PriceSlot(msg.symbol, price, msg.timestamp, msg.exchange));
+      this.slots.set(
+        msg.symbol,
+        new PriceSlot(msg.symbol, price, msg.timestamp, msg.exchange, msg.localTimestamp),
+      );
     } else {
       if (msg.timestamp < slot.timestamp) return false;
       slot.price = price;
       slot.timestamp = msg.timestamp;
       slot.source = msg.exchange;
+      slot.receivedAt = msg.localTimestamp;
     }
     this.updates++;
     return true;
@@ -66,6 +72,11 @@ export class PriceCache {
   get(pair: string): PriceView | undefined {
     const slot = this.slots.get(pair);
     return slot === undefined ? undefined : view(slot);
+  }
+
+  /** When the pair's price was last received (local time, ms): how live the stream is. */
+  receivedAt(pair: string): number | undefined {
+    return this.slots.get(pair)?.receivedAt;
   }
 
   /** All pairs, sorted by name. */

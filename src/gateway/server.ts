@@ -5,7 +5,9 @@ import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
 import { answerClientError } from '../net/client-error.js';
+import { HealthReporter, type IngestStatus } from './health.js';
 import { createHttpHandler, type MetricsSource } from './http.js';
+import { LatestPriceResolver } from './latest-price.js';
 import { PriceCache } from './prices.js';
 import { parseSymbol, type StreamSources } from './streams.js';
 import { resolveLimits, type GatewayLimits } from './limits.js';
@@ -48,6 +50,10 @@ export interface Gateway {
   /** Called when a topic gains its first or loses its last local interest. Returns an unsubscribe. */
   onDemandChange(listener: DemandListener): () => void;
   readonly prices: PriceCache;
+  /** The latest price of a pair through the fallback hierarchy (live → bus cache → local cache → degraded). */
+  readonly latest: LatestPriceResolver;
+  /** Ingest running in this process, for the health and sources endpoints (undefined: none). */
+  attachIngest(ingest: IngestStatus | undefined): void;
 }
 
 /** Each ingested pair → the exchanges carrying it, in the exchanges' order (the first is its primary). */
@@ -59,7 +65,10 @@ function venuesOfPairs(sources: StreamSources): Record<string, Exchange[]> {
   return venues;
 }
 
-/** Gateway: `/ws`, `/api/prices`, `/api/prices/:pair` and the dashboard's static files. */
+/**
+ * Gateway: `/ws`, `/api/prices`, `/api/prices/:pair`, `/api/market-data/health`,
+ * `/api/market-data/sources` and the dashboard's static files.
+ */
 export function createGateway(opts: GatewayOptions): Gateway {
   const limits = resolveLimits(opts.limits);
   const pairs = resolvePairs(opts.pricePairs ?? [], 'pricePairs');
@@ -75,12 +84,27 @@ export function createGateway(opts: GatewayOptions): Gateway {
           listedOn: opts.sources.listedOn,
         };
   const hub = new WsHub({ bus: opts.bus, logger: log, limits, sources });
+  const latest = new LatestPriceResolver({ prices, bus: opts.bus });
+  const health = new HealthReporter({
+    pairs,
+    latest,
+    load: () => {
+      const s = hub.stats();
+      return {
+        connections: s.connections,
+        maxConnections: limits.maxConnections,
+        subscriptions: s.subscriptions,
+        busTopics: s.busTopics,
+      };
+    },
+  });
   const handler = createHttpHandler({
     prices,
     publicDir: opts.publicDir,
     logger: log,
     venues: sources === undefined ? undefined : venuesOfPairs(sources),
     metrics: opts.metrics,
+    health,
   });
   let httpRequests = 0;
 
@@ -114,6 +138,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
 
   return {
     prices,
+    latest,
+    attachIngest(ingest: IngestStatus | undefined): void {
+      health.attachIngest(ingest);
+    },
     listen(): Promise<{ port: number }> {
       return new Promise((resolve, reject) => {
         const onError = (err: Error): void => reject(err);

@@ -89,3 +89,52 @@ describe('BusRouter', () => {
     expect(bus.getLatest('book@BTC/USDT')).toBeUndefined();
   });
 });
+
+describe('BusRouter with the aggregator', () => {
+  it('leaves the aggregated stream of aggregatedElsewhere types to routeAggregated', () => {
+    const bus = new MemoryBus();
+    const seen: string[] = [];
+    for (const topic of ['quote@binance:BTC/USDT', 'quote@BTC/USDT']) {
+      bus.subscribe(topic, (m) => seen.push(`${m.topic} ${m.data.exchange}`));
+    }
+    const router = new BusRouter(bus, {
+      latestTtlMs: 1000,
+      primaryFor: () => 'binance',
+      aggregatedElsewhere: new Set(['quote']),
+    });
+    const quote = {
+      type: 'quote',
+      exchange: 'binance',
+      symbol: 'BTC/USDT',
+      timestamp: 1,
+      localTimestamp: 2,
+      bid: 1,
+      bidSize: 1,
+      ask: 2,
+      askSize: 1,
+      mid: 1.5,
+    } as const;
+    router.route(quote);
+    expect(seen).toEqual(['quote@binance:BTC/USDT binance']);
+    router.routeAggregated({ ...quote, exchange: 'okx', bidExchange: 'okx', askExchange: 'binance' });
+    expect(seen).toEqual(['quote@binance:BTC/USDT binance', 'quote@BTC/USDT okx']);
+    expect(bus.getLatest('quote@BTC/USDT')?.data).toMatchObject({
+      bidExchange: 'okx',
+      askExchange: 'binance',
+    });
+  });
+
+  it('follows primaryFor as it changes (the active source)', () => {
+    const bus = new MemoryBus();
+    const seen: string[] = [];
+    bus.subscribe('book@BTC/USDT', (m) => seen.push(m.data.exchange));
+    let active: 'binance' | 'okx' = 'binance';
+    const router = new BusRouter(bus, { latestTtlMs: 1000, primaryFor: () => active });
+    router.route(book);
+    router.route({ ...book, exchange: 'okx' });
+    active = 'okx';
+    router.route(book);
+    router.route({ ...book, exchange: 'okx' });
+    expect(seen).toEqual(['binance', 'okx']);
+  });
+});

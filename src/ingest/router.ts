@@ -24,7 +24,7 @@ const STATEFUL: ReadonlySet<MessageType> = new Set<MessageType>([
  * Streams every source of a symbol feeds on its aggregated topic: each trade is a distinct event
  * at its venue (tagged with `exchange`), so `trade@BTC/USDT` is the tape of all of them. A book,
  * quote, ticker or bar is one venue's view and a mix would flicker between venues: those come
- * from the primary source only.
+ * from the active source only (or from the aggregator: resolved tickers, the consolidated quote).
  */
 const FROM_EVERY_SOURCE: ReadonlySet<MessageType> = new Set<MessageType>(['trade']);
 
@@ -38,14 +38,20 @@ const STATUS_OPTS: PublishOptions = { latestTtlMs: Infinity };
 export interface RouterOptions {
   /** How long a latest value (book, ticker, quote) stays valid without being refreshed. */
   latestTtlMs: number;
-  /** The exchange whose books, quotes, tickers, bars and statuses feed a symbol's aggregated streams. */
+  /** The exchange whose books, quotes, tickers, bars and statuses feed a symbol's aggregated streams (now). */
   primaryFor(symbol: string): Exchange | undefined;
+  /**
+   * Types whose aggregated stream someone else publishes through `routeAggregated` (the
+   * aggregator: resolved tickers, consolidated quotes); `route` leaves them on the exchange stream.
+   */
+  aggregatedElsewhere?: ReadonlySet<MessageType>;
 }
 
 /**
  * Publishes normalized messages on the bus under their per-exchange stream
  * (`trade@binance:BTC/USDT`) and on the aggregated stream (`trade@BTC/USDT`): trades from every
- * exchange carrying the symbol, everything else from the symbol's primary exchange. Topic strings are cached per (type, exchange, symbol).
+ * exchange carrying the symbol, everything else from the symbol's active source (`primaryFor`: the
+ * aggregator's choice, src/ingest/aggregator.ts). Topic strings are cached per (type, exchange, symbol).
  */
 export class BusRouter {
   private readonly bus: Bus;
@@ -53,12 +59,14 @@ export class BusRouter {
   /** exchange → symbol → message type → its two topics; lookups allocate nothing per message. */
   private readonly topics = new Map<string, Map<string, Map<MessageType, TopicPair>>>();
   private readonly statefulOpts: PublishOptions;
+  private readonly elsewhere: ReadonlySet<MessageType>;
   routed = 0;
 
   constructor(bus: Bus, opts: RouterOptions) {
     this.bus = bus;
     this.opts = opts;
     this.statefulOpts = { latestTtlMs: opts.latestTtlMs };
+    this.elsewhere = opts.aggregatedElsewhere ?? new Set();
   }
 
   route(msg: NormalizedMessage): void {
@@ -66,10 +74,20 @@ export class BusRouter {
     const publishOpts =
       msg.type === 'status' ? STATUS_OPTS : STATEFUL.has(msg.type) ? this.statefulOpts : undefined;
     this.bus.publish(pair[0], msg, publishOpts);
-    if (FROM_EVERY_SOURCE.has(msg.type) || this.opts.primaryFor(msg.symbol) === msg.exchange) {
+    const aggregated =
+      !this.elsewhere.has(msg.type) &&
+      (FROM_EVERY_SOURCE.has(msg.type) || this.opts.primaryFor(msg.symbol) === msg.exchange);
+    if (aggregated) {
       this.bus.publish(pair[1], msg, publishOpts);
     }
     this.routed++;
+  }
+
+  /** Publish on the aggregated stream only (`ticker@BTC/USDT`): a message the aggregator made or chose. */
+  routeAggregated(msg: NormalizedMessage): void {
+    const publishOpts =
+      msg.type === 'status' ? STATUS_OPTS : STATEFUL.has(msg.type) ? this.statefulOpts : undefined;
+    this.bus.publish(this.topicsOf(msg)[1], msg, publishOpts);
   }
 
   private topicsOf(msg: NormalizedMessage): TopicPair {
