@@ -9,7 +9,8 @@
  *   snapshot; any other cut frame leaves the book alone.
  * - `rest429` on the snapshot endpoint while a `gap` forces a resync: the feed's snapshot fetch
  *   gets 429 with `Retry-After`, waits it out before each retry (the hub's own log of each 429
- *   says when it answered), and the book is synced again once the fault is used up.
+ *   says when it answered), and the book is synced again once the fault is used up. The limit is
+ *   the client's, not the symbol's: another symbol's resync meanwhile waits out the same Retry-After.
  *
  * One hub for the file; each test closes its feeds and clears its faults.
  */
@@ -333,5 +334,43 @@ describe('REST 429 on a resync', () => {
     // Trades never stopped, and the link was kept.
     await until(() => after(r.out, resync, (m) => m.type === 'trade' && m.symbol === SYMBOL), 5000, 'trades');
     expect(r.feed.stats()).toMatchObject({ state: 'connected', reconnects: 0 });
+  });
+
+  it("one symbol's 429 holds every symbol's resync until its Retry-After has passed", async () => {
+    const r = openFeed();
+    const books = (symbol: string) => r.feed.book(symbol)!;
+    const OTHER = 'ETH/USDT';
+    await until(() => [SYMBOL, OTHER].every((s) => books(s).state === 'synced'), 10_000, 'first books');
+    const otherSnapshots = books(OTHER).stats.snapshots;
+    const logged = hubLog.length;
+    const retryAfterS = 2;
+    await arm({ exchange: 'binance', symbol: SYMBOL, fault: 'rest429', count: 1, retryAfter: retryAfterS });
+    await arm({ exchange: 'binance', symbol: SYMBOL, fault: 'gap', count: 1 });
+    const refusal = () =>
+      hubLog.slice(logged).find((l) => l.msg === 'fault injected' && l.fault === 'rest429');
+    await until(() => refusal() !== undefined, 8000, 'the 429');
+    const refusedAt = Number(refusal()!.time);
+    const holdEnds = refusedAt + retryAfterS * 1000;
+
+    // The other symbol's book breaks while the hold is on: its snapshot waits for the hold too.
+    const from = r.out.length;
+    await arm({ exchange: 'binance', symbol: OTHER, fault: 'gap', count: 1 });
+    const otherResync = (m: NormalizedMessage) =>
+      m.type === 'status' && m.state === 'resyncing' && m.symbol === OTHER;
+    await until(() => after(r.out, from, otherResync), 5000, `${OTHER} resyncing`);
+    const gapSeenAt = Date.now();
+    expect(gapSeenAt, `${OTHER}'s gap came within the hold`).toBeLessThan(holdEnds - 200);
+    expect(books(OTHER).state).toBe('fetching');
+    await until(() => books(OTHER).stats.snapshots > otherSnapshots, 8000, `${OTHER} synced again`);
+    const otherSyncedAt = Date.now();
+    expect(otherSyncedAt).toBeGreaterThanOrEqual(holdEnds - 20);
+    // Both books recover, each with one fresh snapshot; the hub refused only the one request.
+    await until(() => books(SYMBOL).state === 'synced', 8000, `${SYMBOL} synced again`);
+    expect(books(OTHER).stats.snapshots - otherSnapshots).toBe(1);
+    expect(books(OTHER).stats.snapshotErrors).toBe(0);
+    expect(books(SYMBOL).stats.snapshotErrors).toBe(1);
+    expect(
+      hubLog.slice(logged).filter((l) => l.msg === 'fault injected' && l.fault === 'rest429'),
+    ).toHaveLength(1);
   });
 });
