@@ -11,7 +11,8 @@
  *   rebuilt (REST snapshot, or resubscribing through the feed).
  * - Pacing: every fetch or resubscription takes a token from the feed's shared `ResyncPacer`; a
  *   resync before the last snapshot proved stable (STABLE_AFTER_EVENTS clean updates) first waits
- *   out a growing backoff, so a venue that keeps failing is not hammered.
+ *   out a growing backoff, so a venue that keeps failing is not hammered. A snapshot answered
+ *   with a Retry-After (HTTP 429) is retried no sooner, and holds the shared pacer until then.
  *
  * Emits the `book_change` of each snapshot and applied update, and after each a top-N
  * `book_snapshot` (sequence = the book's update id) and, when the top of book moved, a `quote`.
@@ -237,7 +238,10 @@ export class BookSync<E extends BookEvent> implements BookView {
           if (gen !== this.generation) return;
           this.stats.snapshotErrors++;
           this.log.warn({ err, url: this.restUrl }, 'book snapshot failed; retrying');
-          this.retryAfter(err instanceof SnapshotHttpError ? err.retryAfterMs : 0);
+          const retryAfterMs = err instanceof SnapshotHttpError ? err.retryAfterMs : 0;
+          // The venue's limit is the client's, not this symbol's: every book of the feed waits.
+          if (retryAfterMs > 0) this.pacer.holdUntil(this.now() + retryAfterMs);
+          this.retryAfter(retryAfterMs);
         },
       )
       .catch((err: unknown) => this.log.error({ err }, 'book sync failed on a snapshot'));

@@ -62,4 +62,41 @@ describe('ResyncPacer', () => {
     expect(ran).toEqual([1]);
     expect(pacer.waiting).toBe(0);
   });
+
+  it('holdUntil() starts no task before the hold ends, tokens or not; an earlier hold does not shorten it', async () => {
+    const pacer = new ResyncPacer({ perSecond: 100, burst: 5 });
+    const ran: Array<[task: string, at: number]> = [];
+    const t0 = Date.now();
+    pacer.holdUntil(t0 + 150);
+    pacer.holdUntil(t0 + 20);
+    pacer.schedule(() => ran.push(['a', Date.now()]));
+    pacer.schedule(() => ran.push(['b', Date.now()]));
+    expect(ran).toEqual([]);
+    expect(pacer.waiting).toBe(2);
+    await until(() => ran.length === 2, 2000, 'both after the hold');
+    expect(ran.map((r) => r[0])).toEqual(['a', 'b']);
+    expect(ran[0][1]).toBeGreaterThanOrEqual(t0 + 149);
+    // Held while a task waits for a token: the hold still applies when its timer fires.
+    const slow = new ResyncPacer({ perSecond: 50, burst: 1 });
+    const later: number[] = [];
+    slow.schedule(() => later.push(Date.now()));
+    slow.schedule(() => later.push(Date.now()));
+    const t1 = Date.now();
+    slow.holdUntil(t1 + 120);
+    await until(() => later.length === 2, 2000, 'second after the hold');
+    expect(later[1]).toBeGreaterThanOrEqual(t1 + 119);
+    pacer.close();
+    slow.close();
+  });
+
+  it('close() clears the timer of a hold', () => {
+    const pacer = new ResyncPacer({ perSecond: 10, burst: 1 });
+    const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    pacer.holdUntil(Date.now() + 10_000);
+    pacer.schedule(() => undefined);
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(before + 1);
+    pacer.close();
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(before);
+    expect(pacer.waiting).toBe(0);
+  });
 });

@@ -3,7 +3,9 @@
  * from one bucket, so N symbols resyncing at once are spaced instead of hitting the endpoint
  * together (Binance weighs a depth snapshot at 50 of an IP's 6000 per minute). Over any window
  * of W seconds at most `burst + perSecond * W` tasks start. Waiting tasks run first in, first
- * out, from one timer.
+ * out, from one timer. A venue's "too many requests" with a Retry-After holds every task until
+ * then ({@link ResyncPacer.holdUntil}): its limit counts the client's requests, whatever the
+ * symbol, so another book's snapshot would be refused (or worse, on Binance an IP ban) as well.
  */
 import { TokenBucket, type RateLimitOptions } from '../ingest/rate-limiter.js';
 
@@ -22,9 +24,20 @@ export class ResyncPacer {
   private timer: NodeJS.Timeout | undefined = undefined;
   private draining = false;
   private closed = false;
+  /** No task starts before this (ms, on `now`). */
+  private heldUntil = 0;
+  private readonly now: () => number;
 
   constructor(rate: RateLimitOptions, now: () => number = Date.now) {
     this.bucket = new TokenBucket(rate, now);
+    this.now = now;
+  }
+
+  /** Start no task before `at` (ms, on the pacer's clock); an earlier hold than the current one changes nothing. */
+  holdUntil(at: number): void {
+    if (this.closed || !(at > this.heldUntil)) return;
+    this.heldUntil = at;
+    // A timer already waiting for a token finds the hold when it fires and waits on.
   }
 
   /** Tasks scheduled and not yet run or cancelled. */
@@ -69,11 +82,15 @@ export class ResyncPacer {
           this.head++;
           continue;
         }
-        if (!this.bucket.tryTake()) {
-          this.timer = setTimeout(() => {
-            this.timer = undefined;
-            this.drain();
-          }, this.bucket.waitMs());
+        const held = this.heldUntil - this.now();
+        if (held > 0 || !this.bucket.tryTake()) {
+          this.timer = setTimeout(
+            () => {
+              this.timer = undefined;
+              this.drain();
+            },
+            held > 0 ? held : this.bucket.waitMs(),
+          );
           return;
         }
         this.head++;
