@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../core/logger.js';
+import { VENUE_NAMES, venueFor } from '../exchanges/index.js';
+import { benchIngestThroughput } from './ingest-throughput.js';
+
+describe('benchIngestThroughput', () => {
+  it.each(VENUE_NAMES)(
+    '%s: normalized messages/s over frames captured from the hub, beside JSON.parse',
+    async (name) => {
+      const f = await benchIngestThroughput({
+        venue: venueFor(name),
+        minutes: 1,
+        rounds: 1,
+        logger: silentLogger(),
+      });
+      expect(f.unit).toBe('msg/s');
+      expect(f.better).toBe('higher');
+      for (const v of [f.value, f.baseline, f.ratio]) {
+        expect(Number.isFinite(v)).toBe(true);
+        expect(v).toBeGreaterThan(0);
+      }
+      expect(f.details.frames).toBeGreaterThan(0);
+      expect(f.details.messages).toBeGreaterThan(0);
+      expect(f.details.framesPerSecond).toBeGreaterThan(0);
+      expect(f.details.jsonParseFramesPerSecond).toBeGreaterThan(0);
+      expect(f.details.avgFrameBytes).toBeGreaterThan(0);
+    },
+    30_000,
+  );
+});
