@@ -177,10 +177,18 @@ interface Round {
   /** Book updates applied by the venue's book rule in the timed part. */
   readonly bookUpdates: number;
   readonly ms: number;
+  /** `JSON.parse` of the same timed frames alone. */
+  readonly parseMs: number;
 }
 
-/** One fresh feed over the capture: the warm-up untimed, the rest timed. */
-async function ingestRound(venue: VenueModule, cap: Capture, warmup: number, logger: Logger): Promise<Round> {
+/** Frames a round feeds at least before timing, and at most while its books sync. */
+const MIN_WARMUP = 20;
+
+/**
+ * One fresh feed over the capture: frames untimed until every book is synced (a REST snapshot
+ * fetch resolves between chunks), then the rest timed in one synchronous loop.
+ */
+async function ingestRound(venue: VenueModule, cap: Capture, logger: Logger): Promise<Round> {
   const feed = FEEDS[venue.exchange](cap.urls, {
     symbols: cap.symbols,
     bookDepth: BOOK_DEPTH,
@@ -189,23 +197,27 @@ async function ingestRound(venue: VenueModule, cap: Capture, warmup: number, log
   });
   const { frames, receivedAt } = cap;
   try {
-    for (let i = 0; i < warmup; i++) {
-      feed.ingestFrame(frames[i], receivedAt[i]);
-      if (i % 20 === 19) await new Promise((resolve) => setImmediate(resolve)); // a snapshot fetch resolves
+    const books = cap.symbols.flatMap((symbol) => feed.book(symbol) ?? []);
+    const synced = (): boolean => books.every((b) => b.state === 'synced');
+    let from = 0;
+    // Leave at least half the frames to time.
+    while (from < frames.length / 2 && (from < MIN_WARMUP || !synced())) {
+      feed.ingestFrame(frames[from], receivedAt[from]);
+      from++;
+      if (from % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
     await new Promise((resolve) => setImmediate(resolve));
-    const books = cap.symbols.flatMap((symbol) => feed.book(symbol) ?? []);
-    const unsynced = books.filter((b) => b.state !== 'synced').map((b) => `${b.symbol} ${b.state}`);
-    if (unsynced.length > 0) {
+    if (!synced()) {
+      const states = books.map((b) => `${b.symbol} ${b.state}`).join(', ');
       throw new Error(
-        `ingest bench: ${venue.title} books not synced after ${warmup} warm-up frames (${unsynced.join(', ')}); ` +
+        `ingest bench: ${venue.title} books not synced after ${from} of ${frames.length} frames (${states}); ` +
           'capture more minutes',
       );
     }
     const appliedBefore = books.reduce((n, b) => n + b.stats.applied, 0);
     const before = feed.stats().messages;
     const start = performance.now();
-    for (let i = warmup; i < frames.length; i++) feed.ingestFrame(frames[i], receivedAt[i]);
+    for (let i = from; i < frames.length; i++) feed.ingestFrame(frames[i], receivedAt[i]);
     const ms = performance.now() - start;
     const s = feed.stats();
     if (s.gaps !== 0 || s.resyncs !== 0 || s.checksumMismatches !== 0 || s.decodeErrors !== 0) {
@@ -216,12 +228,15 @@ async function ingestRound(venue: VenueModule, cap: Capture, warmup: number, log
       );
     }
     const bookUpdates = books.reduce((n, b) => n + b.stats.applied, 0) - appliedBefore;
+    // The baseline over exactly these frames, best of two.
+    const parseMs = Math.min(parseRound(frames, from), parseRound(frames, from));
     return {
       messages: s.messages - before,
-      frames: frames.length - warmup,
+      frames: frames.length - from,
       books: books.length,
       bookUpdates,
       ms,
+      parseMs,
     };
   } finally {
     await feed.close();
@@ -245,7 +260,6 @@ export async function benchIngestThroughput(opts: IngestThroughputOptions): Prom
   const { venue, logger } = opts;
   const rounds = opts.rounds ?? 3;
   const cap = await withDataset(venue, 'ingest-bench', opts.minutes, (root) => capture(venue, root, logger));
-  const warmup = Math.min(Math.max(Math.floor(cap.frames.length / 10), 20), cap.frames.length - 1);
   if (cap.frames.length < 40) {
     throw new Error(
       `ingest bench: only ${cap.frames.length} ${venue.title} frames were captured from ${opts.minutes} ` +
@@ -253,12 +267,10 @@ export async function benchIngestThroughput(opts: IngestThroughputOptions): Prom
     );
   }
   let best: Round | undefined;
-  let parseMs = Infinity;
-  await ingestRound(venue, cap, warmup, logger); // warm-up of the code paths
+  await ingestRound(venue, cap, logger); // warm-up of the code paths
   for (let r = 0; r < rounds; r++) {
-    const round = await ingestRound(venue, cap, warmup, logger);
+    const round = await ingestRound(venue, cap, logger);
     if (best === undefined || round.messages / round.ms > best.messages / best.ms) best = round;
-    parseMs = Math.min(parseMs, parseRound(cap.frames, warmup));
     await new Promise((resolve) => setImmediate(resolve));
   }
   const b = best as Round;
@@ -270,13 +282,13 @@ export async function benchIngestThroughput(opts: IngestThroughputOptions): Prom
     `ingest throughput, ${venue.title} (feed decode + normalize${b.books > 0 ? ' + book sync' : ''}, 1 core)`,
     'msg/s',
     perSecond(b.messages, b.ms),
-    perSecond(b.messages, parseMs),
+    perSecond(b.messages, b.parseMs),
     {
       frames: b.frames,
       messages: b.messages,
       bookUpdates: b.bookUpdates,
       framesPerSecond: Math.round(perSecond(b.frames, b.ms)),
-      jsonParseFramesPerSecond: Math.round(perSecond(b.frames, parseMs)),
+      jsonParseFramesPerSecond: Math.round(perSecond(b.frames, b.parseMs)),
       avgFrameBytes: Math.round(cap.bytes / cap.frames.length),
       framesLeftOut: cap.skipped,
       marketMinutes: opts.minutes,
