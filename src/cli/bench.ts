@@ -1,5 +1,7 @@
 import { benchBookIngest, bookIngestFigure } from '../bench/book-ingest.js';
+import { benchFailoverTime } from '../bench/failover-time.js';
 import { benchFanout } from '../bench/fanout.js';
+import { benchIngestThroughput } from '../bench/ingest-throughput.js';
 import { benchLatency } from '../bench/latency.js';
 import { benchMemory } from '../bench/memory.js';
 import { benchOffsetCost } from '../bench/offset-cost.js';
@@ -44,6 +46,12 @@ export async function runBench(flags: CommonFlags): Promise<number> {
   }
   process.stderr.write('bench: offset persistence cost…\n');
   figures.push(...(await benchOffsetCost()));
+  for (const name of VENUE_NAMES) {
+    process.stderr.write(`bench: ingest throughput (decode, normalize, book sync on one core), ${name}…\n`);
+    figures.push(await benchIngestThroughput({ venue: venueFor(name), minutes: 10, logger }));
+  }
+  process.stderr.write('bench: failover time (primary killed → first message from the secondary)…\n');
+  figures.push(await benchFailoverTime({ logger }));
   process.stderr.write('bench: book ingest cost per update…\n');
   figures.push(bookIngestFigure(await benchBookIngest()));
   process.stderr.write('bench: gateway fan-out…\n');

@@ -73,6 +73,25 @@ export function createVenueFeed<E extends BookEvent, C extends string, X extends
   return new SpecFeed(spec, options);
 }
 
+/** A feed whose frames are handed in, not read from its socket (which is never opened). */
+export interface FrameDrivenFeed<X extends Exchange> extends VenueFeed {
+  readonly exchange: X;
+  /** One text frame through the feed's whole path (decode, book sync, delivery), as if received at `localTimestamp`. */
+  ingestFrame(frame: string, localTimestamp: number): void;
+}
+
+/**
+ * The feed of `spec` fed in memory: the bench times the venue's decode, normalize and book sync
+ * path over captured frames without a network in the measurement. REST snapshots still go
+ * through `options.fetch`. Never call `start()` or `messages()` on it: that would open the socket.
+ */
+export function createFrameDrivenFeed<E extends BookEvent, C extends string, X extends Exchange>(
+  spec: FeedSpec<E, C> & { readonly exchange: X },
+  options: FeedOptions,
+): FrameDrivenFeed<X> {
+  return new SpecFeed(spec, options);
+}
+
 /** Control requests remembered to explain an error reply. */
 const MAX_PENDING = 256;
 
@@ -277,6 +296,10 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
 
   book(symbol: string): BookView | undefined {
     return this.books.get(this.canonical(symbol));
+  }
+
+  ingestFrame(frame: string, localTimestamp: number): void {
+    if (!this.closed) this.onFrame(frame, localTimestamp);
   }
 
   async close(): Promise<void> {
