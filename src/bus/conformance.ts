@@ -154,6 +154,44 @@ export function runBusConformance(
       expect(bus.getLatest('ticker@SOL/USDT')).toBeUndefined();
     });
 
+    it('returns what was missed after a position, in order, and where the topic stands', async () => {
+      const first = bus.publish('trade@BTC/USDT', trade(1, 1));
+      bus.publish('trade@BTC/USDT', trade(2, 2));
+      bus.publish('trade@BTC/USDT', trade(3, 3));
+      const last = bus.publish('trade@BTC/USDT', trade(4, 4));
+      await waitForAsync(
+        async () => (await bus.history('trade@BTC/USDT', first, 100)).messages.length === 3,
+        timeoutMs,
+      );
+      const h = await bus.history('trade@BTC/USDT', first, 100);
+      expect(h.recovered).toBe(true);
+      expect(h.messages.map((m) => (m.data as Trade).id)).toEqual(['2', '3', '4']);
+      expect(h.messages.map((m) => m.position.offset)).toEqual([
+        first.offset + 1,
+        first.offset + 2,
+        last.offset,
+      ]);
+      expect(JSON.parse(h.messages[0].json)).toEqual(trade(2, 2));
+      expect(h.position).toEqual(last);
+      const limited = await bus.history('trade@BTC/USDT', first, 2);
+      expect(limited.messages.map((m) => (m.data as Trade).id)).toEqual(['2', '3']);
+      const upToDate = await bus.history('trade@BTC/USDT', last, 100);
+      expect(upToDate).toMatchObject({ messages: [], recovered: true });
+    });
+
+    it('cannot recover across an epoch it does not know', async () => {
+      const pos = bus.publish('trade@ETH/USDT', trade(1, 1));
+      bus.publish('trade@ETH/USDT', trade(2, 2));
+      const h = await bus.history('trade@ETH/USDT', { offset: pos.offset, epoch: pos.epoch + '-gone' }, 100);
+      expect(h.recovered).toBe(false);
+      expect(h.messages).toHaveLength(0);
+      expect(h.position.epoch).toBe(pos.epoch);
+    });
+
+    it('reports itself healthy when it works', () => {
+      expect(bus.status().state).toBe('healthy');
+    });
+
     it('drops subscriptions and latest values on close', async () => {
       const got: BusMessage[] = [];
       bus.subscribe('trade@BTC/USDT', (m) => got.push(m));
@@ -212,6 +250,14 @@ function sleep(ms: number): Promise<void> {
 async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(5);
+  }
+}
+
+async function waitForAsync(cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await sleep(5);
   }

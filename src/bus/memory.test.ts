@@ -86,21 +86,21 @@ describe('MemoryBus', () => {
     it('returns messages after an offset, oldest first, up to a limit', () => {
       const bus = new MemoryBus({ historySize: 10 });
       for (let i = 1; i <= 5; i++) bus.publish('t', trade(i));
-      const h = bus.history('t', 2, 100);
+      const h = bus.read('t', 2, 100);
       expect(h.recovered).toBe(true);
       expect(h.position).toEqual({ offset: 5, epoch: bus.epoch });
       expect(h.messages.map((m) => m.position.offset)).toEqual([3, 4, 5]);
-      expect(bus.history('t', 0, 2).messages.map((m) => m.position.offset)).toEqual([1, 2]);
-      expect(bus.history('t', 5, 10)).toMatchObject({ messages: [], recovered: true });
+      expect(bus.read('t', 0, 2).messages.map((m) => m.position.offset)).toEqual([1, 2]);
+      expect(bus.read('t', 5, 10)).toMatchObject({ messages: [], recovered: true });
     });
 
     it('keeps only the last historySize messages and reports an unfillable gap', () => {
       const bus = new MemoryBus({ historySize: 4 });
       for (let i = 1; i <= 10; i++) bus.publish('t', trade(i));
-      const recent = bus.history('t', 6, 100);
+      const recent = bus.read('t', 6, 100);
       expect(recent.recovered).toBe(true);
       expect(recent.messages.map((m) => m.position.offset)).toEqual([7, 8, 9, 10]);
-      const old = bus.history('t', 2, 100);
+      const old = bus.read('t', 2, 100);
       expect(old.recovered).toBe(false);
       expect(old.messages.map((m) => m.position.offset)).toEqual([7, 8, 9, 10]);
     });
@@ -108,16 +108,16 @@ describe('MemoryBus', () => {
     it('refuses recovery across epochs and for offsets ahead of the topic', () => {
       const bus = new MemoryBus({ historySize: 4 });
       bus.publish('t', trade(1));
-      expect(bus.history('t', 0, 10, 'other-epoch').recovered).toBe(false);
-      expect(bus.history('t', 0, 10, bus.epoch).messages).toHaveLength(1);
-      expect(bus.history('t', 7, 10).recovered).toBe(false);
-      expect(bus.history('never', 0, 10)).toMatchObject({ messages: [], recovered: true });
+      expect(bus.read('t', 0, 10, 'other-epoch').recovered).toBe(false);
+      expect(bus.read('t', 0, 10, bus.epoch).messages).toHaveLength(1);
+      expect(bus.read('t', 7, 10).recovered).toBe(false);
+      expect(bus.read('never', 0, 10)).toMatchObject({ messages: [], recovered: true });
     });
 
     it('keeps nothing when historySize is 0', () => {
       const bus = new MemoryBus({ historySize: 0 });
       bus.publish('t', trade(1));
-      expect(bus.history('t', 0, 10)).toMatchObject({ messages: [], recovered: false });
+      expect(bus.read('t', 0, 10)).toMatchObject({ messages: [], recovered: false });
       expect(() => new MemoryBus({ historySize: -1 })).toThrow(/historySize/);
     });
   });
@@ -131,7 +131,7 @@ describe('MemoryBus', () => {
     bus.publish('t', trade(2));
     bus.subscribe('t', () => calls++)();
     expect(calls).toBe(1);
-    expect(bus.history('t', 0, 10).messages).toHaveLength(0);
+    expect(bus.read('t', 0, 10).messages).toHaveLength(0);
     expect(bus.getLatest('t')).toBeUndefined();
   });
 });

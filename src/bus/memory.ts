@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../core/logger.js';
 import type { NormalizedMessage } from '../core/types.js';
-import type { Bus, BusHandler, BusMessage, PublishOptions, StreamPosition } from './bus.js';
+import type {
+  Bus,
+  BusHandler,
+  BusMessage,
+  BusStatus,
+  HistoryResult,
+  PublishOptions,
+  StreamPosition,
+} from './bus.js';
+
+export type { HistoryResult } from './bus.js';
 
 export interface MemoryBusOptions {
   /** Messages kept per topic for `history()`; 0 keeps none. Default 1000. */
@@ -12,16 +22,6 @@ export interface MemoryBusOptions {
   readonly epoch?: string;
   /** Where handler errors are reported (sparingly: the 1st, 2nd, 4th, 8th… of each run). */
   readonly logger?: Logger;
-}
-
-/** What `history()` returns: messages after the requested offset and where the topic stands now. */
-export interface HistoryResult {
-  /** Oldest first, at most `limit`. */
-  readonly messages: readonly BusMessage[];
-  /** The topic's latest position (offset 0 when nothing was published yet). */
-  readonly position: StreamPosition;
-  /** False when messages after `sinceOffset` were already evicted (or the epoch changed): the gap cannot be filled. */
-  readonly recovered: boolean;
 }
 
 export interface MemoryBusStats {
@@ -51,6 +51,7 @@ class LatestEntry {
 }
 
 const EMPTY: readonly BusMessage[] = Object.freeze([]);
+const MEMORY_STATUS: BusStatus = Object.freeze({ kind: 'memory', state: 'healthy' });
 
 /**
  * The embedded bus: synchronous fan-out inside one process. Each topic has a rising offset
@@ -166,11 +167,19 @@ export class MemoryBus implements Bus {
     this.latest.set(message.topic, new LatestEntry(message, this.now() + ttlMs));
   }
 
+  history(topic: string, since: StreamPosition, limit: number): Promise<HistoryResult> {
+    return Promise.resolve(this.read(topic, since.offset, limit, since.epoch));
+  }
+
+  status(): BusStatus {
+    return MEMORY_STATUS;
+  }
+
   /**
    * Messages of `topic` with offset greater than `sinceOffset`, oldest first, at most `limit`.
    * `recovered` is false when some of them are gone (evicted from the ring, or `epoch` differs).
    */
-  history(topic: string, sinceOffset: number, limit: number, epoch?: string): HistoryResult {
+  read(topic: string, sinceOffset: number, limit: number, epoch?: string): HistoryResult {
     const state = this.topics.get(topic);
     const top = state === undefined ? 0 : state.offset;
     const position: StreamPosition = { offset: top, epoch: this.epoch };
