@@ -21,8 +21,7 @@ export type WireFormat = 'json' | 'compact';
 export const WIRE_FORMATS: readonly WireFormat[] = ['json', 'compact'];
 
 export type WireFormatResult =
-  | { readonly ok: true; readonly format: WireFormat }
-  | { readonly ok: false; readonly error: string };
+  { readonly ok: true; readonly format: WireFormat } | { readonly ok: false; readonly error: string };
 
 const USAGE = `use ?format=compact for the short shapes or leave format out (json)`;
 

@@ -123,7 +123,9 @@ describe('depth@ (alias of book_change@)', () => {
   it('is not stateful, like book_change, and is listed among the types in errors', () => {
     const r = parseStream('depth@BTC/USDT');
     expect(r.ok && isStatefulStream(r.name)).toBe(false);
-    expect(error('depths@BTC/USDT')).toMatch(/use one of trade, book, book_change, ticker, quote, bar, status, depth$/);
+    expect(error('depths@BTC/USDT')).toMatch(
+      /use one of trade, book, book_change, ticker, quote, bar, status, depth$/,
+    );
     expect(error('toString@BTC/USDT')).toMatch(/unknown stream type 'toString'/);
   });
 });

@@ -448,7 +448,9 @@ function rejectUpgrade(socket: Duplex, status: 400 | 503, code: string, msg: str
   socket.once('error', noop);
   socket.once('finish', () => socket.destroy());
   socket.end(
-    (status === 400 ? 'HTTP/1.1 400 Bad Request\r\n' : 'HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n') +
+    (status === 400
+      ? 'HTTP/1.1 400 Bad Request\r\n'
+      : 'HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n') +
       'Connection: close\r\n' +
       'Content-Type: application/json\r\n' +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
