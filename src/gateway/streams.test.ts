@@ -169,6 +169,12 @@ describe('sourceRefusal', () => {
     );
   });
 
+  it('quotes the stream as the client spelled it when given', () => {
+    expect(sourceRefusal(stream('depth@okx:btc-usdt'), sources, 'depth@okx:btc-usdt')).toBe(
+      "stream 'depth@okx:btc-usdt' has no source: this gateway ingests binance, not okx; use 'book_change@BTC/USDT' for the aggregated stream",
+    );
+  });
+
   it('with demand (listedOn), accepts a symbol an ingested exchange lists and names where one is not', () => {
     const listings: Record<string, Array<'binance' | 'okx'>> = {
       'SOL/USDT': ['binance', 'okx'],

@@ -126,9 +126,15 @@ export interface StreamSources {
   readonly listedOn?: (symbol: string) => readonly Exchange[];
 }
 
-/** Why `stream` can never deliver from `sources` (an exchange or symbol nothing ingests), or undefined. */
-export function sourceRefusal(stream: StreamName, sources: StreamSources): string | undefined {
-  const name = formatStream(stream);
+/**
+ * Why `stream` can never deliver from `sources` (an exchange or symbol nothing ingests), or
+ * undefined. `name` is how the error quotes the stream (the client's spelling).
+ */
+export function sourceRefusal(
+  stream: StreamName,
+  sources: StreamSources,
+  name = formatStream(stream),
+): string | undefined {
   if (stream.exchange !== undefined && !sources.exchanges.includes(stream.exchange)) {
     return `stream '${name}' has no source: this gateway ingests ${sources.exchanges.join(', ')}, not ${stream.exchange}; use '${stream.type}@${stream.symbol}' for the aggregated stream`;
   }

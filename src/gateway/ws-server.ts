@@ -295,7 +295,7 @@ export class WsHub {
       }
       const refusal =
         req.method === 'SUBSCRIBE' && this.sources !== undefined
-          ? sourceRefusal(r.stream, this.sources)
+          ? sourceRefusal(r.stream, this.sources, req.params[i])
           : undefined;
       if (refusal !== undefined) {
         this.sendError(c, WsErrorCode.InvalidStream, `${refusal}; nothing was subscribed`, req.id);
