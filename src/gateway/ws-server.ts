@@ -79,7 +79,8 @@ class Client {
 
 /**
  * The `/ws` endpoint: control protocol, per-client limits and demand-driven fan-out. Each bus
- * message is turned into one Buffer that every subscribed client is sent.
+ * message is turned into one Buffer (and one compact Buffer when a `?format=compact` client
+ * listens) that every subscribed client is sent, under the stream name it subscribed with.
  */
 export class WsHub {
   private readonly bus: Bus;
