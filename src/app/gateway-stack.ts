@@ -43,6 +43,7 @@ export async function startGatewayStack(opts: {
       listedOn: opts.listedOn,
     },
     metrics: opts.metrics,
+    recoveryMaxMessages: config.recoveryMaxMessages,
     limits: {
       maxConnections: config.maxConnections,
       maxSubscriptionsPerClient: config.maxSubscriptionsPerClient,

@@ -25,7 +25,7 @@ const trade = (id: number): Trade => ({
 
 describe('TopicFanout', () => {
   it('frames a turn of bus messages once per topic, and drops a client that stops reading', async () => {
-    const bus = new MemoryBus();
+    const bus = new MemoryBus({ epoch: 'ab12cd34' });
     const slow: ServerSide[] = [];
     const fanout: TopicFanout<ServerSide> = new TopicFanout<ServerSide>({
       bus,
@@ -44,7 +44,7 @@ describe('TopicFanout', () => {
     await Promise.all(clients.map((c) => c.until(2)));
     expect(fanout.counters).toEqual({ busMessages: 2, batchesFramed: 1, deliveries: 12, socketWrites: 6 });
     expect(clients[0].received[0]).toBe(
-      '{"stream":"trade@BTC/USDT","data":' + JSON.stringify(trade(0)) + '}',
+      '{"stream":"trade@BTC/USDT","data":' + JSON.stringify(trade(0)) + ',"offset":1,"epoch":"ab12cd34"}',
     );
     for (const c of clients) expect(c.received).toEqual(clients[0].received);
 
@@ -93,7 +93,7 @@ describe('TopicFanout', () => {
   });
 
   it('sends a topic under each view name, compact views in the compact shape, and keeps demand until the last view goes', async () => {
-    const bus = new MemoryBus();
+    const bus = new MemoryBus({ epoch: 'e1' });
     const fanout = new TopicFanout<ServerSide>({
       bus,
       logger: silentLogger(),
@@ -112,10 +112,11 @@ describe('TopicFanout', () => {
     expect(bus.activeTopics()).toEqual([topic]);
     bus.publish(topic, trade(5));
     await Promise.all([plain, spelled, compactA, compactB].map((c) => c.until(1)));
-    expect(plain.received).toEqual(['{"stream":"trade@BTC/USDT","data":' + JSON.stringify(trade(5)) + '}']);
-    expect(spelled.received).toEqual(['{"stream":"trade@BTC_USDT","data":' + JSON.stringify(trade(5)) + '}']);
+    const at1 = ',"offset":1,"epoch":"e1"}';
+    expect(plain.received).toEqual(['{"stream":"trade@BTC/USDT","data":' + JSON.stringify(trade(5)) + at1]);
+    expect(spelled.received).toEqual(['{"stream":"trade@BTC_USDT","data":' + JSON.stringify(trade(5)) + at1]);
     const compactFrame =
-      '{"stream":"trade@btc-usdt","data":{"e":"trade","t":5,"m":false,"p":1,"q":1,"s":"BTC/USDT"}}';
+      '{"stream":"trade@btc-usdt","data":{"e":"trade","t":5,"m":false,"p":1,"q":1,"s":"BTC/USDT"}' + at1;
     expect(compactA.received).toEqual([compactFrame]);
     expect(compactB.received).toEqual([compactFrame]);
     // Three channels (two names plain, one compact): three batches for four clients.
@@ -129,7 +130,7 @@ describe('TopicFanout', () => {
     expect(bus.activeTopics()).toEqual([topic]);
     bus.publish(topic, trade(6));
     await compactB.until(2);
-    expect(compactB.received[1]).toBe(compactFrame.replace('"t":5', '"t":6'));
+    expect(compactB.received[1]).toBe(compactFrame.replace('"t":5', '"t":6').replace('"offset":1', '"offset":2'));
     fanout.remove(topic, compactB.sub, compactView);
     expect(bus.activeTopics()).toEqual([]);
     expect(events).toEqual(['+trade@BTC/USDT', '-trade@BTC/USDT']);

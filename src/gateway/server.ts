@@ -31,6 +31,8 @@ export interface GatewayOptions {
   readonly sources?: StreamSources;
   /** Served at `GET /metrics` (ingest integrity: src/gateway/metrics.ts). */
   readonly metrics?: MetricsSource;
+  /** Most missed messages a resubscribe (WS `since`, SSE `Last-Event-ID`) replays per stream. Default 1000. */
+  readonly recoveryMaxMessages?: number;
 }
 
 export interface GatewayStats extends WsStats {
@@ -83,7 +85,13 @@ export function createGateway(opts: GatewayOptions): Gateway {
           symbolsOf: resolvePairsOf(opts.sources.symbolsOf),
           listedOn: opts.sources.listedOn,
         };
-  const hub = new WsHub({ bus: opts.bus, logger: log, limits, sources });
+  const hub = new WsHub({
+    bus: opts.bus,
+    logger: log,
+    limits,
+    sources,
+    recoveryMaxMessages: opts.recoveryMaxMessages,
+  });
   const latest = new LatestPriceResolver({ prices, bus: opts.bus });
   const health = new HealthReporter({
     pairs,
