@@ -130,7 +130,9 @@ describe('TopicFanout', () => {
     expect(bus.activeTopics()).toEqual([topic]);
     bus.publish(topic, trade(6));
     await compactB.until(2);
-    expect(compactB.received[1]).toBe(compactFrame.replace('"t":5', '"t":6').replace('"offset":1', '"offset":2'));
+    expect(compactB.received[1]).toBe(
+      compactFrame.replace('"t":5', '"t":6').replace('"offset":1', '"offset":2'),
+    );
     fanout.remove(topic, compactB.sub, compactView);
     expect(bus.activeTopics()).toEqual([]);
     expect(events).toEqual(['+trade@BTC/USDT', '-trade@BTC/USDT']);

@@ -90,7 +90,13 @@ export async function prepareCatchUp(opts: CatchUpOptions): Promise<CatchUp> {
         offset: replay.position.offset,
         epoch: replay.position.epoch,
       };
-      return catchUp(opts, outcome, replay.messages, lastOffset(replay.messages, since.offset), replay.position);
+      return catchUp(
+        opts,
+        outcome,
+        replay.messages,
+        lastOffset(replay.messages, since.offset),
+        replay.position,
+      );
     }
     const outcome: RecoveryOutcome = {
       recovered: false,
@@ -123,7 +129,11 @@ function catchUp(
 }
 
 /** The latest value (stateful streams), then the live messages held after it. */
-function freshState(opts: CatchUpOptions, outcome: RecoveryOutcome | undefined, now: StreamPosition): CatchUp {
+function freshState(
+  opts: CatchUpOptions,
+  outcome: RecoveryOutcome | undefined,
+  now: StreamPosition,
+): CatchUp {
   const latest = opts.stateful ? opts.bus.getLatest(opts.topic) : undefined;
   if (latest === undefined) return catchUp(opts, outcome, [], 0, now);
   const after = latest.position.epoch === now.epoch ? latest.position.offset : 0;
@@ -140,7 +150,7 @@ interface Replay {
 async function replayFrom(opts: CatchUpOptions, since: StreamPosition): Promise<Replay> {
   const { bus, topic, maxMessages, held } = opts;
   const first = await bus.history(topic, since, maxMessages);
-  const position = first.position;
+  let position = first.position;
   if (!first.recovered) return { recovered: false, messages: [], position, reason: whyLost(since, position) };
   const missed = position.offset - since.offset;
   if (missed > maxMessages) {
@@ -160,9 +170,14 @@ async function replayFrom(opts: CatchUpOptions, since: StreamPosition): Promise<
     const next = firstHeldAfter(held.messages, position.epoch, last);
     if (next === undefined || next <= last + 1) return { recovered: true, messages, position };
     if (messages.length >= maxMessages) break;
-    const more = await bus.history(topic, { offset: last, epoch: position.epoch }, maxMessages - messages.length);
-    if (!more.recovered) break;
+    const more = await bus.history(
+      topic,
+      { offset: last, epoch: position.epoch },
+      maxMessages - messages.length,
+    );
+    if (!more.recovered || more.position.epoch !== position.epoch) break;
     appendAfter(messages, more.messages, last);
+    position = more.position;
   }
   const last = lastOffset(messages, since.offset);
   const next = firstHeldAfter(held.messages, position.epoch, last);

@@ -64,7 +64,10 @@ export function startRecovery<C extends FanoutClient, V extends TopicView>(run: 
       stateful: s.stateful,
       held: holds[i].held,
     }).catch((err: unknown): CatchUp => {
-      run.logger.warn({ err, topic: s.topic }, 'stream history unavailable; subscribing from the latest state');
+      run.logger.warn(
+        { err, topic: s.topic },
+        'stream history unavailable; subscribing from the latest state',
+      );
       return unavailable(run, s, holds[i].held, err);
     }),
   );

@@ -239,7 +239,12 @@ describe('gateway /ws', () => {
     await c.request('SUBSCRIBE', ['ticker@ETH/USDT', 'trade@ETH/USDT'], 1);
     await waitFor(() => c.frames.length === 2);
     expect(c.frames[0]).toEqual({ result: null, id: 1 });
-    expect(c.frames[1]).toEqual({ stream: 'ticker@ETH/USDT', data: ticker(2500), offset: 1, epoch: bus.epoch });
+    expect(c.frames[1]).toEqual({
+      stream: 'ticker@ETH/USDT',
+      data: ticker(2500),
+      offset: 1,
+      epoch: bus.epoch,
+    });
     bus.publish('ticker@ETH/USDT', ticker(2501), { latestTtlMs: 60_000 });
     await waitFor(() => c.data('ticker@ETH/USDT').length === 2);
     expect((c.data('ticker@ETH/USDT')[1].data as Ticker).last).toBe(2501);
