@@ -11,6 +11,7 @@ import { LatestPriceResolver } from './latest-price.js';
 import { PriceCache } from './prices.js';
 import { parseSymbol, type StreamSources } from './streams.js';
 import { resolveLimits, type GatewayLimits } from './limits.js';
+import { SseHub } from './sse.js';
 import { WsHub, type DemandListener, type WsStats } from './ws-server.js';
 
 export { DEFAULT_GATEWAY_LIMITS, type GatewayLimits } from './limits.js';
@@ -33,11 +34,22 @@ export interface GatewayOptions {
   readonly metrics?: MetricsSource;
   /** Most missed messages a resubscribe (WS `since`, SSE `Last-Event-ID`) replays per stream. Default 1000. */
   readonly recoveryMaxMessages?: number;
+  /** `GET /api/market-data/stream` (src/gateway/sse.ts). */
+  readonly sse?: {
+    /** Default 10,000; one more is answered 503. */
+    readonly maxConnections?: number;
+    /** `: ping` period, ms. Default 15,000. */
+    readonly heartbeatMs?: number;
+    /** `retry:` hint, ms. Default 3000. */
+    readonly retryMs?: number;
+  };
 }
 
 export interface GatewayStats extends WsStats {
   /** Pairs with a cached price. */
   readonly pricePairs: number;
+  /** Open SSE connections. */
+  readonly sseConnections: number;
   readonly httpRequests: number;
 }
 
@@ -114,10 +126,28 @@ export function createGateway(opts: GatewayOptions): Gateway {
     metrics: opts.metrics,
     health,
   });
+  const sse = new SseHub({
+    bus: opts.bus,
+    logger: log,
+    watch: (topic, h) => hub.watch(topic, h),
+    maxConnections: opts.sse?.maxConnections,
+    heartbeatMs: opts.sse?.heartbeatMs,
+    retryMs: opts.sse?.retryMs,
+    maxStreams: limits.maxSubscriptionsPerClient,
+    maxBufferedBytes: limits.maxBufferedBytes,
+    recoveryMaxMessages: opts.recoveryMaxMessages,
+    sources,
+  });
   let httpRequests = 0;
 
   const server: Server = createServer((req, res) => {
     httpRequests++;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    if ((q === -1 ? url : url.slice(0, q)) === SSE_PATH) {
+      sse.handle(req, res, new URLSearchParams(q === -1 ? '' : url.slice(q + 1)));
+      return;
+    }
     handler(req, res);
   });
   server.on('upgrade', (req, socket, head) => {
@@ -170,12 +200,18 @@ export function createGateway(opts: GatewayOptions): Gateway {
         if (!server.listening) resolve();
         else server.close(() => resolve());
       });
+      sse.close();
       await hub.close(limits.closeTimeoutMs);
       server.closeAllConnections();
       await serverClosed;
     },
     stats(): GatewayStats {
-      return { ...hub.stats(), pricePairs: prices.size, httpRequests };
+      return {
+        ...hub.stats(),
+        pricePairs: prices.size,
+        sseConnections: sse.stats().connections,
+        httpRequests,
+      };
     },
     demandedTopics(): string[] {
       return hub.demandedTopics();
@@ -185,6 +221,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
     },
   };
 }
+
+const SSE_PATH = '/api/market-data/stream';
 
 function resolvePairs(input: readonly string[], key: string): string[] {
   const out: string[] = [];
