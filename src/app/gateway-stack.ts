@@ -44,6 +44,11 @@ export async function startGatewayStack(opts: {
     },
     metrics: opts.metrics,
     recoveryMaxMessages: config.recoveryMaxMessages,
+    sse: {
+      maxConnections: config.maxSseConnections,
+      heartbeatMs: config.sseHeartbeatMs,
+      retryMs: config.sseRetryMs,
+    },
     limits: {
       maxConnections: config.maxConnections,
       maxSubscriptionsPerClient: config.maxSubscriptionsPerClient,

@@ -211,6 +211,11 @@ export const configSchema = z
       .default(1000),
     /** Most missed messages one resubscribe (WS `since`, SSE `Last-Event-ID`) replays per stream. */
     recoveryMaxMessages: wholeFrom1.default(1000),
+    /** Open SSE connections per gateway; one more is answered 503. */
+    maxSseConnections: wholeFrom1.default(10_000),
+    /** SSE `: ping` comment period and `retry:` reconnect hint, ms. */
+    sseHeartbeatMs: wholeFrom1.default(15_000),
+    sseRetryMs: wholeFrom1.default(3000),
     upstream: urlSchema.optional(),
     logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     /** `generate`: seed, length and symbols of the synthetic dataset. */
