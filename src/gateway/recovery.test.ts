@@ -301,3 +301,25 @@ describe('stream recovery over /ws', () => {
     expect(await c.request({ method: 'SUBSCRIBE', params: [TRADE], id: 4 })).toEqual({ result: null, id: 4 });
   });
 });
+
+describe('stream recovery when the bus cannot read history', () => {
+  it('answers recovered false with the reason and subscribes from the latest state', async () => {
+    const { bus, url, slow } = await start(1000, 1000, 'late');
+    for (let i = 1; i <= 3; i++) bus.publish(TICKER, ticker(i), { latestTtlMs: 60_000 });
+    (slow as SlowHistoryBus).historyError = new Error('connection to redis lost');
+    const c = await Client.open(url);
+    const reply = await c.request({
+      method: 'SUBSCRIBE',
+      params: [TICKER],
+      id: 1,
+      since: { [TICKER]: { offset: 1, epoch: 'ep0ch001' } },
+    });
+    const outcome = (reply.result as { streams: Record<string, Record<string, unknown>> }).streams[TICKER];
+    expect(outcome).toMatchObject({ recovered: false, replayed: 0 });
+    expect(outcome.reason).toMatch(/history unavailable \(connection to redis lost\)/);
+    await until(() => c.data(TICKER).length === 1, 2000, 'latest value');
+    expect(c.data(TICKER)[0]).toMatchObject({ offset: 3 });
+    bus.publish(TICKER, ticker(4), { latestTtlMs: 60_000 });
+    await until(() => c.data(TICKER).length === 2, 2000, 'live value');
+  });
+});

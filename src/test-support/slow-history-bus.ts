@@ -19,6 +19,8 @@ import type { NormalizedMessage } from '../core/types.js';
  */
 export class SlowHistoryBus implements Bus {
   historyCalls = 0;
+  /** When set, `history()` rejects with it (after the delay), as a bus that lost its server. */
+  historyError: Error | undefined = undefined;
 
   constructor(
     readonly inner: MemoryBus,
@@ -56,6 +58,7 @@ export class SlowHistoryBus implements Bus {
     this.historyCalls++;
     const early = this.snapshot === 'early' ? await this.inner.history(topic, since, limit) : undefined;
     await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.historyError !== undefined) throw this.historyError;
     return early ?? this.inner.history(topic, since, limit);
   }
   status(): BusStatus {
