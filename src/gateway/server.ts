@@ -80,8 +80,8 @@ function venuesOfPairs(sources: StreamSources): Record<string, Exchange[]> {
 }
 
 /**
- * Gateway: `/ws`, `/api/prices`, `/api/prices/:pair`, `/api/market-data/health`,
- * `/api/market-data/sources` and the dashboard's static files.
+ * Gateway: `/ws`, `/api/market-data/stream` (SSE), `/api/prices`, `/api/prices/:pair`,
+ * `/api/market-data/health`, `/api/market-data/sources` and the dashboard's static files.
  */
 export function createGateway(opts: GatewayOptions): Gateway {
   const limits = resolveLimits(opts.limits);

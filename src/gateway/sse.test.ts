@@ -13,6 +13,7 @@ import { priceTopic } from '../bus/price-topic.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { Ticker, Trade } from '../core/types.js';
 import { captureLogs, LOG_LEVEL } from '../test-support/log-capture.js';
+import { startTcpRelay } from '../test-support/tcp-relay.js';
 import { until } from '../test-support/until.js';
 import { createGateway, type Gateway, type GatewayOptions } from './server.js';
 
@@ -200,6 +201,9 @@ describe('SSE /api/market-data/stream', () => {
   it('resumes with Last-Event-ID after 2 s away during a fast stream: every missed price in order, none twice', async () => {
     const { bus, base } = await start({ recoveryMaxMessages: 10_000 });
     const url = `${base}/api/market-data/stream?pairs=BTC/USDT,ETH/USDT`;
+    // Joined (its first write is out) before the stream starts, so it gets every price.
+    const first = await RawSse.open(url);
+    await until(() => first.retry !== undefined, 2000, 'retry');
     let n = 0;
     const max = 8000;
     const timer = setInterval(() => {
@@ -210,7 +214,6 @@ describe('SSE /api/market-data/stream', () => {
       }
     }, 2);
     cleanups.push(() => clearInterval(timer));
-    const first = await RawSse.open(url);
     await until(() => first.events.length >= 150, 5000, 'first events');
     first.close();
     const lastId = first.events.at(-1)?.id as string;
@@ -234,6 +237,37 @@ describe('SSE /api/market-data/stream', () => {
     const eth = [...before.eth, ...back.prices('ETH/USDT')].map((p) => p.timestamp);
     expect(btc).toEqual(Array.from({ length: max }, (_, i) => i + 1));
     expect(eth).toEqual(Array.from({ length: max / 2 }, (_, i) => i + 1));
+  });
+
+  it('an EventSource whose link is cut for 2 s reconnects by itself with Last-Event-ID and misses nothing', async () => {
+    const { bus, port } = await start({ recoveryMaxMessages: 10_000, sse: { retryMs: 100 } });
+    const relay = await startTcpRelay(port);
+    cleanups.push(() => relay.close());
+    const es = new EventSource(`http://127.0.0.1:${relay.port}/api/market-data/stream?pairs=BTC/USDT`);
+    cleanups.push(() => es.close());
+    const stamps: number[] = [];
+    let opens = 0;
+    es.addEventListener('open', () => opens++);
+    es.addEventListener('price', (e) =>
+      stamps.push((JSON.parse(e.data as string) as { timestamp: number }).timestamp),
+    );
+    // 'open' comes with the first write, made once the stream is joined.
+    await until(() => opens === 1, 3000, 'open');
+    let n = 0;
+    const max = 6000;
+    const timer = setInterval(() => {
+      for (let i = 0; i < 4 && n < max; i++)
+        bus.publish(BTC, trade('BTC/USDT', ++n), { latestTtlMs: 60_000 });
+    }, 2);
+    cleanups.push(() => clearInterval(timer));
+    await until(() => stamps.length >= 100, 5000, 'first prices');
+    relay.cutAll({ hold: true });
+    await new Promise((r) => setTimeout(r, 2000));
+    relay.release();
+    await until(() => n === max, 10_000, 'the stream to end');
+    await until(() => stamps.at(-1) === max, 5000, 'every price');
+    expect(opens).toBe(2);
+    expect(stamps).toEqual(Array.from({ length: max }, (_, i) => i + 1));
   });
 
   it('a Last-Event-ID older than the history: recovered false, then the latest price', async () => {

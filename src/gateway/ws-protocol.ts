@@ -6,7 +6,9 @@ import type { StreamPosition } from '../bus/bus.js';
  * `{"method":"SUBSCRIBE"|"UNSUBSCRIBE","params":["trade@BTC/USDT"],"id":1}` and
  * `{"method":"LIST_SUBSCRIPTIONS","id":2}`. Server → client: `{"result":null,"id":1}`,
  * `{"result":["trade@BTC/USDT"],"id":2}`, `{"error":{"code":3,"msg":"…"},"id":1}` and data frames
- * `{"stream":"trade@BTC/USDT","data":{…}}`.
+ * `{"stream":"trade@BTC/USDT","data":{…},"offset":12,"epoch":"ab12cd34"}`. A SUBSCRIBE may carry
+ * `"since":{"trade@BTC/USDT":{"offset":12,"epoch":"ab12cd34"}}` to recover what was missed
+ * (src/gateway/ws-recovery.ts).
  */
 export enum WsErrorCode {
   /** The message is not valid JSON. */
