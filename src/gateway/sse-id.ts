@@ -28,6 +28,18 @@ export function streamsFingerprint(streams: readonly string[]): string {
   return h.toString(36);
 }
 
+/** The last epoch encoded: ids are written per event per connection, epochs change rarely. */
+let lastEpoch = '';
+let lastEncoded = '';
+
+function encodeEpoch(epoch: string): string {
+  if (epoch !== lastEpoch) {
+    lastEpoch = epoch;
+    lastEncoded = encodeURIComponent(epoch);
+  }
+  return lastEncoded;
+}
+
 export function encodeEventId(fingerprint: string, positions: readonly StreamPosition[]): string {
   let out = fingerprint + '/';
   let epoch: string | undefined;
@@ -36,7 +48,7 @@ export function encodeEventId(fingerprint: string, positions: readonly StreamPos
     if (i > 0) out += ',';
     if (p.epoch !== epoch) {
       epoch = p.epoch;
-      out += encodeURIComponent(epoch) + ':';
+      out += encodeEpoch(epoch) + ':';
     }
     out += p.offset;
   }

@@ -37,5 +37,12 @@ describe('parseSseRequest', () => {
       symbols: ['BTC/USDT'],
     });
     expect(r.ok === false && r.error).toMatch(/^streams: stream 'trade@okx:BTC\/USDT' has no source/);
+    const pair = parseSseRequest(q('pairs=BTC/USDT,DOGE/USDT'), 10, {
+      exchanges: ['binance'],
+      symbols: ['BTC/USDT'],
+    });
+    expect(pair.ok === false && pair.error).toMatch(
+      /^pairs: stream 'DOGE\/USDT' has no source: this gateway ingests BTC\/USDT, not DOGE\/USDT/,
+    );
   });
 });

@@ -58,6 +58,11 @@ export function parseSseRequest(
   for (const p of pairs) {
     const r = parseMarket(p);
     if (!r.ok) return { ok: false, error: `pairs: ${r.error}` };
+    const refusal =
+      sources === undefined
+        ? undefined
+        : sourceRefusal({ type: 'trade', exchange: undefined, symbol: r.symbol }, sources, p);
+    if (refusal !== undefined) return { ok: false, error: `pairs: ${refusal}` };
     const topic = priceTopic(r.symbol);
     if (seen.has('p' + topic)) continue;
     seen.add('p' + topic);
