@@ -1,6 +1,8 @@
 import type { Bus, BusHandler, BusMessage } from '../bus/bus.js';
 import type { Logger } from '../core/logger.js';
 import { ChannelFanout, type FanoutSubscriber } from '../net/channel-fanout.js';
+import type { SentByType, StreamType as SentType } from '../net/stream-type.js';
+import type { LatencySampler } from './latency-sampler.js';
 
 /** What fan-out needs from a connection. */
 export type FanoutClient = FanoutSubscriber;
@@ -27,6 +29,26 @@ export interface TopicFanoutOptions<C extends FanoutClient> {
   readonly onSlow: (client: C) => void;
   /** Bounded write delay to coalesce messages across turns (ms, 0 = flush after each turn). */
   readonly flushDelayMs?: number;
+  /** Samples the latency of bus messages (src/gateway/latency-sampler.ts). */
+  readonly latency?: LatencySampler;
+}
+
+/** The `/metrics` type of a gateway stream (`book_change@…` counts as `book`). */
+export function sentTypeOf(topic: string): SentType {
+  const type = topic.slice(0, topic.indexOf('@'));
+  switch (type) {
+    case 'trade':
+    case 'book':
+    case 'ticker':
+    case 'quote':
+    case 'bar':
+    case 'status':
+      return type;
+    case 'book_change':
+      return 'book';
+    default:
+      return 'other';
+  }
 }
 
 class TopicEntry {
@@ -48,16 +70,33 @@ export class TopicFanout<C extends FanoutClient> {
   private readonly topics = new Map<string, TopicEntry>();
   private readonly channels: ChannelFanout<C>;
   private readonly listeners: DemandListener[] = [];
+  private readonly latency: LatencySampler | undefined;
   private busMessages = 0;
 
   constructor(opts: TopicFanoutOptions<C>) {
     this.bus = opts.bus;
     this.log = opts.logger;
+    const latency = opts.latency;
+    this.latency = latency;
     this.channels = new ChannelFanout<C>({
       maxBufferedBytes: opts.maxBufferedBytes,
       onSlow: opts.onSlow,
       flushDelayMs: opts.flushDelayMs,
+      streamType: sentTypeOf,
+      onFlushed: latency === undefined ? undefined : () => latency.onFlushed(),
     });
+  }
+
+  /** Messages and bytes written to clients by stream type (only grows). */
+  get sent(): SentByType {
+    return this.channels.sent;
+  }
+
+  /** Topics with at least one client (watchers alone not counted). */
+  clientTopics(): string[] {
+    const out: string[] = [];
+    for (const entry of this.topics.values()) if (entry.clients > 0) out.push(entry.topic);
+    return out;
   }
 
   get counters(): FanoutCounters {
@@ -99,7 +138,7 @@ export class TopicFanout<C extends FanoutClient> {
 
   /** Send one client a message of `topic` now (its cached latest value), ahead of anything queued. */
   sendNow(client: C, topic: string, json: string): void {
-    this.channels.send(client, '{"stream":' + JSON.stringify(topic) + ',"data":' + json + '}');
+    this.channels.send(client, '{"stream":' + JSON.stringify(topic) + ',"data":' + json + '}', false, topic);
   }
 
   demandedTopics(): string[] {
@@ -155,6 +194,7 @@ export class TopicFanout<C extends FanoutClient> {
         this.log.error({ err, topic: entry.topic }, 'topic watcher threw');
       }
     }
+    this.latency?.onBusMessage(msg.data, entry.clients > 0);
     if (entry.clients > 0) this.channels.publish(entry.topic, Buffer.from(msg.json));
   }
 
