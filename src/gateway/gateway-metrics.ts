@@ -133,12 +133,13 @@ export class GatewayMetrics {
     });
     new Gauge({
       name: 'tickstream_gateway_bus_round_trip_seconds',
-      help: 'Last measured round trip to the bus server (absent for the memory bus).',
+      help: 'Last measured round trip to the bus server, by bus kind (absent without a measure, e.g. the memory bus).',
+      labelNames: ['kind'],
       registers,
       collect() {
         this.reset();
-        const rtt = read()?.busStatus().roundTripMs;
-        if (rtt !== undefined) this.set(rtt / 1000);
+        const st = read()?.busStatus();
+        if (st?.roundTripMs !== undefined) this.set({ kind: st.kind }, st.roundTripMs / 1000);
       },
     });
 
