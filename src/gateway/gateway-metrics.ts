@@ -46,8 +46,16 @@ type CounterField =
   | 'httpRequests';
 
 const COUNTERS: readonly (readonly [string, string, CounterField])[] = [
-  ['connections_rejected_total', 'WebSocket upgrades refused (at capacity or shutting down).', 'connectionsRejected'],
-  ['slow_consumers_dropped_total', 'Clients closed because their send backlog passed the limit.', 'slowConsumersDropped'],
+  [
+    'connections_rejected_total',
+    'WebSocket upgrades refused (at capacity or shutting down).',
+    'connectionsRejected',
+  ],
+  [
+    'slow_consumers_dropped_total',
+    'Clients closed because their send backlog passed the limit.',
+    'slowConsumersDropped',
+  ],
   ['rate_limited_total', 'Client messages refused by the inbound rate limit.', 'rateLimited'],
   ['oversized_messages_total', 'Client messages over the size limits.', 'oversized'],
   ['abusive_closed_total', 'Clients closed after too many rate or size violations.', 'abusiveClosed'],
@@ -78,11 +86,29 @@ export class GatewayMetrics {
       });
     };
     gauge('connections', 'Open WebSocket client connections.', (s) => s.stats().connections);
-    gauge('subscriptions', 'Client-stream subscriptions over all connections.', (s) => s.stats().subscriptions);
-    gauge('bus_topics', 'Bus topics this gateway listens to (clients and internal watchers).', (s) => s.stats().busTopics);
-    gauge('send_queue_bytes', 'Bytes accepted for sending but not yet on the network, summed over clients.', (s) => s.sendQueue().totalBytes);
-    gauge('send_queue_max_bytes', 'The largest send backlog of one client, bytes.', (s) => s.sendQueue().maxBytes);
-    gauge('leader', 'Whether this instance holds the ingest lease (1) or follows (0).', (s) => (s.leadership.isLeader() ? 1 : 0));
+    gauge(
+      'subscriptions',
+      'Client-stream subscriptions over all connections.',
+      (s) => s.stats().subscriptions,
+    );
+    gauge(
+      'bus_topics',
+      'Bus topics this gateway listens to (clients and internal watchers).',
+      (s) => s.stats().busTopics,
+    );
+    gauge(
+      'send_queue_bytes',
+      'Bytes accepted for sending but not yet on the network, summed over clients.',
+      (s) => s.sendQueue().totalBytes,
+    );
+    gauge(
+      'send_queue_max_bytes',
+      'The largest send backlog of one client, bytes.',
+      (s) => s.sendQueue().maxBytes,
+    );
+    gauge('leader', 'Whether this instance holds the ingest lease (1) or follows (0).', (s) =>
+      s.leadership.isLeader() ? 1 : 0,
+    );
 
     for (const [name, help, field] of COUNTERS) {
       new Counter({
@@ -115,8 +141,16 @@ export class GatewayMetrics {
         },
       });
     };
-    byType('messages_sent_total', 'Messages written to clients (messages × clients), by stream type.', 'messages');
-    byType('bytes_sent_total', 'Bytes written to clients (WebSocket frames, headers included), by stream type.', 'bytes');
+    byType(
+      'messages_sent_total',
+      'Messages written to clients (messages × clients), by stream type.',
+      'messages',
+    );
+    byType(
+      'bytes_sent_total',
+      'Bytes written to clients (WebSocket frames, headers included), by stream type.',
+      'bytes',
+    );
 
     new Gauge({
       name: 'tickstream_gateway_bus_healthy',

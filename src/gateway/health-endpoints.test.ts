@@ -288,7 +288,9 @@ describe('GET /metrics over HTTP', () => {
     // One message in 16 is sampled: 65 messages → 4 samples for the first two stages.
     expect(m.get('tickstream_gateway_stage_latency_seconds_count{stage="exchange_to_receipt"}')).toBe(4);
     expect(m.get('tickstream_gateway_stage_latency_seconds_count{stage="receipt_to_bus"}')).toBe(4);
-    expect(m.get('tickstream_gateway_stage_latency_seconds_count{stage="bus_to_flush"}')).toBeGreaterThanOrEqual(1);
+    expect(
+      m.get('tickstream_gateway_stage_latency_seconds_count{stage="bus_to_flush"}'),
+    ).toBeGreaterThanOrEqual(1);
     expect(text).not.toMatch(/^tickstream_gateway_bus_round_trip_seconds/m);
     // The ingest figures are kept beside the gateway's.
     expect(text).toMatch(/# TYPE tickstream_ingest_lag_seconds histogram/);

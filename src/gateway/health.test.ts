@@ -335,7 +335,11 @@ describe('health alerts', () => {
     const h = r.health();
     expect(h.status).toBe('degraded');
     expect(httpStatusOf(h.status)).toBe(200);
-    expect(h.bus).toEqual({ kind: 'redis', state: 'degraded', reason: 'connect ECONNREFUSED 127.0.0.1:6399' });
+    expect(h.bus).toEqual({
+      kind: 'redis',
+      state: 'degraded',
+      reason: 'connect ECONNREFUSED 127.0.0.1:6399',
+    });
     expect(h.alerts).toEqual([
       {
         severity: 'critical',
@@ -360,7 +364,11 @@ describe('health alerts', () => {
     expect(h.scaling).toMatchObject({ capacityPercentage: 80, recommendation: 'scale_up' });
     expect(h.status).toBe('degraded');
     expect(h.alerts).toEqual([
-      expect.objectContaining({ severity: 'warning', code: 'capacity_high', message: expect.stringMatching(/80%/) }),
+      expect.objectContaining({
+        severity: 'warning',
+        code: 'capacity_high',
+        message: expect.stringMatching(/80%/),
+      }),
     ]);
   });
 

@@ -131,7 +131,11 @@ export interface HealthReport {
     readonly clients: number;
     readonly busTopics: number;
   };
-  readonly capacity: { readonly connections: number; readonly maxConnections: number; readonly percent: number };
+  readonly capacity: {
+    readonly connections: number;
+    readonly maxConnections: number;
+    readonly percent: number;
+  };
   readonly activeSources: Readonly<Record<string, string>>;
   readonly fallback: Readonly<Record<string, FallbackLevel>>;
   readonly prices: Readonly<Record<string, LatestPrice>>;
@@ -225,7 +229,8 @@ export class HealthReporter {
     const alerts = healthAlerts(snap);
     const upstream = snap.ingesting || snap.isLeader;
     let last: number | null = null;
-    for (const f of snap.feeds) if (f.lastMessageAt !== undefined && (last === null || f.lastMessageAt > last)) last = f.lastMessageAt;
+    for (const f of snap.feeds)
+      if (f.lastMessageAt !== undefined && (last === null || f.lastMessageAt > last)) last = f.lastMessageAt;
     for (const p of snap.prices) {
       if (p.ageMs === undefined) continue;
       const at = now - p.ageMs;

@@ -56,6 +56,8 @@ describe('LatencySampler', () => {
   });
 
   it('refuses a sampling rate that is not a whole number >= 1', () => {
-    expect(() => new LatencySampler({ observe: () => undefined, every: 0 })).toThrow(/whole number >= 1, got 0/);
+    expect(() => new LatencySampler({ observe: () => undefined, every: 0 })).toThrow(
+      /whole number >= 1, got 0/,
+    );
   });
 });

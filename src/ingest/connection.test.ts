@@ -383,7 +383,10 @@ describe('Connection health figures', () => {
       { backoff: { baseMs: 5, maxMs: 10, random: () => 0 }, breaker: { failures: 50 } },
     );
     await until(() => conn.stats().consecutiveFailures >= 3, 5000, 'three failed attempts');
-    expect(conn.stats()).toMatchObject({ state: expect.not.stringMatching(/^connected$/), connectedSince: undefined });
+    expect(conn.stats()).toMatchObject({
+      state: expect.not.stringMatching(/^connected$/),
+      connectedSince: undefined,
+    });
     expect(conn.stats().breakerFailures).toBeGreaterThanOrEqual(3);
     const before = Date.now();
     url = s.url;
