@@ -180,9 +180,9 @@ export class HealthReporter {
 
   health(): HealthReport {
     const now = this.now();
-    const snap = this.snapshot();
-    const { feeds, symbols, prices } = snap;
     const load = this.opts.load();
+    const snap = this.snapshot(load);
+    const { feeds, symbols, prices } = snap;
     const alerts = healthAlerts(snap);
     const leadership = this.opts.leadership;
     const exchanges: Record<string, FeedHealth> = {};
@@ -225,7 +225,8 @@ export class HealthReporter {
   /** The short answer of `GET /health`. */
   shortHealth(): ShortHealth {
     const now = this.now();
-    const snap = this.snapshot();
+    const load = this.opts.load();
+    const snap = this.snapshot(load);
     const alerts = healthAlerts(snap);
     const upstream = snap.ingesting || snap.isLeader;
     let last: number | null = null;
@@ -242,7 +243,7 @@ export class HealthReporter {
       websocket_connected: upstream
         ? snap.feeds.some((f) => f.state === 'connected')
         : snap.bus.state === 'healthy',
-      subscribed_symbols: upstream ? upstreamSymbols.size : pairsOf(this.opts.load().clientTopics).length,
+      subscribed_symbols: upstream ? upstreamSymbols.size : pairsOf(load.clientTopics).length,
       reconnect_attempts: snap.feeds.reduce((n, f) => n + f.consecutiveErrors, 0),
       last_message_time: last,
     };
@@ -272,8 +273,7 @@ export class HealthReporter {
     };
   }
 
-  private snapshot(): HealthSnapshot {
-    const load = this.opts.load();
+  private snapshot(load: GatewayLoad): HealthSnapshot {
     return {
       isLeader: this.opts.leadership.isLeader(),
       ingesting: this.ingest !== undefined,
