@@ -137,6 +137,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     sendQueue: () => hub.sendQueue(),
     busStatus: () => opts.bus.status(),
     leadership,
+    sse: () => sse.stats(),
   });
   const handler = createHttpHandler({
     prices,

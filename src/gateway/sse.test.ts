@@ -317,6 +317,9 @@ describe('SSE /api/market-data/stream', () => {
       error: { code: 'unavailable', msg: 'server is at capacity (2 SSE connections); retry later' },
     });
     expect(gw.stats().sseConnections).toBe(2);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^tickstream_gateway_sse_connections 2$/m);
+    expect(metrics).toMatch(/^tickstream_gateway_sse_rejected_total 1$/m);
   });
 
   it('drops a connection that does not read once its backlog passes the send budget; others keep receiving', async () => {
