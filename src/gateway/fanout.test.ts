@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BusMessage } from '../bus/bus.js';
 import { MemoryBus } from '../bus/memory.js';
 import { silentLogger } from '../core/logger.js';
 import type { Trade } from '../core/types.js';
@@ -137,6 +138,42 @@ describe('TopicFanout', () => {
     expect(bus.activeTopics()).toEqual([]);
     expect(events).toEqual(['+trade@BTC/USDT', '-trade@BTC/USDT']);
     expect([plain, spelled, compactA].map((c) => c.received.length)).toEqual([1, 1, 1]);
+    fanout.close();
+  });
+
+  it('a client joining after a turn published: what was queued goes out first, so its latest value is not repeated', async () => {
+    const bus = new MemoryBus({ epoch: 'e' });
+    const fanout = new TopicFanout<ServerSide>({
+      bus,
+      logger: silentLogger(),
+      maxBufferedBytes: 1 << 20,
+      onSlow: () => {},
+    });
+    const [early, late] = await Promise.all([peers.connect(), peers.connect()]);
+    const topic = 'ticker@BTC/USDT';
+    const view = { name: topic, compact: false };
+    fanout.add(topic, early.sub);
+    bus.publish(topic, trade(1), { latestTtlMs: 60_000 });
+    bus.publish(topic, trade(2), { latestTtlMs: 60_000 });
+    // Same turn: 1 and 2 are still queued when `late` joins with the latest value (2).
+    fanout.flushTopic(topic);
+    fanout.sendNow(late.sub, view, bus.getLatest(topic) as BusMessage);
+    fanout.add(topic, late.sub);
+    bus.publish(topic, trade(3), { latestTtlMs: 60_000 });
+    await Promise.all([early.until(3), late.until(2)]);
+    const offsets = (p: Peer): unknown[] =>
+      p.received.map((r) => (JSON.parse(r) as { offset: number }).offset);
+    expect(offsets(early)).toEqual([1, 2, 3]);
+    expect(offsets(late)).toEqual([2, 3]);
+
+    const other = await peers.connect();
+    fanout.sendBatch(other.sub, { name: 'ticker@btc-usdt', compact: true }, [
+      (await bus.history(topic, { offset: 0, epoch: 'e' }, 10)).messages[0],
+    ]);
+    await other.until(1);
+    expect(other.received).toEqual([
+      '{"stream":"ticker@btc-usdt","data":{"e":"trade","t":1,"m":false,"p":1,"q":1,"s":"BTC/USDT"},"offset":1,"epoch":"e"}',
+    ]);
     fanout.close();
   });
 });
