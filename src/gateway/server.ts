@@ -158,6 +158,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     maxBufferedBytes: limits.maxBufferedBytes,
     recoveryMaxMessages: opts.recoveryMaxMessages,
     sources,
+    cachedPrice: (pair) => prices.get(pair),
   });
   let httpRequests = 0;
 

@@ -178,6 +178,21 @@ describe('SSE /api/market-data/stream', () => {
     expect(got.map((g) => g.id.slice(g.id.indexOf('/') + 1))).toEqual(['e9:1,0', 'e9:1,1', 'e9:2,1']);
   });
 
+  it('starts a pair from the gateway price cache, without an id, when its bus topic has no latest value', async () => {
+    const { bus, base } = await start({ pricePairs: ['BTC/USDT'] });
+    bus.publish('trade@BTC/USDT', trade('BTC/USDT', 5));
+    const sse = await RawSse.open(`${base}/api/market-data/stream?pairs=BTC/USDT`);
+    await until(() => sse.events.length === 1, 2000, 'cached price');
+    expect(sse.events[0]).toEqual({
+      event: 'price',
+      data: JSON.stringify({ pair: 'BTC/USDT', price: 1005, timestamp: 5, source: 'binance' }),
+      id: undefined,
+    });
+    bus.publish(BTC, trade('BTC/USDT', 6), { latestTtlMs: 60_000 });
+    await until(() => sse.events.length === 2, 2000, 'live price');
+    expect(sse.events[1].id?.endsWith('/e9:1')).toBe(true);
+  });
+
   it('sends the retry hint first, heartbeat comments, and stream events shaped as WS frames', async () => {
     const { bus, base } = await start({ sse: { heartbeatMs: 40, retryMs: 1500 } });
     const sse = await RawSse.open(`${base}/api/market-data/stream?streams=trade@BTC-USDT`);

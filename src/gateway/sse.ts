@@ -14,6 +14,7 @@ import type { Logger } from '../core/logger.js';
 import { HeldStream, prepareCatchUp, type CatchUp, type RecoveryOutcome } from './recovery.js';
 import { decodeEventId, encodeEventId, streamsFingerprint } from './sse-id.js';
 import { parseSseRequest, type SseStream } from './sse-request.js';
+import type { PriceView } from './prices.js';
 import type { StreamSources } from './streams.js';
 
 export interface SseOptions {
@@ -35,6 +36,11 @@ export interface SseOptions {
   readonly recoveryMaxMessages?: number;
   /** What ingest provides; `streams` outside it are refused (400). Default: anything. */
   readonly sources?: StreamSources;
+  /**
+   * A pair's price from the gateway's own cache, sent (without an id) when its bus topic has no
+   * latest value to start from.
+   */
+  readonly cachedPrice?: (pair: string) => PriceView | undefined;
 }
 
 export interface SseStats {
@@ -212,6 +218,13 @@ export class SseHub {
     }
     for (let i = 0; i < conn.streams.length; i++) {
       const s = conn.streams[i];
+      const cached =
+        s.kind === 'price' && finished[i].messages.length === 0 ? this.opts.cachedPrice?.(s.name) : undefined;
+      if (cached !== undefined) {
+        // No position: the id (every stream's position) stays as it was.
+        this.counters.eventsSent++;
+        this.enqueue(conn, 'event: price\ndata: ' + JSON.stringify(priceEvent(cached)) + '\n\n');
+      }
       for (const m of finished[i].messages) {
         const body = eventBody(s, m);
         if (body !== undefined) this.deliver(conn, i, m.position, body);
@@ -331,6 +344,10 @@ function eventBody(s: SseStream, m: BusMessage): string | undefined {
     JSON.stringify({ pair: s.name, price, timestamp: d.timestamp, source: d.exchange }) +
     '\n'
   );
+}
+
+function priceEvent(p: PriceView): PriceView {
+  return { pair: p.pair, price: p.price, timestamp: p.timestamp, source: p.source };
 }
 
 /** Where a stream stands before its catch-up is sent. */
