@@ -163,13 +163,16 @@ async function replayFrom(opts: CatchUpOptions, since: StreamPosition): Promise<
   }
   const messages: BusMessage[] = [];
   appendAfter(messages, first.messages, since.offset);
-  // The held messages start where this gateway began listening; history read on another
-  // connection (Redis) may end before that. Read the gap again until the two meet.
-  for (let i = 0; i < GAP_READS; i++) {
+  // Covered when the replay reaches the first held live message, or the stream's position when
+  // nothing is held. History read on another connection (Redis) may end before this gateway
+  // began listening: the gap is read again until the two meet.
+  const covered = (): boolean => {
     const last = lastOffset(messages, since.offset);
     const next = firstHeldAfter(held.messages, position.epoch, last);
-    if (next === undefined || next <= last + 1) return { recovered: true, messages, position };
-    if (messages.length >= maxMessages) break;
+    return next === undefined ? last >= position.offset : next <= last + 1;
+  };
+  for (let i = 0; i < GAP_READS && !covered() && messages.length < maxMessages; i++) {
+    const last = lastOffset(messages, since.offset);
     const more = await bus.history(
       topic,
       { offset: last, epoch: position.epoch },
@@ -179,14 +182,12 @@ async function replayFrom(opts: CatchUpOptions, since: StreamPosition): Promise<
     appendAfter(messages, more.messages, last);
     position = more.position;
   }
-  const last = lastOffset(messages, since.offset);
-  const next = firstHeldAfter(held.messages, position.epoch, last);
-  if (next === undefined || next <= last + 1) return { recovered: true, messages, position };
+  if (covered()) return { recovered: true, messages, position };
   return {
     recovered: false,
     messages: [],
     position,
-    reason: `more than ${maxMessages} messages were missed; start from the latest state`,
+    reason: `the missed messages could not all be read within the ${maxMessages} a resubscribe replays; start from the latest state`,
   };
 }
 
