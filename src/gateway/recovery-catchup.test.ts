@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BusMessage } from '../bus/bus.js';
+import type { BusMessage, HistoryResult, StreamPosition } from '../bus/bus.js';
 import { MemoryBus } from '../bus/memory.js';
 import type { Trade } from '../core/types.js';
 import { SlowHistoryBus } from '../test-support/slow-history-bus.js';
@@ -69,6 +69,41 @@ describe('prepareCatchUp', () => {
     expect(bus.historyCalls).toBe(2);
     expect(offsets(c.finish().messages)).toEqual(range(9, 16));
     expect(c.outcome).toMatchObject({ recovered: true, offset: 16 });
+  });
+
+  it('reads again when history answers short, and gives up (recovered false) past its re-reads', async () => {
+    /** Answers at most two messages per read, whatever the limit. */
+    class ShortHistoryBus extends MemoryBus {
+      reads = 0;
+      override history(topic: string, since: StreamPosition, limit: number): Promise<HistoryResult> {
+        this.reads++;
+        return super.history(topic, since, Math.min(limit, 2));
+      }
+    }
+    const bus = new ShortHistoryBus({ epoch: 'e' });
+    for (let i = 1; i <= 20; i++) bus.publish(T, trade(i));
+    const near = await prepareCatchUp({
+      bus,
+      topic: T,
+      since: { offset: 14, epoch: 'e' },
+      maxMessages: 100,
+      stateful: false,
+      held: new HeldStream(10),
+    });
+    expect(bus.reads).toBe(3);
+    expect(near.outcome).toMatchObject({ recovered: true, replayed: 6 });
+    expect(offsets(near.finish().messages)).toEqual(range(15, 20));
+    const far = await prepareCatchUp({
+      bus,
+      topic: T,
+      since: { offset: 5, epoch: 'e' },
+      maxMessages: 100,
+      stateful: false,
+      held: new HeldStream(10),
+    });
+    expect(far.outcome).toMatchObject({ recovered: false, replayed: 0 });
+    expect(far.outcome?.reason).toMatch(/could not all be read/);
+    expect(far.finish().messages).toEqual([]);
   });
 
   it('a plain subscribe of a stateful stream: the latest value, then held messages after it', async () => {
