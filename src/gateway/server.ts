@@ -1,10 +1,12 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Bus } from '../bus/bus.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
 import { answerClientError } from '../net/client-error.js';
+import { GatewayAccess, type AccessOptions } from './access.js';
 import { HealthReporter, type IngestStatus } from './health.js';
 import { createHttpHandler, type MetricsSource } from './http.js';
 import { LatestPriceResolver } from './latest-price.js';
@@ -14,6 +16,7 @@ import { resolveLimits, type GatewayLimits } from './limits.js';
 import { WsHub, type DemandListener, type WsStats } from './ws-server.js';
 
 export { DEFAULT_GATEWAY_LIMITS, type GatewayLimits } from './limits.js';
+export { GatewayAccess, refuseHttp, refuseUpgrade, type AccessOptions, type AccessRefusal } from './access.js';
 export type { DemandListener } from './ws-server.js';
 
 export interface GatewayOptions {
@@ -31,6 +34,10 @@ export interface GatewayOptions {
   readonly sources?: StreamSources;
   /** Served at `GET /metrics` (ingest integrity: src/gateway/metrics.ts). */
   readonly metrics?: MetricsSource;
+  /** Origin allow-list and auth for `/ws` (and the SSE endpoint via `gateway.access`). Default: open. */
+  readonly access?: AccessOptions;
+  /** PEM certificate and key: serve https and wss instead of http and ws. */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
 }
 
 export interface GatewayStats extends WsStats {
@@ -54,6 +61,10 @@ export interface Gateway {
   readonly latest: LatestPriceResolver;
   /** Ingest running in this process, for the health and sources endpoints (undefined: none). */
   attachIngest(ingest: IngestStatus | undefined): void;
+  /** Origin and credential checks; `await access.authorize(req)` before serving a stream over HTTP. */
+  readonly access: GatewayAccess;
+  /** `https` when serving TLS. */
+  readonly scheme: 'http' | 'https';
 }
 
 /** Each ingested pair → the exchanges carrying it, in the exchanges' order (the first is its primary). */
@@ -83,7 +94,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
           symbolsOf: resolvePairsOf(opts.sources.symbolsOf),
           listedOn: opts.sources.listedOn,
         };
-  const hub = new WsHub({ bus: opts.bus, logger: log, limits, sources });
+  const access = new GatewayAccess(opts.access);
+  const hub = new WsHub({ bus: opts.bus, logger: log, limits, sources, access });
   const latest = new LatestPriceResolver({ prices, bus: opts.bus });
   const health = new HealthReporter({
     pairs,
@@ -108,10 +120,11 @@ export function createGateway(opts: GatewayOptions): Gateway {
   });
   let httpRequests = 0;
 
-  const server: Server = createServer((req, res) => {
+  const onRequest: RequestListener = (req, res) => {
     httpRequests++;
     handler(req, res);
-  });
+  };
+  const server: Server = opts.tls === undefined ? createServer(onRequest) : httpsServer(opts.tls, onRequest);
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', (err) => log.debug({ err }, 'upgrade socket error'));
     const url = req.url ?? '/';
@@ -139,6 +152,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
   return {
     prices,
     latest,
+    access,
+    scheme: opts.tls === undefined ? 'http' : 'https',
     attachIngest(ingest: IngestStatus | undefined): void {
       health.attachIngest(ingest);
     },
@@ -176,6 +191,20 @@ export function createGateway(opts: GatewayOptions): Gateway {
       return hub.onDemandChange(listener);
     },
   };
+}
+
+function httpsServer(
+  tls: NonNullable<GatewayOptions['tls']>,
+  onRequest: RequestListener<typeof IncomingMessage>,
+): Server {
+  try {
+    return createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest);
+  } catch (cause) {
+    throw new ConfigError(
+      `TLS certificate or key is not usable (${(cause as Error).message}); give a PEM certificate and its matching private key (tlsCert, tlsKey)`,
+      { cause },
+    );
+  }
 }
 
 function resolvePairs(input: readonly string[], key: string): string[] {

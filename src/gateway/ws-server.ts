@@ -4,7 +4,10 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Bus, BusHandler } from '../bus/bus.js';
 import type { Logger } from '../core/logger.js';
 import { TopicFanout, type DemandListener } from './fanout.js';
+import { GatewayAccess, refuseUpgrade, type AccessRefusal } from './access.js';
+import { ANY_STREAM, type StreamGrant } from './auth.js';
 import type { GatewayLimits } from './limits.js';
+import { SLOW_CONSUMER_CLOSE, slowConsumerNotice } from './slow-consumer.js';
 import { isStatefulStream, parseStream, sourceRefusal, type StreamSources } from './streams.js';
 import {
   TokenBucket,
@@ -39,6 +42,8 @@ export interface WsStats {
   slowConsumersDropped: number;
   abusiveClosed: number;
   deadPeersTerminated: number;
+  /** Upgrades refused for a foreign origin (403) or missing/bad credentials (401). */
+  accessRefused: number;
 }
 
 export type { DemandListener } from './fanout.js';
@@ -50,6 +55,8 @@ export interface WsHubOptions {
   readonly now?: () => number;
   /** What ingest provides; SUBSCRIBE to a stream outside it is refused. Default: anything. */
   readonly sources?: StreamSources;
+  /** Origin allow-list and auth; default: anyone may connect and subscribe to anything. */
+  readonly access?: GatewayAccess;
 }
 
 class Client {
@@ -62,6 +69,7 @@ class Client {
     readonly ws: WebSocket,
     readonly socket: Duplex,
     readonly bucket: TokenBucket,
+    readonly grant: StreamGrant,
   ) {}
 }
 
@@ -75,6 +83,7 @@ export class WsHub {
   private readonly limits: GatewayLimits;
   private readonly now: () => number;
   private readonly sources: StreamSources | undefined;
+  private readonly access: GatewayAccess;
   private readonly wss: WebSocketServer;
   private readonly clients = new Set<Client>();
   private readonly fanout: TopicFanout<Client>;
@@ -90,6 +99,7 @@ export class WsHub {
     this.limits = opts.limits;
     this.now = opts.now ?? Date.now;
     this.sources = opts.sources;
+    this.access = opts.access ?? new GatewayAccess();
     this.fanout = new TopicFanout<Client>({
       bus: this.bus,
       logger: this.log,
@@ -122,22 +132,49 @@ export class WsHub {
       slowConsumersDropped: 0,
       abusiveClosed: 0,
       deadPeersTerminated: 0,
+      accessRefused: 0,
     };
     this.pingTimer = setInterval(() => this.heartbeat(), this.limits.pingIntervalMs);
     this.pingTimer.unref();
   }
 
-  /** Take over an HTTP upgrade already routed to `/ws`. */
+  /** Take over an HTTP upgrade already routed to `/ws`: capacity, origin and credentials first. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (this.closing || this.clients.size >= this.limits.maxConnections) {
-      this.counters.connectionsRejected++;
-      const msg = this.closing
-        ? 'server is shutting down; reconnect to another instance'
-        : `server is at capacity (${this.limits.maxConnections} connections); retry later`;
-      rejectUpgrade(socket, msg);
+    const full = this.capacityRefusal();
+    if (full !== undefined) {
+      refuseUpgrade(socket, full);
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, socket));
+    this.access.authorize(req).then(
+      (r) => {
+        if (socket.destroyed) return;
+        if (!r.ok) {
+          this.counters.accessRefused++;
+          this.log.debug({ status: r.refusal.status, code: r.refusal.code }, 'ws upgrade refused');
+          refuseUpgrade(socket, r.refusal);
+          return;
+        }
+        const lateFull = this.capacityRefusal();
+        if (lateFull !== undefined) {
+          refuseUpgrade(socket, lateFull);
+          return;
+        }
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, socket, r.grant));
+      },
+      (err: unknown) => {
+        this.log.error({ err }, 'ws upgrade authorization failed');
+        socket.destroy();
+      },
+    );
+  }
+
+  private capacityRefusal(): AccessRefusal | undefined {
+    if (!this.closing && this.clients.size < this.limits.maxConnections) return undefined;
+    this.counters.connectionsRejected++;
+    const msg = this.closing
+      ? 'server is shutting down; reconnect to another instance'
+      : `server is at capacity (${this.limits.maxConnections} connections); retry later`;
+    return { status: 503, code: 'unavailable', msg };
   }
 
   /**
@@ -195,12 +232,13 @@ export class WsHub {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
-  private onConnection(ws: WebSocket, socket: Duplex): void {
+  private onConnection(ws: WebSocket, socket: Duplex, grant: StreamGrant = ANY_STREAM): void {
     const c = new Client(
       ++this.nextId,
       ws,
       socket,
       new TokenBucket(this.limits.messageRatePerSec, this.limits.messageBurst, this.now),
+      grant,
     );
     this.clients.add(c);
     ws.on('message', (data, isBinary) => this.onMessage(c, data, isBinary));
@@ -273,6 +311,11 @@ export class WsHub {
         this.sendError(c, WsErrorCode.InvalidStream, `${r.error}; nothing was ${verb(req.method)}`, req.id);
         return;
       }
+      const denied = req.method === 'SUBSCRIBE' ? c.grant.refusal(r.name) : undefined;
+      if (denied !== undefined) {
+        this.sendError(c, WsErrorCode.Forbidden, `${denied}; nothing was subscribed`, req.id);
+        return;
+      }
       const refusal =
         req.method === 'SUBSCRIBE' && this.sources !== undefined
           ? sourceRefusal(r.stream, this.sources)
@@ -339,7 +382,9 @@ export class WsHub {
       { conn: c.id, bufferedAmount: c.ws.bufferedAmount, limit: this.limits.maxBufferedBytes },
       'dropping slow ws consumer',
     );
-    this.shut(c, 1013, 'slow consumer: send backlog over limit');
+    // Queued behind what it has not read: a client that drains its backlog in time reads why.
+    if (c.ws.readyState === WebSocket.OPEN) c.ws.send(slowConsumerNotice(this.limits.maxBufferedBytes));
+    this.shut(c, SLOW_CONSUMER_CLOSE, 'slow consumer: send backlog over limit');
   }
 
   private violation(c: Client, code: WsErrorCode, msg: string, id: RequestId): void {
@@ -412,19 +457,3 @@ function closing1009WithReason(reason: string): typeof WebSocket {
 function verb(method: 'SUBSCRIBE' | 'UNSUBSCRIBE'): string {
   return method === 'SUBSCRIBE' ? 'subscribed' : 'unsubscribed';
 }
-
-function rejectUpgrade(socket: Duplex, msg: string): void {
-  const body = JSON.stringify({ error: { code: 'unavailable', msg } });
-  socket.once('error', noop);
-  socket.once('finish', () => socket.destroy());
-  socket.end(
-    'HTTP/1.1 503 Service Unavailable\r\n' +
-      'Connection: close\r\n' +
-      'Retry-After: 5\r\n' +
-      'Content-Type: application/json\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
-      body,
-  );
-}
-
-function noop(): void {}
