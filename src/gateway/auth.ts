@@ -43,7 +43,9 @@ export function createAuthorizer(opts: AuthOptions = {}): Authorizer {
   if (mode === 'none') return { mode, authorize: () => Promise.resolve({ ok: true, grant: ANY_STREAM }) };
   if (mode === 'apiKey') {
     if (keys.length === 0 || keys.some((k) => k.length === 0)) {
-      throw new ConfigError('authMode "apiKey" needs apiKeys: a list of non-empty keys (TICKSTREAM_API_KEYS=k1,k2)');
+      throw new ConfigError(
+        'authMode "apiKey" needs apiKeys: a list of non-empty keys (TICKSTREAM_API_KEYS=k1,k2)',
+      );
     }
     return apiKeyAuthorizer(keys);
   }
@@ -92,14 +94,19 @@ function apiKeyAuthorizer(keys: readonly string[]): Authorizer {
       const key = header(req, 'x-api-key') ?? queryParam(req, 'apiKey');
       if (key === undefined) {
         return Promise.resolve(
-          unauthorized('missing_api_key', 'an API key is required: send the X-API-Key header or ?apiKey=<key>'),
+          unauthorized(
+            'missing_api_key',
+            'an API key is required: send the X-API-Key header or ?apiKey=<key>',
+          ),
         );
       }
       const d = digest(key);
       let match = false;
       for (const k of digests) match = timingSafeEqual(k, d) || match;
       return Promise.resolve(
-        match ? { ok: true, grant: ANY_STREAM } : unauthorized('invalid_api_key', 'the API key is not valid; check it'),
+        match
+          ? { ok: true, grant: ANY_STREAM }
+          : unauthorized('invalid_api_key', 'the API key is not valid; check it'),
       );
     },
   };
@@ -120,7 +127,10 @@ function jwtAuthorizer(secret: Uint8Array): Authorizer {
     async authorize(req) {
       const token = bearer(req);
       if (token === undefined) {
-        return unauthorized('missing_token', 'a token is required: send Authorization: Bearer <jwt> or ?token=<jwt>');
+        return unauthorized(
+          'missing_token',
+          'a token is required: send Authorization: Bearer <jwt> or ?token=<jwt>',
+        );
       }
       let payload: Record<string, unknown>;
       try {
@@ -130,7 +140,11 @@ function jwtAuthorizer(secret: Uint8Array): Authorizer {
       }
       const claim = payload.streams;
       if (claim === undefined) return { ok: true, grant: ANY_STREAM };
-      if (!Array.isArray(claim) || claim.length === 0 || !claim.every((p) => typeof p === 'string' && p !== '')) {
+      if (
+        !Array.isArray(claim) ||
+        claim.length === 0 ||
+        !claim.every((p) => typeof p === 'string' && p !== '')
+      ) {
         return unauthorized(
           'invalid_token',
           `token claim 'streams' must be a non-empty array of stream patterns such as "trade@*" or "*@BTC/USDT", got ${JSON.stringify(claim)}`,
