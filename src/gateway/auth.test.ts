@@ -73,7 +73,10 @@ function token(
   return jwt.sign(new TextEncoder().encode(SECRET));
 }
 
-function reply(ws: WebSocket, msg: { id: number }): Promise<Record<string, unknown>> {
+function reply(
+  ws: WebSocket,
+  msg: { method: string; params?: string[]; id: number },
+): Promise<Record<string, unknown>> {
   const id = msg.id;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no reply to id ${id} within 2 s`)), 2000);

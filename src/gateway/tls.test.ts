@@ -75,7 +75,18 @@ describe('gateway over TLS', () => {
         ws.on('message', (d) => {
           const f = JSON.parse(String(d)) as Record<string, unknown>;
           frames.push(f);
-          if (f.id === 1) bus.publish('trade@BTC/USDT', { type: 'trade', symbol: 'BTC/USDT', price: 1 });
+          if (f.id === 1)
+            bus.publish('trade@BTC/USDT', {
+              type: 'trade',
+              exchange: 'binance',
+              symbol: 'BTC/USDT',
+              timestamp: 1,
+              localTimestamp: 2,
+              id: '1',
+              price: 1,
+              amount: 1,
+              side: 'buy',
+            });
           if (f.stream === 'trade@BTC/USDT') {
             clearTimeout(timer);
             resolve();
