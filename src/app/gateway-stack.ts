@@ -61,6 +61,9 @@ export async function startGatewayStack(opts: {
     tls,
   });
   const { port } = await gateway.listen();
-  opts.logger.info({ url: `${gateway.scheme}://${config.host}:${port}`, auth: gateway.access.authMode }, 'gateway listening');
+  opts.logger.info(
+    { url: `${gateway.scheme}://${config.host}:${port}`, auth: gateway.access.authMode },
+    'gateway listening',
+  );
   return { gateway, port, close: () => gateway.close() };
 }

@@ -16,7 +16,13 @@ import { resolveLimits, type GatewayLimits } from './limits.js';
 import { WsHub, type DemandListener, type WsStats } from './ws-server.js';
 
 export { DEFAULT_GATEWAY_LIMITS, type GatewayLimits } from './limits.js';
-export { GatewayAccess, refuseHttp, refuseUpgrade, type AccessOptions, type AccessRefusal } from './access.js';
+export {
+  GatewayAccess,
+  refuseHttp,
+  refuseUpgrade,
+  type AccessOptions,
+  type AccessRefusal,
+} from './access.js';
 export type { DemandListener } from './ws-server.js';
 
 export interface GatewayOptions {
