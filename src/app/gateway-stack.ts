@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
 import type { MetricsSource } from '../gateway/http.js';
 import { createGateway, type Gateway } from '../gateway/server.js';
+import { loadTlsFiles } from '../gateway/tls-files.js';
 import { PUBLIC_DIR } from './paths.js';
 import { allSymbols } from './symbols.js';
 
@@ -29,6 +30,7 @@ export async function startGatewayStack(opts: {
 }): Promise<GatewayStack> {
   const { config } = opts;
   const symbols = allSymbols(opts.symbols);
+  const tls = await loadTlsFiles(config.tlsCert, config.tlsKey);
   const gateway = createGateway({
     bus: opts.bus,
     port: config.gatewayPort,
@@ -54,9 +56,20 @@ export async function startGatewayStack(opts: {
       maxSubscriptionsPerClient: config.maxSubscriptionsPerClient,
       maxMessageBytes: config.maxMessageBytes,
       maxPayloadBytes: config.maxPayloadBytes,
+      maxBufferedBytes: config.maxBufferedBytes,
     },
+    access: {
+      allowedOrigins: config.allowedOrigins,
+      mode: config.authMode,
+      apiKeys: config.apiKeys,
+      jwtSecret: config.jwtSecret,
+    },
+    tls,
   });
   const { port } = await gateway.listen();
-  opts.logger.info({ url: `http://${config.host}:${port}` }, 'gateway listening');
+  opts.logger.info(
+    { url: `${gateway.scheme}://${config.host}:${port}`, auth: gateway.access.authMode },
+    'gateway listening',
+  );
   return { gateway, port, close: () => gateway.close() };
 }

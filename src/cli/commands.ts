@@ -30,6 +30,8 @@ export interface CommonFlags {
   minutes?: string;
   symbols?: string;
   interval?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export type ConfiguredCommand = 'start' | 'replay' | 'gateway' | 'generate' | 'record' | 'bench';
@@ -81,6 +83,8 @@ export async function resolveConfig(
     minutes: flags.minutes,
     symbols: flags.symbols,
     interval: flags.interval,
+    tlsCert: flags.tlsCert,
+    tlsKey: flags.tlsKey,
     hubPort: flags.hubPort,
     ...(portKey && { [portKey]: flags.port }),
   };

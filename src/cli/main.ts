@@ -57,6 +57,8 @@ const OPTIONS = {
   minutes: () => new Option('--minutes <n>', 'minutes of market time to generate'),
   symbols: () => new Option('--symbols <list>', 'comma list of BASE/QUOTE pairs, e.g. BTC/USDT,ETH/USDT'),
   interval: () => new Option('--interval <key=duration,…>', INTERVAL_HELP),
+  tlsCert: () => new Option('--tls-cert <file>', 'PEM certificate: serve https and wss (with --tls-key)'),
+  tlsKey: () => new Option('--tls-key <file>', 'PEM private key of --tls-cert'),
   recordUpstream: () =>
     new Option('--upstream <url>', 'base URL to poll instead of the exchanges (venue x under <url>/x)'),
 } as const;
@@ -96,6 +98,8 @@ export function buildProgram(setCode: (code: number) => void): Command {
       ...REPLAY_FLAGS,
       'fault',
       'bus',
+      'tlsCert',
+      'tlsKey',
       'logLevel',
     ],
   ).action(run(runStart));
@@ -116,7 +120,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
   ]).action(run(runReplay));
   commonOptions(
     program.command('gateway').description('gateway, with ingest from the exchanges or --upstream'),
-    ['config', 'port', 'host', 'exchanges', 'bus', 'upstream', 'symbols', 'logLevel'],
+    ['config', 'port', 'host', 'exchanges', 'bus', 'upstream', 'symbols', 'tlsCert', 'tlsKey', 'logLevel'],
   ).action(run(runGateway));
   commonOptions(
     program.command('generate').description('write a seeded synthetic dataset in the REST formats'),

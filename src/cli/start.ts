@@ -52,7 +52,7 @@ export async function runStart(flags: CommonFlags): Promise<number> {
       started.push(async () => unlink());
     }
     logger.info(
-      { dashboard: `http://${displayHost(config.host)}:${gateway.port}/` },
+      { dashboard: `${gateway.gateway.scheme}://${displayHost(config.host)}:${gateway.port}/` },
       'tickstream is running',
     );
   } catch (err) {

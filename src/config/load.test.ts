@@ -288,3 +288,34 @@ describe('the bus from deployment variables', () => {
     expect(err.message).toMatch(/REDIS_URL/);
   });
 });
+
+describe('deployment variables and gateway access settings', () => {
+  it('PORT sets the gateway port, below TICKSTREAM_GATEWAY_PORT and --port', async () => {
+    expect((await loadConfig({ env: { PORT: '8080' } })).gatewayPort).toBe(8080);
+    expect((await loadConfig({ env: { PORT: '8080', TICKSTREAM_GATEWAY_PORT: '4000' } })).gatewayPort).toBe(
+      4000,
+    );
+    expect((await loadConfig({ env: { PORT: '8080' }, flags: { gatewayPort: '5000' } })).gatewayPort).toBe(
+      5000,
+    );
+    await expect(loadConfig({ env: { PORT: 'http' } })).rejects.toThrow(
+      /"gatewayPort" \(from environment variable PORT\) must be a decimal port number/,
+    );
+  });
+
+  it('reads origin and key lists from the environment and never repeats a secret', async () => {
+    const config = await loadConfig({
+      env: {
+        TICKSTREAM_ALLOWED_ORIGINS: 'https://a.example, https://*.b.example',
+        TICKSTREAM_API_KEYS: 'k1,k2',
+      },
+    });
+    expect(config.allowedOrigins).toEqual(['https://a.example', 'https://*.b.example']);
+    expect(config.apiKeys).toEqual(['k1', 'k2']);
+    const err = await configError(loadConfig({ env: { TICKSTREAM_JWT_SECRET: 'short-secret-123' } }));
+    expect(err.message).toMatch(
+      /"jwtSecret" \(from environment variable TICKSTREAM_JWT_SECRET\) must be at least 32/,
+    );
+    expect(err.message).not.toContain('short-secret-123');
+  });
+});

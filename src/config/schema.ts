@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { EXCHANGES } from '../core/types.js';
 import { ALPACA_FEEDS } from '../exchanges/alpaca/wire.js';
 import { VENUE_NAMES } from '../exchanges/index.js';
+import { AUTH_MODES } from '../gateway/auth.js';
 import { DEFAULT_GATEWAY_LIMITS } from '../gateway/limits.js';
 import { CONFLICT_RESOLUTIONS } from '../ingest/conflict.js';
 import { OVERFLOW_POLICIES } from '../replay/link/bounded-buffer.js';
@@ -67,6 +68,18 @@ const bool = z.preprocess(
     return v;
   },
   z.boolean({ error: 'must be true or false' }),
+);
+
+/** A list, also as one comma-separated string (environment, flags). */
+const stringList = z.preprocess(
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v,
+  z.array(z.string({ error: 'must be a list of strings' }).min(1, 'entries must not be empty')),
 );
 
 const WHOLE_HINT = 'must be a whole number >= 1';
@@ -267,6 +280,19 @@ export const configSchema = z
     /** Gateway soft and hard message limits (error and keep the connection / close 1009). */
     maxMessageBytes: z.coerce.number().int().min(1).default(DEFAULT_GATEWAY_LIMITS.maxMessageBytes),
     maxPayloadBytes: z.coerce.number().int().min(1).default(DEFAULT_GATEWAY_LIMITS.maxPayloadBytes),
+    /** Gateway send budget per client: a larger unsent backlog closes it with 4008. */
+    maxBufferedBytes: z.coerce.number().int().min(1).default(DEFAULT_GATEWAY_LIMITS.maxBufferedBytes),
+    /** Origins browser pages may open `/ws` from (`https://app.example.com`, `https://*.example.com`); empty: any. */
+    allowedOrigins: stringList.default([]),
+    /** Gateway auth; unset: `jwt` when `jwtSecret` is set, `apiKey` when `apiKeys` are, else `none`. */
+    authMode: z.enum(AUTH_MODES, { error: `must be one of ${AUTH_MODES.join(', ')}` }).optional(),
+    /** Accepted API keys (`X-API-Key` header or `?apiKey=`); never logged. */
+    apiKeys: stringList.optional(),
+    /** HS256 secret of gateway JWTs (`Authorization: Bearer` or `?token=`); never logged. */
+    jwtSecret: z.string({ error: 'must be a string' }).min(32, 'must be at least 32 characters').optional(),
+    /** PEM certificate and key files: the gateway serves https and wss (both or neither). */
+    tlsCert: z.string().min(1).optional(),
+    tlsKey: z.string().min(1).optional(),
     /** Ingest also subscribes what gateway clients ask for (symbols outside `symbols` that an exchange lists). */
     demandSubscriptions: bool.default(false),
     /** A demanded symbol stays subscribed this long after its last gateway subscriber left, ms. */
@@ -319,11 +345,12 @@ export type Config = z.infer<typeof configSchema>;
 export type ConfigKey = keyof Config;
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as ConfigKey[];
 
-/** Other environment variables read for a key, below its `TICKSTREAM_*` one: Alpaca's standard names. */
+/** Other environment variables read for a key, below its `TICKSTREAM_*` one: Alpaca's standard names, `PORT`. */
 export const ENV_ALIASES: Readonly<Partial<Record<ConfigKey, string>>> = {
   bus: 'REDIS_URL',
   alpacaKey: 'APCA_API_KEY_ID',
   alpacaSecret: 'APCA_API_SECRET_KEY',
+  gatewayPort: 'PORT',
 };
 
 /** Keys whose values an error message never repeats. */
@@ -331,4 +358,6 @@ export const SECRET_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>([
   'alpacaKey',
   'alpacaSecret',
   'positionsAuthValue',
+  'apiKeys',
+  'jwtSecret',
 ]);

@@ -18,7 +18,7 @@ export interface GatewayLimits {
   readonly messageBurst: number;
   /** Rate/size violations tolerated per connection; one more closes it with 1008. */
   readonly maxViolations: number;
-  /** Send backlog (`ws.bufferedAmount`) above which a slow client is closed with 1013. */
+  /** Send backlog (`ws.bufferedAmount`) above which a slow client is closed with 4008 (after a final `{"error":{"code":4008,…}}` notice). */
   readonly maxBufferedBytes: number;
   /** Ping period; a client that has not ponged since the previous ping is terminated. */
   readonly pingIntervalMs: number;

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Bus } from '../bus/bus.js';
 import { ConfigError } from '../core/errors.js';
@@ -8,6 +9,7 @@ import { answerClientError } from '../net/client-error.js';
 import { newInstanceId } from '../scale/instance-id.js';
 import { loneLeader, type Leadership } from '../scale/leadership.js';
 import { GatewayMetrics } from './gateway-metrics.js';
+import { GatewayAccess, refuseHttp, type AccessOptions } from './access.js';
 import { HealthReporter, type IngestStatus } from './health.js';
 import { createHttpHandler, type MetricsSource } from './http.js';
 import { LatestPriceResolver } from './latest-price.js';
@@ -18,6 +20,13 @@ import { SseHub } from './sse.js';
 import { WsHub, type DemandListener, type WsStats } from './ws-server.js';
 
 export { DEFAULT_GATEWAY_LIMITS, type GatewayLimits } from './limits.js';
+export {
+  GatewayAccess,
+  refuseHttp,
+  refuseUpgrade,
+  type AccessOptions,
+  type AccessRefusal,
+} from './access.js';
 export type { DemandListener } from './ws-server.js';
 
 export interface GatewayOptions {
@@ -48,6 +57,10 @@ export interface GatewayOptions {
   };
   /** Whether this instance runs ingest (several instances on Redis). Default: a lone leader. */
   readonly leadership?: Leadership;
+  /** Origin allow-list and auth for `/ws` (and the SSE endpoint via `gateway.access`). Default: open. */
+  readonly access?: AccessOptions;
+  /** PEM certificate and key: serve https and wss instead of http and ws. */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
 }
 
 export interface GatewayStats extends WsStats {
@@ -75,6 +88,10 @@ export interface Gateway {
   attachIngest(ingest: IngestStatus | undefined): void;
   /** Who runs ingest; a lone instance leads itself. */
   readonly leadership: Leadership;
+  /** Origin and credential checks; `await access.authorize(req)` before serving a stream over HTTP. */
+  readonly access: GatewayAccess;
+  /** `https` when serving TLS. */
+  readonly scheme: 'http' | 'https';
 }
 
 /** Each ingested pair → the exchanges carrying it, in the exchanges' order (the first is its primary). */
@@ -106,11 +123,13 @@ export function createGateway(opts: GatewayOptions): Gateway {
         };
   const leadership = opts.leadership ?? loneLeader(newInstanceId());
   const gatewayMetrics = new GatewayMetrics();
+  const access = new GatewayAccess(opts.access);
   const hub = new WsHub({
     bus: opts.bus,
     logger: log,
     limits,
     sources,
+    access,
     latency: gatewayMetrics.latency,
     recoveryMaxMessages: opts.recoveryMaxMessages,
   });
@@ -162,16 +181,27 @@ export function createGateway(opts: GatewayOptions): Gateway {
   });
   let httpRequests = 0;
 
-  const server: Server = createServer((req, res) => {
+  const onRequest: RequestListener = (req, res) => {
     httpRequests++;
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     if ((q === -1 ? url : url.slice(0, q)) === SSE_PATH) {
-      sse.handle(req, res, new URLSearchParams(q === -1 ? '' : url.slice(q + 1)));
+      const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+      access.authorize(req).then(
+        (r) => {
+          if (r.ok) sse.handle(req, res, query, r.grant);
+          else refuseHttp(res, r.refusal);
+        },
+        (err: unknown) => {
+          log.error({ err }, 'SSE access check failed');
+          res.destroy();
+        },
+      );
       return;
     }
     handler(req, res);
-  });
+  };
+  const server: Server = opts.tls === undefined ? createServer(onRequest) : httpsServer(opts.tls, onRequest);
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', (err) => log.debug({ err }, 'upgrade socket error'));
     const url = req.url ?? '/';
@@ -200,6 +230,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
     prices,
     latest,
     leadership,
+    access,
+    scheme: opts.tls === undefined ? 'http' : 'https',
     attachIngest(ingest: IngestStatus | undefined): void {
       health.attachIngest(ingest);
     },
@@ -258,6 +290,20 @@ function joinMetrics(gateway: GatewayMetrics, more: MetricsSource | undefined): 
 }
 
 const SSE_PATH = '/api/market-data/stream';
+
+function httpsServer(
+  tls: NonNullable<GatewayOptions['tls']>,
+  onRequest: RequestListener<typeof IncomingMessage>,
+): Server {
+  try {
+    return createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest);
+  } catch (cause) {
+    throw new ConfigError(
+      `TLS certificate or key is not usable (${(cause as Error).message}); give a PEM certificate and its matching private key (tlsCert, tlsKey)`,
+      { cause },
+    );
+  }
+}
 
 function resolvePairs(input: readonly string[], key: string): string[] {
   const out: string[] = [];

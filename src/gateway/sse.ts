@@ -14,6 +14,7 @@ import type { Logger } from '../core/logger.js';
 import { HeldStream, prepareCatchUp, type CatchUp, type RecoveryOutcome } from './recovery.js';
 import { decodeEventId, encodeEventId, streamsFingerprint } from './sse-id.js';
 import { parseSseRequest, type SseStream } from './sse-request.js';
+import { ANY_STREAM, type StreamGrant } from './auth.js';
 import type { PriceView } from './prices.js';
 import type { StreamSources } from './streams.js';
 
@@ -124,7 +125,12 @@ export class SseHub {
   }
 
   /** Answer a request routed to the SSE path. */
-  handle(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): void {
+  handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    query: URLSearchParams,
+    grant: StreamGrant = ANY_STREAM,
+  ): void {
     if (req.method !== 'GET') {
       res.setHeader('Allow', 'GET');
       sendJson(res, 405, 'method_not_allowed', `use GET for the event stream, not ${req.method ?? '?'}`);
@@ -145,6 +151,14 @@ export class SseHub {
       return;
     }
     const streams = parsed.streams;
+    for (const s of streams) {
+      // A price event is the pair's `price@<PAIR>` stream as far as a token's claim goes.
+      const refusal = grant.refusal(s.kind === 'price' ? 'price@' + s.name : s.topic);
+      if (refusal !== undefined) {
+        sendJson(res, 403, 'forbidden', refusal);
+        return;
+      }
+    }
     const fingerprint = streamsFingerprint(streams.map((s) => s.kind[0] + s.name));
     const conn = new SseConnection(++this.nextId, res, streams, fingerprint);
     this.connections.add(conn);

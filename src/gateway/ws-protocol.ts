@@ -23,6 +23,8 @@ export enum WsErrorCode {
   RateLimited = 5,
   /** The message is larger than the accepted size. */
   MessageTooLarge = 6,
+  /** The stream is outside what the connection's token allows (its `streams` claim). */
+  Forbidden = 7,
 }
 
 export const WS_METHODS = ['SUBSCRIBE', 'UNSUBSCRIBE', 'LIST_SUBSCRIPTIONS'] as const;

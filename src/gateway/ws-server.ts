@@ -9,6 +9,9 @@ import { TopicFanout, type DemandListener, type TopicView } from './fanout.js';
 import type { LatencySampler } from './latency-sampler.js';
 import type { GatewayLimits } from './limits.js';
 import { sinceByKey, startRecovery, type RecoveringStream } from './ws-recovery.js';
+import { GatewayAccess, refuseUpgrade, type AccessRefusal } from './access.js';
+import { ANY_STREAM, type StreamGrant } from './auth.js';
+import { SLOW_CONSUMER_CLOSE, slowConsumerNotice } from './slow-consumer.js';
 import { isStatefulStream, parseStream, sourceRefusal, type StreamSources } from './streams.js';
 import {
   TokenBucket,
@@ -43,6 +46,8 @@ export interface WsStats {
   slowConsumersDropped: number;
   abusiveClosed: number;
   deadPeersTerminated: number;
+  /** Upgrades refused for a foreign origin (403) or missing/bad credentials (401). */
+  accessRefused: number;
 }
 
 export type { DemandListener } from './fanout.js';
@@ -58,6 +63,8 @@ export interface WsHubOptions {
   readonly recoveryMaxMessages?: number;
   /** Samples per-stage latency of what is fanned out (the gateway's `/metrics`). */
   readonly latency?: LatencySampler;
+  /** Origin allow-list and auth; default: anyone may connect and subscribe to anything. */
+  readonly access?: GatewayAccess;
 }
 
 /** Bytes accepted for sending but not yet written to the network, over all clients. */
@@ -87,6 +94,7 @@ class Client {
     readonly bucket: TokenBucket,
     /** `?format=compact`: data in the short shapes of compact.ts. */
     readonly compact: boolean,
+    readonly grant: StreamGrant,
   ) {}
 }
 
@@ -102,6 +110,7 @@ export class WsHub {
   private readonly now: () => number;
   private readonly sources: StreamSources | undefined;
   private readonly recoveryMaxMessages: number;
+  private readonly access: GatewayAccess;
   private readonly wss: WebSocketServer;
   private readonly clients = new Set<Client>();
   private readonly fanout: TopicFanout<Client>;
@@ -118,6 +127,7 @@ export class WsHub {
     this.now = opts.now ?? Date.now;
     this.sources = opts.sources;
     this.recoveryMaxMessages = opts.recoveryMaxMessages ?? 1000;
+    this.access = opts.access ?? new GatewayAccess();
     this.fanout = new TopicFanout<Client>({
       bus: this.bus,
       logger: this.log,
@@ -151,29 +161,56 @@ export class WsHub {
       slowConsumersDropped: 0,
       abusiveClosed: 0,
       deadPeersTerminated: 0,
+      accessRefused: 0,
     };
     this.pingTimer = setInterval(() => this.heartbeat(), this.limits.pingIntervalMs);
     this.pingTimer.unref();
   }
 
-  /** Take over an HTTP upgrade already routed to `/ws`. */
+  /** Take over an HTTP upgrade already routed to `/ws`: capacity, origin and credentials first. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const format = wireFormatOf(req.url ?? '/');
     if (!format.ok) {
       this.counters.connectionsRejected++;
-      rejectUpgrade(socket, 400, 'bad_request', format.error);
-      return;
-    }
-    if (this.closing || this.clients.size >= this.limits.maxConnections) {
-      this.counters.connectionsRejected++;
-      const msg = this.closing
-        ? 'server is shutting down; reconnect to another instance'
-        : `server is at capacity (${this.limits.maxConnections} connections); retry later`;
-      rejectUpgrade(socket, 503, 'unavailable', msg);
+      refuseUpgrade(socket, { status: 400, code: 'bad_request', msg: format.error });
       return;
     }
     const compact = format.format === 'compact';
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, socket, compact));
+    const full = this.capacityRefusal();
+    if (full !== undefined) {
+      refuseUpgrade(socket, full);
+      return;
+    }
+    this.access.authorize(req).then(
+      (r) => {
+        if (socket.destroyed) return;
+        if (!r.ok) {
+          this.counters.accessRefused++;
+          this.log.debug({ status: r.refusal.status, code: r.refusal.code }, 'ws upgrade refused');
+          refuseUpgrade(socket, r.refusal);
+          return;
+        }
+        const lateFull = this.capacityRefusal();
+        if (lateFull !== undefined) {
+          refuseUpgrade(socket, lateFull);
+          return;
+        }
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, socket, compact, r.grant));
+      },
+      (err: unknown) => {
+        this.log.error({ err }, 'ws upgrade authorization failed');
+        socket.destroy();
+      },
+    );
+  }
+
+  private capacityRefusal(): AccessRefusal | undefined {
+    if (!this.closing && this.clients.size < this.limits.maxConnections) return undefined;
+    this.counters.connectionsRejected++;
+    const msg = this.closing
+      ? 'server is shutting down; reconnect to another instance'
+      : `server is at capacity (${this.limits.maxConnections} connections); retry later`;
+    return { status: 503, code: 'unavailable', msg };
   }
 
   /**
@@ -253,13 +290,19 @@ export class WsHub {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
-  private onConnection(ws: WebSocket, socket: Duplex, compact: boolean): void {
+  private onConnection(
+    ws: WebSocket,
+    socket: Duplex,
+    compact: boolean,
+    grant: StreamGrant = ANY_STREAM,
+  ): void {
     const c = new Client(
       ++this.nextId,
       ws,
       socket,
       new TokenBucket(this.limits.messageRatePerSec, this.limits.messageBurst, this.now),
       compact,
+      grant,
     );
     this.clients.add(c);
     ws.on('message', (data, isBinary) => this.onMessage(c, data, isBinary));
@@ -330,6 +373,14 @@ export class WsHub {
       const r = parseStream(req.params[i]);
       if (!r.ok) {
         this.sendError(c, WsErrorCode.InvalidStream, `${r.error}; nothing was ${verb(req.method)}`, req.id);
+        return;
+      }
+      const denied =
+        req.method === 'SUBSCRIBE' && c.grant.refusal(r.requested) !== undefined
+          ? c.grant.refusal(r.name)
+          : undefined;
+      if (denied !== undefined) {
+        this.sendError(c, WsErrorCode.Forbidden, `${denied}; nothing was subscribed`, req.id);
         return;
       }
       const refusal =
@@ -440,7 +491,9 @@ export class WsHub {
       { conn: c.id, bufferedAmount: c.ws.bufferedAmount, limit: this.limits.maxBufferedBytes },
       'dropping slow ws consumer',
     );
-    this.shut(c, 1013, 'slow consumer: send backlog over limit');
+    // Queued behind what it has not read: a client that drains its backlog in time reads why.
+    if (c.ws.readyState === WebSocket.OPEN) c.ws.send(slowConsumerNotice(this.limits.maxBufferedBytes));
+    this.shut(c, SLOW_CONSUMER_CLOSE, 'slow consumer: send backlog over limit');
   }
 
   private violation(c: Client, code: WsErrorCode, msg: string, id: RequestId): void {
@@ -517,20 +570,3 @@ function verb(method: 'SUBSCRIBE' | 'UNSUBSCRIBE'): string {
 function nameOf(sub: Subscription): string {
   return sub.name;
 }
-
-function rejectUpgrade(socket: Duplex, status: 400 | 503, code: string, msg: string): void {
-  const body = JSON.stringify({ error: { code, msg } });
-  socket.once('error', noop);
-  socket.once('finish', () => socket.destroy());
-  socket.end(
-    (status === 400
-      ? 'HTTP/1.1 400 Bad Request\r\n'
-      : 'HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n') +
-      'Connection: close\r\n' +
-      'Content-Type: application/json\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
-      body,
-  );
-}
-
-function noop(): void {}
