@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
 import type { MetricsSource } from '../gateway/http.js';
 import { createGateway, type Gateway } from '../gateway/server.js';
+import type { Leadership } from '../scale/leadership.js';
 import { PUBLIC_DIR } from './paths.js';
 import { allSymbols } from './symbols.js';
 
@@ -26,6 +27,8 @@ export async function startGatewayStack(opts: {
   logger: Logger;
   /** Served at `GET /metrics`. */
   metrics?: MetricsSource;
+  /** Who runs ingest (default: a lone leader). */
+  leadership?: Leadership;
 }): Promise<GatewayStack> {
   const { config } = opts;
   const symbols = allSymbols(opts.symbols);
@@ -43,6 +46,7 @@ export async function startGatewayStack(opts: {
       listedOn: opts.listedOn,
     },
     metrics: opts.metrics,
+    leadership: opts.leadership,
     limits: {
       maxConnections: config.maxConnections,
       maxSubscriptionsPerClient: config.maxSubscriptionsPerClient,

@@ -5,6 +5,8 @@ import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
 import { answerClientError } from '../net/client-error.js';
+import { newInstanceId } from '../scale/instance-id.js';
+import { loneLeader, type Leadership } from '../scale/leadership.js';
 import { HealthReporter, type IngestStatus } from './health.js';
 import { createHttpHandler, type MetricsSource } from './http.js';
 import { LatestPriceResolver } from './latest-price.js';
@@ -31,6 +33,8 @@ export interface GatewayOptions {
   readonly sources?: StreamSources;
   /** Served at `GET /metrics` (ingest integrity: src/gateway/metrics.ts). */
   readonly metrics?: MetricsSource;
+  /** Whether this instance runs ingest (several instances on Redis). Default: a lone leader. */
+  readonly leadership?: Leadership;
 }
 
 export interface GatewayStats extends WsStats {
@@ -54,6 +58,8 @@ export interface Gateway {
   readonly latest: LatestPriceResolver;
   /** Ingest running in this process, for the health and sources endpoints (undefined: none). */
   attachIngest(ingest: IngestStatus | undefined): void;
+  /** Who runs ingest; a lone instance leads itself. */
+  readonly leadership: Leadership;
 }
 
 /** Each ingested pair → the exchanges carrying it, in the exchanges' order (the first is its primary). */
@@ -136,9 +142,12 @@ export function createGateway(opts: GatewayOptions): Gateway {
 
   let closed = false;
 
+  const leadership = opts.leadership ?? loneLeader(newInstanceId());
+
   return {
     prices,
     latest,
+    leadership,
     attachIngest(ingest: IngestStatus | undefined): void {
       health.attachIngest(ingest);
     },

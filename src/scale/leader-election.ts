@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.js';
+import { newInstanceId } from './instance-id.js';
 import type { Leadership } from './leadership.js';
+
+export { newInstanceId } from './instance-id.js';
 
 export const DEFAULT_LEADER_KEY = 'tickstream:leader';
 export const DEFAULT_LEASE_MS = 30_000;
@@ -24,11 +25,6 @@ export interface LeaderElectionOptions {
   /** Default: host + pid + random. */
   readonly instanceId?: string;
   readonly logger?: Logger;
-}
-
-/** `host:pid:random`: unique even for two processes of one host that reuse a pid. */
-export function newInstanceId(): string {
-  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 }
 
 /**
