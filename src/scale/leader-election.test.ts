@@ -113,7 +113,8 @@ describe.skipIf(!redisAvailable())('RedisLeaderElection', () => {
   });
 
   it('release on stop hands over at once (within one retry period, not a lease)', async () => {
-    const [a, b] = electors2(freshKey());
+    const key = freshKey();
+    const [a, b] = electors2(key);
     await a.start();
     await b.start();
     expect(a.isLeader()).toBe(true);
@@ -123,6 +124,7 @@ describe.skipIf(!redisAvailable())('RedisLeaderElection', () => {
     await waitFor(() => b.isLeader(), RENEW_MS + 300, 'the follower to lead');
     expect(Date.now() - stoppedAt).toBeLessThan(RENEW_MS + 300);
     expect(b.leaderId()).toBe(b.instanceId);
+    expect(await admin.get(`${key}:released`)).toBe(a.instanceId);
   });
 
   it('a leader that dies holding the lease is replaced within the lease', async () => {
@@ -159,7 +161,7 @@ describe.skipIf(!redisAvailable())('RedisLeaderElection', () => {
     expect(b.leaderId()).toBe('thief:1:ffffffff');
   });
 
-  it('a leader whose key is deleted steps down; then exactly one re-acquires', async () => {
+  it('the key deleted under a leader: it steps down, and nobody leads while it might still believe it does', async () => {
     const key = freshKey();
     const [a] = electors2(key);
     await a.start();
@@ -184,6 +186,20 @@ describe.skipIf(!redisAvailable())('RedisLeaderElection', () => {
     expect(Date.now() - lastGood).toBeLessThan(LEASE_MS - MARGIN_MS + 50);
     expect(took).toBeGreaterThan(0);
     await waitFor(() => leaders().length === 1, LEASE_MS * 4, 'a leader once Redis answers');
+  });
+
+  it('a leader paused past its lease (a blocked event loop) no longer claims to lead, before any timer runs', async () => {
+    const [a, b] = electors2(freshKey());
+    await a.start();
+    await b.start();
+    expect(a.isLeader()).toBe(true);
+    const until = Date.now() + LEASE_MS;
+    while (Date.now() < until) {
+      // Busy: no renew, no watchdog, no sampler can run.
+    }
+    expect(a.isLeader()).toBe(false);
+    expect(a.leaderSince()).toBeUndefined();
+    await waitFor(() => leaders().length === 1, LEASE_MS * 2, 'one leader again');
   });
 
   it('Redis killed: the leader steps down at once; after a restart one is elected unattended', async () => {

@@ -41,15 +41,21 @@ if not holder then return {'', -2} end
 return {holder, redis.call('PTTL', KEYS[1])}
 `;
 
-/** Compare-and-delete: release only a lease we still hold. */
+/**
+ * Compare-and-delete: release only a lease we still hold, and note who released it (KEYS[2]) so a
+ * follower finding the key gone early knows it was handed over, not lost.
+ */
 const RELEASE_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+  return redis.call('DEL', KEYS[1])
+end
 return 0
 `;
 
 type ElectionRedis = Redis & {
   tsRenew(key: string, id: string, leaseMs: number): Promise<[string, number]>;
-  tsRelease(key: string, id: string): Promise<number>;
+  tsRelease(key: string, releasedKey: string, id: string, leaseMs: number): Promise<number>;
 };
 
 /**
@@ -57,13 +63,17 @@ type ElectionRedis = Redis & {
  * extends it every `renewMs` with a compare-and-extend script, and deletes it (compare-and-delete)
  * on `stop()`. A leader whose renew fails, errors, or has not succeeded for `leaseMs - margin`
  * (counted from when the last good renew was *sent*, so always before Redis can expire it)
- * steps down at once: two instances never lead together.
+ * steps down at once: two instances never lead together. A follower that acquires a key which
+ * vanished before its holder's lease could lapse (deleted, or lost by Redis) holds it one lease
+ * before leading, unless that holder released it on stop.
  */
 export class RedisLeaderElection implements Leadership {
   readonly instanceId: string;
   readonly key: string;
   readonly leaseMs: number;
   readonly renewMs: number;
+  /** Who last released the lease on stop (a handover, not a loss). */
+  private readonly releasedKey: string;
   private readonly marginMs: number;
   private readonly redis: ElectionRedis;
   private readonly log: Logger | undefined;
@@ -73,6 +83,10 @@ export class RedisLeaderElection implements Leadership {
   /** While leading: the time after which the lease might have lapsed in Redis. */
   private validUntil = 0;
   private holder: string | undefined;
+  /** When the lease of another holder we last saw would lapse (from its PTTL). */
+  private othersLeaseEnd = 0;
+  /** Holding a key that vanished early: not leading before this time. */
+  private pendingUntil: number | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
@@ -83,6 +97,7 @@ export class RedisLeaderElection implements Leadership {
     this.instanceId = opts.instanceId ?? newInstanceId();
     this.key = opts.key ?? DEFAULT_LEADER_KEY;
     this.leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+    this.releasedKey = `${this.key}:released`;
     this.renewMs = opts.renewMs ?? Math.max(1, Math.floor(this.leaseMs / 3));
     this.marginMs = opts.safetyMarginMs ?? Math.max(Math.floor(this.leaseMs / 10), 50);
     if (this.marginMs + this.renewMs >= this.leaseMs) {
@@ -100,7 +115,7 @@ export class RedisLeaderElection implements Leadership {
       retryStrategy: (times) => Math.min(times * 100, 1000),
     });
     redis.defineCommand('tsRenew', { numberOfKeys: 1, lua: RENEW_SCRIPT });
-    redis.defineCommand('tsRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+    redis.defineCommand('tsRelease', { numberOfKeys: 2, lua: RELEASE_SCRIPT });
     redis.on('error', (err: Error) => this.log?.debug({ err: err.message }, 'leader election: redis error'));
     // Up (again) after an outage: try at once rather than at the next period.
     redis.on('ready', () => this.schedule(0));
@@ -131,7 +146,7 @@ export class RedisLeaderElection implements Leadership {
     await this.inFlight;
     // Even a follower releases: an acquire answered while stopping may have left the key ours.
     try {
-      await this.redis.tsRelease(this.key, this.instanceId);
+      await this.redis.tsRelease(this.key, this.releasedKey, this.instanceId, this.leaseMs);
     } catch (err) {
       if (wasLeader) {
         this.log?.warn({ err: (err as Error).message }, 'leader election: could not release the lease');
@@ -183,20 +198,42 @@ export class RedisLeaderElection implements Leadership {
         if (holder === this.instanceId) this.extend(sentAt);
         else this.stepDown('lease lost', holder === '' ? undefined : holder);
       } else {
-        const ok = await this.redis.set(this.key, this.instanceId, 'PX', this.leaseMs, 'NX');
+        let ours = (await this.redis.set(this.key, this.instanceId, 'PX', this.leaseMs, 'NX')) === 'OK';
         if (this.stopped) return;
-        if (ok === 'OK') {
-          this.become(sentAt);
-        } else {
-          // Ours already (we stepped down on an error while the key stayed): extending is safe.
+        if (
+          ours &&
+          sentAt < this.othersLeaseEnd &&
+          this.pendingUntil === undefined &&
+          (await this.redis.get(this.releasedKey)) !== this.holder
+        ) {
+          // The key vanished while its holder may still believe it leads (deleted, or Redis lost
+          // it without dropping connections): hold it for a full lease before leading, by when
+          // any such holder has stepped down (every renew it sent since fails the compare).
+          this.pendingUntil = Date.now() + this.leaseMs;
+          this.log?.warn(
+            { instanceId: this.instanceId, previous: this.holder },
+            'leader election: the lease key vanished before its holder could have stepped down; holding it one lease before leading',
+          );
+        }
+        if (!ours) {
+          // Ours already (we stepped down on an error while the key stayed, or hold it pending): extend it.
           const [holder, ttl] = await this.redis.tsRenew(this.key, this.instanceId, this.leaseMs);
           if (this.stopped) return;
-          if (holder === this.instanceId) this.become(sentAt);
-          else {
-            this.holder = holder === '' ? undefined : holder;
+          ours = holder === this.instanceId;
+          if (!ours) {
+            this.pendingUntil = undefined;
+            if (holder !== '') {
+              this.holder = holder;
+              this.othersLeaseEnd = ttl >= 0 ? Date.now() + ttl : Infinity;
+            }
             // Try again just after the holder's lease would lapse, if that comes before the period.
             if (ttl >= 0 && ttl < next) next = ttl + 5;
           }
+        }
+        if (ours) {
+          const wait = this.pendingUntil === undefined ? 0 : this.pendingUntil - Date.now();
+          if (wait <= 0) this.become(sentAt);
+          else next = Math.min(next, wait);
         }
       }
     } catch (err) {
@@ -210,6 +247,8 @@ export class RedisLeaderElection implements Leadership {
 
   private become(sentAt: number): void {
     this.leading = true;
+    this.pendingUntil = undefined;
+    this.othersLeaseEnd = 0;
     this.since = Date.now();
     this.holder = this.instanceId;
     this.extend(sentAt);
