@@ -18,7 +18,7 @@ import { loneLeader } from '../scale/leadership.js';
 import { redisAvailable, startRedisServer, type RedisProcess } from '../test-support/redis.js';
 import { until } from '../test-support/until.js';
 import { startIngest, type IngestStack } from './ingest-stack.js';
-import { LeaderIngest } from './leader-ingest.js';
+import { gatedBus, LeaderIngest } from './leader-ingest.js';
 import { startReplay, type ReplayStack } from './replay-stack.js';
 
 const SYMBOL = 'BTC/USDT';
@@ -195,5 +195,32 @@ describe.skipIf(!redisAvailable())('ingest only while leading', () => {
     });
     expect(() => failing.follow()).toThrow('venue refused the key');
     expect(failing.current()).toBeUndefined();
+  });
+
+  it('the gated bus publishes only while open, and closing it leaves the real bus open', async () => {
+    const bus = new MemoryBus();
+    let open = true;
+    const gated = gatedBus(bus, () => open);
+    const seen: string[] = [];
+    bus.subscribe(`trade@${SYMBOL}`, (m) => seen.push(m.json));
+    const trade: NormalizedMessage = {
+      type: 'trade',
+      exchange: 'binance',
+      symbol: SYMBOL,
+      timestamp: 1,
+      localTimestamp: 1,
+      id: 't1',
+      price: 1,
+      amount: 1,
+      side: 'buy',
+    };
+    expect(gated.publish(`trade@${SYMBOL}`, trade).offset).toBeGreaterThan(0);
+    open = false;
+    expect(gated.publish(`trade@${SYMBOL}`, { ...trade, id: 't2' })).toEqual({ offset: 0, epoch: '' });
+    expect(seen).toHaveLength(1);
+    await gated.close();
+    expect(bus.publish(`trade@${SYMBOL}`, { ...trade, id: 't3' }).offset).toBeGreaterThan(0);
+    expect(seen).toHaveLength(2);
+    await bus.close();
   });
 });
