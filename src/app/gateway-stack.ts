@@ -47,6 +47,12 @@ export async function startGatewayStack(opts: {
     },
     metrics: opts.metrics,
     leadership: opts.leadership,
+    recoveryMaxMessages: config.recoveryMaxMessages,
+    sse: {
+      maxConnections: config.maxSseConnections,
+      heartbeatMs: config.sseHeartbeatMs,
+      retryMs: config.sseRetryMs,
+    },
     limits: {
       maxConnections: config.maxConnections,
       maxSubscriptionsPerClient: config.maxSubscriptionsPerClient,
