@@ -3,7 +3,7 @@ import { startIngest } from '../app/ingest-stack.js';
 import { LeaderIngest } from '../app/leader-ingest.js';
 import { leadershipFor } from '../app/leadership.js';
 import { onShutdownSignal } from '../app/shutdown.js';
-import { createBus } from '../app/bus.js';
+import { busConnected, createBus } from '../app/bus.js';
 import { gatewayListing, linkDemand, spellingCatalog, subscriptionSources } from '../app/subscriptions.js';
 import { venueFor } from '../exchanges/index.js';
 import { IngestMetrics } from '../gateway/metrics.js';
@@ -22,7 +22,8 @@ export async function runGateway(flags: CommonFlags): Promise<number> {
   const catalog = spellingCatalog(symbols);
   // Unsupported exchanges are refused before any port is opened, leader or not.
   for (const exchange of symbols.keys()) venueFor(exchange);
-  const bus = createBus(config);
+  const bus = createBus(config, logger);
+  await busConnected(bus, logger);
   const metrics = new IngestMetrics();
   const run = leadershipFor(config, logger);
   const ingest = new LeaderIngest({

@@ -211,6 +211,12 @@ export const configSchema = z
       .min(1, 'must be a Redis key name, e.g. tickstream:leader')
       .default('tickstream:leader'),
     leaseMs: z.coerce.number({ error: LEASE_HINT }).int(LEASE_HINT).min(300, LEASE_HINT).default(30_000),
+    /** Prefix of the Redis bus's own keys and channels (several deployments can share one Redis). */
+    redisKeyPrefix: z.string().default('tickstream:'),
+    /** Key of each symbol's latest price record; `{symbol}` = `BTC/USDT`, `{pair}` = `BTCUSDT`. */
+    redisPriceKey: z.string().min(1).default('price:{symbol}'),
+    /** Channel each symbol's price record is published on, same placeholders. */
+    redisPriceChannel: z.string().min(1).default('price.updated.{symbol}'),
     /** Messages of each topic the bus keeps for stream recovery (0: none, every resubscribe starts fresh). */
     historySize: z.coerce
       .number({ error: 'must be a whole number >= 0' })
@@ -323,6 +329,7 @@ export const CONFIG_KEYS = Object.keys(configSchema.shape) as ConfigKey[];
 
 /** Other environment variables read for a key, below its `TICKSTREAM_*` one: Alpaca's standard names. */
 export const ENV_ALIASES: Readonly<Partial<Record<ConfigKey, string>>> = {
+  bus: 'REDIS_URL',
   alpacaKey: 'APCA_API_KEY_ID',
   alpacaSecret: 'APCA_API_SECRET_KEY',
 };
