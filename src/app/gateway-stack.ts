@@ -5,6 +5,7 @@ import type { Exchange } from '../core/types.js';
 import type { MetricsSource } from '../gateway/http.js';
 import { createGateway, type Gateway } from '../gateway/server.js';
 import { loadTlsFiles } from '../gateway/tls-files.js';
+import type { Leadership } from '../scale/leadership.js';
 import { PUBLIC_DIR } from './paths.js';
 import { allSymbols } from './symbols.js';
 
@@ -27,6 +28,8 @@ export async function startGatewayStack(opts: {
   logger: Logger;
   /** Served at `GET /metrics`. */
   metrics?: MetricsSource;
+  /** Who runs ingest (default: a lone leader). */
+  leadership?: Leadership;
 }): Promise<GatewayStack> {
   const { config } = opts;
   const symbols = allSymbols(opts.symbols);
@@ -45,6 +48,7 @@ export async function startGatewayStack(opts: {
       listedOn: opts.listedOn,
     },
     metrics: opts.metrics,
+    leadership: opts.leadership,
     recoveryMaxMessages: config.recoveryMaxMessages,
     sse: {
       maxConnections: config.maxSseConnections,

@@ -106,6 +106,8 @@ const rateLimitSchema = z.preprocess(
   ),
 );
 
+const LEASE_HINT = 'must be a whole number of ms >= 300 (a follower takes over within it; 30000 is usual)';
+
 const busSchema = z
   .string()
   .refine((v) => v === 'memory' || /^rediss?:\/\/.+/.test(v), 'must be "memory" or a redis://host:port URL');
@@ -216,6 +218,12 @@ export const configSchema = z
       .enum(CONFLICT_RESOLUTIONS, { error: `must be one of ${CONFLICT_RESOLUTIONS.join(', ')}` })
       .default('primary'),
     bus: busSchema.default('memory'),
+    /** Leader election on a Redis bus: the lease's key, and the lease in ms (renewed every third of it). */
+    leaderKey: z
+      .string({ error: 'must be a Redis key name, e.g. tickstream:leader' })
+      .min(1, 'must be a Redis key name, e.g. tickstream:leader')
+      .default('tickstream:leader'),
+    leaseMs: z.coerce.number({ error: LEASE_HINT }).int(LEASE_HINT).min(300, LEASE_HINT).default(30_000),
     /** Prefix of the Redis bus's own keys and channels (several deployments can share one Redis). */
     redisKeyPrefix: z.string().default('tickstream:'),
     /** Key of each symbol's latest price record; `{symbol}` = `BTC/USDT`, `{pair}` = `BTCUSDT`. */
