@@ -30,6 +30,8 @@ export interface CommonFlags {
   minutes?: string;
   symbols?: string;
   interval?: string;
+  /** `bench --only`: the parts to run. */
+  only?: string;
 }
 
 export type ConfiguredCommand = 'start' | 'replay' | 'gateway' | 'generate' | 'record' | 'bench';

@@ -53,6 +53,8 @@ const OPTIONS = {
   upstream: () =>
     new Option('--upstream <url>', 'replay hub base URL to ingest from instead of the exchanges'),
   logLevel: () => new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent'),
+  only: () =>
+    new Option('--only <parts>', 'comma list of bench parts to run (e.g. scaleout,sse); all without it'),
   seed: () => new Option('--seed <seed>', 'generator seed'),
   minutes: () => new Option('--minutes <n>', 'minutes of market time to generate'),
   symbols: () => new Option('--symbols <list>', 'comma list of BASE/QUOTE pairs, e.g. BTC/USDT,ETH/USDT'),
@@ -131,7 +133,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
   ).action(run(runRecord));
   commonOptions(
     program.command('bench').description('benchmark suite (figures beside a plain-ws baseline)'),
-    ['logLevel'],
+    ['logLevel', 'only'],
   ).action(run(runBench));
   return program;
 }

@@ -1,0 +1,78 @@
+/**
+ * The SSE server under test in its own process (run with `--expose-gc`), so that its RSS is
+ * the server's alone. One price tick per second goes out to every connection of the pair.
+ * Driven by `sse-memory.ts`: `sample` answers with RSS and heap after three full GCs.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createSseBaseline } from './sse-baseline.js';
+import { boundPort } from './setup.js';
+
+export type SseServerKind = 'baseline';
+
+export type SseServerCommand =
+  { type: 'start'; kind: SseServerKind; maxConnections: number } | { type: 'sample' } | { type: 'stop' };
+
+export type SseServerReport =
+  | { type: 'listening'; port: number; path: string }
+  | { type: 'sample'; rss: number; heap: number; connections: number }
+  | { type: 'error'; message: string };
+
+export const SSE_PAIR = 'BTC/USDT';
+const TICK_MS = 1000;
+
+function report(r: SseServerReport): void {
+  process.send?.(r);
+}
+
+interface Running {
+  readonly path: string;
+  readonly port: number;
+  connections(): number;
+  close(): Promise<void>;
+}
+
+async function startBaseline(): Promise<Running> {
+  const sse = createSseBaseline();
+  await new Promise<void>((resolve) =>
+    sse.server.listen({ port: 0, host: '127.0.0.1', backlog: 2048 }, resolve),
+  );
+  let price = 67_000;
+  const tick = setInterval(() => sse.broadcast(SSE_PAIR, (price += 0.5)), TICK_MS);
+  return {
+    path: `/api/market-data/stream?pairs=${SSE_PAIR}`,
+    port: boundPort(sse.server.address()),
+    connections: () => sse.connections(),
+    async close() {
+      clearInterval(tick);
+      sse.server.closeAllConnections();
+      await new Promise((r) => sse.server.close(r));
+    },
+  };
+}
+
+async function sample(running: Running): Promise<SseServerReport> {
+  const gc: unknown = Reflect.get(globalThis, 'gc');
+  for (let i = 0; i < 3; i++) {
+    if (typeof gc === 'function') Reflect.apply(gc, undefined, []);
+    await sleep(50);
+  }
+  const m = process.memoryUsage();
+  return { type: 'sample', rss: m.rss, heap: m.heapUsed + m.external, connections: running.connections() };
+}
+
+process.once('message', (job: SseServerCommand) => {
+  if (job.type !== 'start') return;
+  startBaseline().then(
+    (running) => {
+      report({ type: 'listening', port: running.port, path: running.path });
+      process.on('message', (cmd: SseServerCommand) => {
+        if (cmd.type === 'sample') void sample(running).then(report);
+        else if (cmd.type === 'stop') void running.close().finally(() => process.exit(0));
+      });
+    },
+    (err: unknown) => {
+      report({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+      process.exit(1);
+    },
+  );
+});
