@@ -4,15 +4,18 @@
  *
  * - `socketio`: an `http` server with Socket.IO (WebSocket transport only, no compression) and
  *   `@socket.io/redis-adapter` on ioredis; every socket joins the room on connection.
- * - `tickstream`: the gateway on the Redis bus (added with the bus).
+ * - `tickstream`: the gateway on the bus `--bus <redisUrl>` names (`createBus`, as
+ *   `tickstream gateway` builds it), with the connection cap raised for the bench.
  */
 import { createServer } from 'node:http';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
-import { boundPort } from './setup.js';
+import { createBus } from '../app/bus.js';
+import { loggerFor, resolveConfig } from '../cli/commands.js';
+import { boundPort, startBenchGateway } from './setup.js';
 
-export type ScaleOutServerKind = 'socketio';
+export type ScaleOutServerKind = 'socketio' | 'tickstream';
 
 export interface ScaleOutServerJob {
   readonly type: 'start';
@@ -47,9 +50,22 @@ async function startSocketIo(job: ScaleOutServerJob): Promise<() => Promise<void
   };
 }
 
+async function startTickstream(job: ScaleOutServerJob): Promise<() => Promise<void>> {
+  const config = await resolveConfig({ bus: job.redisUrl }, 'bench', {});
+  const bus = createBus(config);
+  const { gateway, port } = await startBenchGateway(bus, loggerFor(config), {
+    limits: { maxConnections: 20_000, messageRatePerSec: 1000, messageBurst: 1000 },
+  });
+  report({ type: 'listening', port });
+  return async () => {
+    await gateway.close();
+    await bus.close();
+  };
+}
+
 process.once('message', (job: ScaleOutServerCommand) => {
   if (job.type !== 'start') return;
-  startSocketIo(job).then(
+  (job.kind === 'socketio' ? startSocketIo(job) : startTickstream(job)).then(
     (close) => {
       process.on('message', (cmd: ScaleOutServerCommand) => {
         if (cmd.type === 'stop') void close().finally(() => process.exit(0));

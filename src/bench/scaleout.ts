@@ -16,7 +16,12 @@
  */
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { startRedisServer } from '../bus/redis-server.js';
+import { createBus } from '../app/bus.js';
+import type { Bus } from '../bus/bus.js';
+import { resolveConfig } from '../cli/commands.js';
+import { NotAvailableError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { Trade } from '../core/types.js';
 import { BenchChild } from './child.js';
 import { Fleet } from './fleet.js';
 import type { FleetProtocol } from './fleet-worker.js';
@@ -46,7 +51,7 @@ function wallNow(): number {
 }
 
 /** The trade both systems carry, stamped with its publish time. */
-export function benchTrade(i: number): Record<string, string | number> {
+export function benchTrade(i: number): Trade & { sentAt: number } {
   const now = Date.now();
   return {
     type: 'trade',
@@ -110,6 +115,47 @@ async function socketIoSystem(redisUrl: string): Promise<ScaleOutSystem> {
       await Promise.all(nodes.map((n) => n.node.stop()));
     },
   };
+}
+
+/** The bus `--bus <redisUrl>` names, or the reason this build has none. */
+async function redisBus(redisUrl: string): Promise<Bus | string> {
+  const config = await resolveConfig({ bus: redisUrl }, 'bench', {});
+  try {
+    return createBus(config);
+  } catch (err) {
+    if (err instanceof NotAvailableError) return err.message;
+    throw err;
+  }
+}
+
+/**
+ * Two gateway processes on the Redis bus; the publisher is a third bus client in this process,
+ * publishing as the leader's ingest does, so both instances receive through Redis alike.
+ */
+async function tickstreamSystem(redisUrl: string): Promise<ScaleOutSystem> {
+  const bus = await redisBus(redisUrl);
+  if (typeof bus === 'string') throw new NotAvailableError(bus);
+  try {
+    const nodes = await Promise.all([
+      startServerNode('tickstream', redisUrl),
+      startServerNode('tickstream', redisUrl),
+    ]);
+    return {
+      name: 'Tickstream gateways on the Redis bus',
+      protocol: 'tickstream',
+      ports: [nodes[0].port, nodes[1].port],
+      publish(from, count) {
+        for (let i = from; i < from + count; i++) bus.publish(SCALE_OUT_STREAM, benchTrade(i));
+      },
+      async close() {
+        await Promise.all(nodes.map((n) => n.node.stop()));
+        await bus.close();
+      },
+    };
+  } catch (err) {
+    await bus.close();
+    throw err;
+  }
 }
 
 interface Run {
@@ -251,18 +297,18 @@ function validate(opts: ScaleOutOptions): void {
     throw new Error(`scale-out bench: rateSeconds must be > 0, got ${opts.rateSeconds}`);
 }
 
-/** Builds the Tickstream side; undefined while the Redis bus is not part of this build. */
-export type TickstreamBuilder = ((redisUrl: string) => Promise<ScaleOutSystem>) | undefined;
-
-export async function benchScaleOut(
-  opts: ScaleOutOptions,
-  tickstream: TickstreamBuilder = undefined,
-): Promise<BenchFigure[]> {
+/** Socket.IO, then Tickstream at the same fixed rate (only Socket.IO while this build has no Redis bus). */
+export async function benchScaleOut(opts: ScaleOutOptions): Promise<BenchFigure[]> {
   validate(opts);
   let rate = 0;
   const base = await measure(socketIoSystem, opts, () => rate);
   rate = base.deliveredPerSec / opts.clients / 2;
-  const value = tickstream ? await measure(tickstream, opts, () => rate) : undefined;
+  let missing: string | undefined;
+  const value = await measure(tickstreamSystem, opts, () => rate).catch((err: unknown) => {
+    if (!(err instanceof NotAvailableError)) throw err;
+    missing = err.message;
+    return undefined;
+  });
   const details = {
     clients: opts.clients,
     instances: 2,
@@ -280,7 +326,7 @@ export async function benchScaleOut(
           fixedRateExpected: value.rateExpected,
           closed: value.closed,
         }
-      : { tickstream: 'not measured: no Redis bus in this build' }),
+      : { tickstream: `not measured: ${missing}` }),
   };
   const name = `two instances on Redis (${opts.clients} clients split across them)`;
   return [
