@@ -66,9 +66,13 @@ function run(job: SseClientJob): void {
         openNext();
       });
       socket.on('close', () => closed++);
-      socket.on('error', (err) => {
+      socket.on('error', (err: NodeJS.ErrnoException) => {
         failed = true;
-        report({ type: 'error', message: `SSE client from ${job.localAddress}: ${err.message}` });
+        const hint =
+          err.code === 'EMFILE' || err.code === 'EADDRNOTAVAIL'
+            ? ' (out of descriptors or source ports: raise `ulimit -n`, or use fewer connections)'
+            : '';
+        report({ type: 'error', message: `SSE client from ${job.localAddress}: ${err.message}${hint}` });
       });
     }
   };

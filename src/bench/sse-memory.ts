@@ -55,7 +55,11 @@ async function openFleet(port: number, path: string, n: number, localAddress: st
     return node;
   } catch (err) {
     await node.stop();
-    throw err;
+    // A server out of descriptors stops accepting without an error the clients could see.
+    throw new Error(
+      `${(err as Error).message} (${n} from ${localAddress}; if it timed out, check \`ulimit -n\` of the server process)`,
+      { cause: err },
+    );
   }
 }
 
