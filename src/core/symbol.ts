@@ -34,3 +34,21 @@ export function parseSymbol(input: string): SymbolParseResult {
     error: `symbol '${input}' is not valid: use a pair like 'BTC/USDT' or a stock ticker like 'AAPL'`,
   };
 }
+
+const SEPARATED = /^([A-Z0-9]{1,20})[-_]([A-Z0-9]{1,20})$/;
+const MARKET_FORMS = `'BTC/USDT', 'BTC-USDT' or 'BTC_USDT' (any case), or a stock ticker like 'AAPL'`;
+
+/**
+ * A market as clients spell it, canonical: `BTC/USDT`, `BTC-USDT`, `BTC_USDT` (any case) →
+ * `BTC/USDT`; stock tickers as in {@link parseSymbol}. For names that come from clients (stream
+ * names, `/api/prices/:pair`, SSE `pairs=`); configuration stays on {@link parseSymbol}.
+ */
+export function parseMarket(input: string): SymbolParseResult {
+  const s = input.trim().toUpperCase();
+  if (s.length === 0) return { ok: false, error: `market is empty: use ${MARKET_FORMS}` };
+  const sep = SEPARATED.exec(s);
+  if (sep !== null) return { ok: true, symbol: sep[1] + '/' + sep[2] };
+  const r = parseSymbol(input);
+  if (r.ok || s.includes('/')) return r;
+  return { ok: false, error: `market '${input}' is not valid: use ${MARKET_FORMS}` };
+}

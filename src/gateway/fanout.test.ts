@@ -91,4 +91,49 @@ describe('TopicFanout', () => {
     expect(c.received).toEqual([]);
     expect(events).toEqual(['+ticker@X', '-ticker@X']);
   });
+
+  it('sends a topic under each view name, compact views in the compact shape, and keeps demand until the last view goes', async () => {
+    const bus = new MemoryBus();
+    const fanout = new TopicFanout<ServerSide>({
+      bus,
+      logger: silentLogger(),
+      maxBufferedBytes: 1 << 20,
+      onSlow: () => {},
+    });
+    const events: string[] = [];
+    fanout.onDemandChange((t, d) => events.push(`${d ? '+' : '-'}${t}`));
+    const [plain, spelled, compactA, compactB] = await Promise.all([1, 2, 3, 4].map(() => peers.connect()));
+    const topic = 'trade@BTC/USDT';
+    const compactView = { name: 'trade@btc-usdt', compact: true };
+    fanout.add(topic, plain.sub);
+    fanout.add(topic, spelled.sub, { name: 'trade@BTC_USDT', compact: false });
+    fanout.add(topic, compactA.sub, compactView);
+    fanout.add(topic, compactB.sub, compactView);
+    expect(bus.activeTopics()).toEqual([topic]);
+    bus.publish(topic, trade(5));
+    await Promise.all([plain, spelled, compactA, compactB].map((c) => c.until(1)));
+    expect(plain.received).toEqual(['{"stream":"trade@BTC/USDT","data":' + JSON.stringify(trade(5)) + '}']);
+    expect(spelled.received).toEqual(['{"stream":"trade@BTC_USDT","data":' + JSON.stringify(trade(5)) + '}']);
+    const compactFrame =
+      '{"stream":"trade@btc-usdt","data":{"e":"trade","t":5,"m":false,"p":1,"q":1,"s":"BTC/USDT"}}';
+    expect(compactA.received).toEqual([compactFrame]);
+    expect(compactB.received).toEqual([compactFrame]);
+    // Three channels (two names plain, one compact): three batches for four clients.
+    expect(fanout.counters).toMatchObject({ busMessages: 1, batchesFramed: 3, deliveries: 4 });
+
+    fanout.remove(topic, compactA.sub, compactView);
+    fanout.remove(topic, plain.sub);
+    fanout.remove(topic, spelled.sub, { name: 'trade@BTC_USDT', compact: false });
+    // Removing with a view the client does not hold changes nothing.
+    fanout.remove(topic, compactB.sub, { name: 'trade@btc-usdt', compact: false });
+    expect(bus.activeTopics()).toEqual([topic]);
+    bus.publish(topic, trade(6));
+    await compactB.until(2);
+    expect(compactB.received[1]).toBe(compactFrame.replace('"t":5', '"t":6'));
+    fanout.remove(topic, compactB.sub, compactView);
+    expect(bus.activeTopics()).toEqual([]);
+    expect(events).toEqual(['+trade@BTC/USDT', '-trade@BTC/USDT']);
+    expect([plain, spelled, compactA].map((c) => c.received.length)).toEqual([1, 1, 1]);
+    fanout.close();
+  });
 });

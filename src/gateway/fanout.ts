@@ -1,9 +1,20 @@
 import type { Bus, BusHandler, BusMessage } from '../bus/bus.js';
 import type { Logger } from '../core/logger.js';
 import { ChannelFanout, type FanoutSubscriber } from '../net/channel-fanout.js';
+import { streamEnvelope } from '../net/ws-frame.js';
+import { compactPayload } from './compact.js';
 
 /** What fan-out needs from a connection. */
 export type FanoutClient = FanoutSubscriber;
+
+/**
+ * How a client receives a topic: under the stream name it subscribed with (`depth@btc-usdt` for
+ * the topic `book_change@BTC/USDT`) and in its connection's wire format.
+ */
+export interface TopicView {
+  readonly name: string;
+  readonly compact: boolean;
+}
 
 /** Called when a topic gains its first or loses its last local interest. */
 export type DemandListener = (topic: string, demanded: boolean) => void;
@@ -29,8 +40,19 @@ export interface TopicFanoutOptions<C extends FanoutClient> {
   readonly flushDelayMs?: number;
 }
 
+/** The clients of one topic that share a name and format: one fan-out channel. */
+class ViewEntry {
+  clients = 0;
+  constructor(
+    readonly channel: string,
+    readonly compact: boolean,
+  ) {}
+}
+
 class TopicEntry {
   clients = 0;
+  readonly views: ViewEntry[] = [];
+  compactViews = 0;
   readonly watchers: BusHandler[] = [];
   unsubscribe: () => void = noop;
   handler: BusHandler = noop;
@@ -54,6 +76,7 @@ export class TopicFanout<C extends FanoutClient> {
     this.bus = opts.bus;
     this.log = opts.logger;
     this.channels = new ChannelFanout<C>({
+      envelope: (channel) => streamEnvelope(nameOfChannel(channel)),
       maxBufferedBytes: opts.maxBufferedBytes,
       onSlow: opts.onSlow,
       flushDelayMs: opts.flushDelayMs,
@@ -70,15 +93,30 @@ export class TopicFanout<C extends FanoutClient> {
     };
   }
 
-  /** The caller keeps (topic, client) pairs unique. */
-  add(topic: string, client: C): void {
-    this.acquire(topic).clients++;
-    this.channels.subscribe(client, topic, true);
+  /** The caller keeps (view, client) pairs unique; a view's name always parses to `topic`. */
+  add(topic: string, client: C, view: TopicView = { name: topic, compact: false }): void {
+    const entry = this.acquire(topic);
+    const channel = channelOf(view);
+    let v = entry.views.find((x) => x.channel === channel);
+    if (v === undefined) {
+      v = new ViewEntry(channel, view.compact);
+      entry.views.push(v);
+      if (view.compact) entry.compactViews++;
+    }
+    v.clients++;
+    entry.clients++;
+    this.channels.subscribe(client, channel, true);
   }
 
-  remove(topic: string, client: C): void {
+  remove(topic: string, client: C, view: TopicView = { name: topic, compact: false }): void {
     const entry = this.topics.get(topic);
-    if (entry === undefined || !this.channels.unsubscribe(client, topic)) return;
+    const channel = channelOf(view);
+    if (entry === undefined || !this.channels.unsubscribe(client, channel)) return;
+    const i = entry.views.findIndex((x) => x.channel === channel);
+    if (i !== -1 && --entry.views[i].clients === 0) {
+      if (entry.views[i].compact) entry.compactViews--;
+      entry.views.splice(i, 1);
+    }
     entry.clients--;
     this.releaseIfIdle(entry);
   }
@@ -97,9 +135,9 @@ export class TopicFanout<C extends FanoutClient> {
     };
   }
 
-  /** Send one client a message of `topic` now (its cached latest value), ahead of anything queued. */
-  sendNow(client: C, topic: string, json: string): void {
-    this.channels.send(client, '{"stream":' + JSON.stringify(topic) + ',"data":' + json + '}');
+  /** Send one client a message now (its cached latest value) under `name`, ahead of anything queued. */
+  sendNow(client: C, name: string, json: string): void {
+    this.channels.send(client, '{"stream":' + JSON.stringify(name) + ',"data":' + json + '}');
   }
 
   demandedTopics(): string[] {
@@ -144,7 +182,10 @@ export class TopicFanout<C extends FanoutClient> {
     this.emit(entry.topic, false);
   }
 
-  /** The hot path: the message's JSON becomes one Buffer, queued once on its channel. */
+  /**
+   * The hot path: the message's JSON becomes one Buffer (and its compact JSON another, when a
+   * compact client listens), queued on each of the topic's channels.
+   */
   private dispatch(entry: TopicEntry, msg: BusMessage): void {
     this.busMessages++;
     const watchers = entry.watchers;
@@ -155,7 +196,13 @@ export class TopicFanout<C extends FanoutClient> {
         this.log.error({ err, topic: entry.topic }, 'topic watcher threw');
       }
     }
-    if (entry.clients > 0) this.channels.publish(entry.topic, Buffer.from(msg.json));
+    if (entry.clients === 0) return;
+    const views = entry.views;
+    const json = entry.compactViews < views.length ? Buffer.from(msg.json) : undefined;
+    const compact = entry.compactViews > 0 ? Buffer.from(compactPayload(msg)) : undefined;
+    for (let i = 0; i < views.length; i++) {
+      this.channels.publish(views[i].channel, (views[i].compact ? compact : json) as Buffer);
+    }
   }
 
   private emit(topic: string, demanded: boolean): void {
@@ -168,6 +215,17 @@ export class TopicFanout<C extends FanoutClient> {
       }
     }
   }
+}
+
+/** Compact channels are the view's name plus a NUL, which no stream name holds. */
+const COMPACT_MARK = '\u0000';
+
+function channelOf(view: TopicView): string {
+  return view.compact ? view.name + COMPACT_MARK : view.name;
+}
+
+function nameOfChannel(channel: string): string {
+  return channel.endsWith(COMPACT_MARK) ? channel.slice(0, -1) : channel;
 }
 
 function noop(): void {}

@@ -6,7 +6,7 @@ import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
 import type { HealthReporter } from './health.js';
 import type { PriceCache } from './prices.js';
-import { parseSymbol } from './streams.js';
+import { parseMarket } from './streams.js';
 
 export interface HttpHandlerOptions {
   readonly prices: PriceCache;
@@ -111,7 +111,7 @@ export function createHttpHandler(opts: HttpHandlerOptions): HttpHandler {
   };
 }
 
-/** `BTC-USDT`, `BTC_USDT`, `btc%2Fusdt` → `BTC/USDT`; undefined when not a valid symbol. */
+/** `BTC-USDT`, `BTC_USDT`, `btc%2Fusdt` → `BTC/USDT` ({@link parseMarket}); undefined when not a valid market. */
 export function pairFromPath(segment: string): string | undefined {
   let decoded: string;
   try {
@@ -119,7 +119,7 @@ export function pairFromPath(segment: string): string | undefined {
   } catch {
     return undefined;
   }
-  const r = parseSymbol(decoded.replace(/[-_]/, '/'));
+  const r = parseMarket(decoded);
   return r.ok ? r.symbol : undefined;
 }
 

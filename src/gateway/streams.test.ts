@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   formatStream,
   isStatefulStream,
+  parseMarket,
   parseStream,
   parseSymbol,
   sourceRefusal,
@@ -20,11 +21,13 @@ describe('parseStream', () => {
       ok: true,
       stream: { type: 'trade', exchange: undefined, symbol: 'BTC/USDT' },
       name: 'trade@BTC/USDT',
+      requested: 'trade@BTC/USDT',
     });
     expect(parseStream('book@binance:BTC/USDT')).toEqual({
       ok: true,
       stream: { type: 'book', exchange: 'binance', symbol: 'BTC/USDT' },
       name: 'book@binance:BTC/USDT',
+      requested: 'book@binance:BTC/USDT',
     });
   });
 
@@ -50,11 +53,14 @@ describe('parseStream', () => {
     expect(error('trade@binanse:BTC/USDT')).toMatch(
       /unknown exchange 'binanse'.*binance, kraken, okx, alpaca/,
     );
-    expect(error('trade@BTC-USDT')).toMatch(/not canonical: use 'BTC\/USDT'/);
+    expect(error('trade@BTC-USDT-X')).toMatch(
+      /market 'BTC-USDT-X' is not valid: use 'BTC\/USDT', 'BTC-USDT' or 'BTC_USDT' \(any case\)/,
+    );
+    expect(error('trade@BTC_')).toMatch(/market 'BTC_' is not valid/);
     expect(error('trade@BTC/')).toMatch(/symbol 'BTC\/' is not a valid pair/);
-    expect(error('trade@')).toMatch(/symbol is empty/);
+    expect(error('trade@')).toMatch(/market is empty/);
     expect(error('trade@BTC/USDT/X')).toMatch(/not a valid pair/);
-    expect(error('trade@$$$')).toMatch(/symbol '\$\$\$' is not valid/);
+    expect(error('trade@$$$')).toMatch(/market '\$\$\$' is not valid/);
     expect(error('trade@' + 'A'.repeat(80))).toMatch(/over the limit of 64/);
   });
 
@@ -62,6 +68,65 @@ describe('parseStream', () => {
     const r = parseStream('bar@kraken:SOL/EUR');
     if (!r.ok) throw new Error(r.error);
     expect(formatStream(r.stream)).toBe('bar@kraken:SOL/EUR');
+  });
+});
+
+describe('market spellings', () => {
+  it('reads BTC/USDT, BTC-USDT and BTC_USDT in any case as the canonical BTC/USDT', () => {
+    for (const spelling of ['BTC/USDT', 'BTC-USDT', 'BTC_USDT', 'btc-usdt', 'btc_usdt', 'Btc/Usdt']) {
+      expect(parseMarket(spelling)).toEqual({ ok: true, symbol: 'BTC/USDT' });
+      expect(parseStream(`trade@${spelling}`)).toMatchObject({ ok: true, name: 'trade@BTC/USDT' });
+      expect(parseStream(`book@okx:${spelling}`)).toMatchObject({ ok: true, name: 'book@okx:BTC/USDT' });
+    }
+    expect(parseMarket(' eth_btc ')).toEqual({ ok: true, symbol: 'ETH/BTC' });
+    expect(parseMarket('aapl')).toEqual({ ok: true, symbol: 'AAPL' });
+    expect(parseMarket('BRK.B')).toEqual({ ok: true, symbol: 'BRK.B' });
+  });
+
+  it('names the bad market and the accepted spellings', () => {
+    const bad = (input: string): string => {
+      const r = parseMarket(input);
+      if (r.ok) throw new Error(`expected '${input}' to be rejected`);
+      return r.error;
+    };
+    expect(bad('')).toMatch(/market is empty: use 'BTC\/USDT', 'BTC-USDT' or 'BTC_USDT'/);
+    expect(bad('BTC--USDT')).toMatch(/market 'BTC--USDT' is not valid/);
+    expect(bad('BTC-USDT/EUR')).toMatch(/not a valid pair/);
+    expect(bad('BTC USDT')).toMatch(/market 'BTC USDT' is not valid/);
+    expect(bad('-USDT')).toMatch(/market '-USDT' is not valid/);
+  });
+
+  it('leaves configuration strict: parseSymbol still refuses the separated spellings', () => {
+    expect(parseSymbol('BTC-USDT')).toEqual({
+      ok: false,
+      error: "symbol 'BTC-USDT' is not canonical: use 'BTC/USDT'",
+    });
+  });
+});
+
+describe('depth@ (alias of book_change@)', () => {
+  it('parses to the book_change topic and keeps depth in the requested name', () => {
+    expect(parseStream('depth@BTC-USDT')).toEqual({
+      ok: true,
+      stream: { type: 'book_change', exchange: undefined, symbol: 'BTC/USDT' },
+      name: 'book_change@BTC/USDT',
+      requested: 'depth@BTC/USDT',
+    });
+    expect(parseStream('DEPTH@Kraken:btc_usd')).toMatchObject({
+      ok: true,
+      name: 'book_change@kraken:BTC/USD',
+      requested: 'depth@kraken:BTC/USD',
+    });
+    expect(parseStream('book_change@btc/usdt')).toMatchObject({ requested: 'book_change@BTC/USDT' });
+  });
+
+  it('is not stateful, like book_change, and is listed among the types in errors', () => {
+    const r = parseStream('depth@BTC/USDT');
+    expect(r.ok && isStatefulStream(r.name)).toBe(false);
+    expect(error('depths@BTC/USDT')).toMatch(
+      /use one of trade, book, book_change, ticker, quote, bar, status, depth$/,
+    );
+    expect(error('toString@BTC/USDT')).toMatch(/unknown stream type 'toString'/);
   });
 });
 
@@ -101,6 +166,12 @@ describe('sourceRefusal', () => {
     );
     expect(sourceRefusal(stream('trade@binance:SOL/USDT'), sources)).toBe(
       "stream 'trade@binance:SOL/USDT' has no source: this gateway ingests BTC/USDT, ETH/USDT, not SOL/USDT",
+    );
+  });
+
+  it('quotes the stream as the client spelled it when given', () => {
+    expect(sourceRefusal(stream('depth@okx:btc-usdt'), sources, 'depth@okx:btc-usdt')).toBe(
+      "stream 'depth@okx:btc-usdt' has no source: this gateway ingests binance, not okx; use 'book_change@BTC/USDT' for the aggregated stream",
     );
   });
 

@@ -1,14 +1,21 @@
-import { parseSymbol } from '../core/symbol.js';
+import { parseMarket } from '../core/symbol.js';
 import { EXCHANGES, type Exchange, type MessageType } from '../core/types.js';
 
-export { parseSymbol, type SymbolParseResult } from '../core/symbol.js';
+export { parseMarket, parseSymbol, type SymbolParseResult } from '../core/symbol.js';
 
 /**
- * Gateway stream names: `<type>@<SYMBOL>` (aggregated across exchanges) and
- * `<type>@<exchange>:<SYMBOL>` (one exchange). They are also the bus topics.
+ * Gateway stream names: `<type>@<market>` (aggregated across exchanges) and
+ * `<type>@<exchange>:<market>` (one exchange), markets spelled `BTC/USDT`, `BTC-USDT` or
+ * `BTC_USDT` in any case. Their canonical form (`trade@BTC/USDT`) is the bus topic.
  */
 export const STREAM_TYPES = ['trade', 'book', 'book_change', 'ticker', 'quote', 'bar', 'status'] as const;
 export type StreamType = (typeof STREAM_TYPES)[number];
+
+/**
+ * Other names of a stream type, as the services the gateway replaces spell them: `depth@` is
+ * `book_change@` (the book diffs), carried on the same bus topic.
+ */
+export const STREAM_ALIASES: Readonly<Record<string, StreamType>> = { depth: 'book_change' };
 
 /** Streams whose latest value is cached and sent first to a new subscriber. */
 export const STATEFUL_STREAM_TYPES: ReadonlySet<StreamType> = new Set<StreamType>([
@@ -38,14 +45,22 @@ export interface StreamName {
 }
 
 export type StreamParseResult =
-  | { readonly ok: true; readonly stream: StreamName; readonly name: string }
+  | {
+      readonly ok: true;
+      readonly stream: StreamName;
+      /** Canonical name, the bus topic: `book_change@BTC/USDT` for `depth@btc-usdt`. */
+      readonly name: string;
+      /** Canonical name with an alias type kept (`depth@BTC/USDT`); else `name`. */
+      readonly requested: string;
+    }
   | { readonly ok: false; readonly error: string };
 
 /** Longest stream name accepted, to keep error messages and maps small. */
 export const MAX_STREAM_NAME_LENGTH = 64;
 
-const FORMS = `'<type>@<SYMBOL>' or '<type>@<exchange>:<SYMBOL>', e.g. 'trade@BTC/USDT' or 'book@binance:BTC/USDT'`;
+const FORMS = `'<type>@<market>' or '<type>@<exchange>:<market>', e.g. 'trade@BTC/USDT' or 'book@binance:BTC-USDT'`;
 const TYPE_SET: ReadonlySet<string> = new Set<string>(STREAM_TYPES);
+const TYPE_NAMES = [...STREAM_TYPES, ...Object.keys(STREAM_ALIASES)].join(', ');
 const EXCHANGE_SET: ReadonlySet<string> = new Set<string>(EXCHANGES);
 
 /** Canonical stream name. */
@@ -67,11 +82,12 @@ export function parseStream(input: string): StreamParseResult {
   const at = input.indexOf('@');
   if (at === -1) return { ok: false, error: `stream '${input}' has no '@': use ${FORMS}` };
   const rawType = input.slice(0, at);
-  const type = rawType.toLowerCase();
+  const asked = rawType.toLowerCase();
+  const type = Object.hasOwn(STREAM_ALIASES, asked) ? STREAM_ALIASES[asked] : asked;
   if (!TYPE_SET.has(type)) {
     return {
       ok: false,
-      error: `unknown stream type '${rawType}' in '${input}': use one of ${STREAM_TYPES.join(', ')}`,
+      error: `unknown stream type '${rawType}' in '${input}': use one of ${TYPE_NAMES}`,
     };
   }
   let rest = input.slice(at + 1);
@@ -89,10 +105,11 @@ export function parseStream(input: string): StreamParseResult {
     exchange = ex as Exchange;
     rest = rest.slice(colon + 1);
   }
-  const sym = parseSymbol(rest);
+  const sym = parseMarket(rest);
   if (!sym.ok) return { ok: false, error: `${sym.error} (in stream '${input}')` };
   const stream: StreamName = { type: type as StreamType, exchange, symbol: sym.symbol };
-  return { ok: true, stream, name: formatStream(stream) };
+  const name = formatStream(stream);
+  return { ok: true, stream, name, requested: asked === type ? name : asked + name.slice(type.length) };
 }
 
 /** What ingest feeds the bus with: a stream outside it can never deliver. */
@@ -109,9 +126,15 @@ export interface StreamSources {
   readonly listedOn?: (symbol: string) => readonly Exchange[];
 }
 
-/** Why `stream` can never deliver from `sources` (an exchange or symbol nothing ingests), or undefined. */
-export function sourceRefusal(stream: StreamName, sources: StreamSources): string | undefined {
-  const name = formatStream(stream);
+/**
+ * Why `stream` can never deliver from `sources` (an exchange or symbol nothing ingests), or
+ * undefined. `name` is how the error quotes the stream (the client's spelling).
+ */
+export function sourceRefusal(
+  stream: StreamName,
+  sources: StreamSources,
+  name = formatStream(stream),
+): string | undefined {
   if (stream.exchange !== undefined && !sources.exchanges.includes(stream.exchange)) {
     return `stream '${name}' has no source: this gateway ingests ${sources.exchanges.join(', ')}, not ${stream.exchange}; use '${stream.type}@${stream.symbol}' for the aggregated stream`;
   }

@@ -194,7 +194,7 @@ describe('gateway /ws', () => {
     expect(c.data('trade@BTC/USDT')[1].data).toEqual(trade(2));
   });
 
-  it('supports the <type>@<exchange>:<SYMBOL> form and canonicalizes names', async () => {
+  it('supports the <type>@<exchange>:<SYMBOL> form: canonical topic, frames under the name the client sent', async () => {
     const { bus, url, gw } = await start();
     const c = await Client.open(url);
     expect(await c.request('SUBSCRIBE', ['trade@Binance:btc/usdt'], 7)).toEqual({ result: null, id: 7 });
@@ -202,7 +202,7 @@ describe('gateway /ws', () => {
     bus.publish('trade@BTC/USDT', trade(1));
     bus.publish('trade@binance:BTC/USDT', trade(2));
     const f = await c.waitFrame((x) => x.stream !== undefined);
-    expect(f).toEqual({ stream: 'trade@binance:BTC/USDT', data: trade(2) });
+    expect(f).toEqual({ stream: 'trade@Binance:btc/usdt', data: trade(2) });
     expect(c.data('trade@BTC/USDT')).toHaveLength(0);
   });
 

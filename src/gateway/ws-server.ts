@@ -3,7 +3,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Bus, BusHandler } from '../bus/bus.js';
 import type { Logger } from '../core/logger.js';
-import { TopicFanout, type DemandListener } from './fanout.js';
+import { compactPayload, wireFormatOf } from './compact.js';
+import { TopicFanout, type DemandListener, type TopicView } from './fanout.js';
 import type { GatewayLimits } from './limits.js';
 import { isStatefulStream, parseStream, sourceRefusal, type StreamSources } from './streams.js';
 import {
@@ -52,8 +53,17 @@ export interface WsHubOptions {
   readonly sources?: StreamSources;
 }
 
+/** One stream a client holds: keyed by its canonical name, sent under the name the client used. */
+interface Subscription extends TopicView {
+  /** Canonical, alias kept (`depth@BTC/USDT`): one subscription per key and client. */
+  readonly key: string;
+  /** The bus topic (`book_change@BTC/USDT`). */
+  readonly topic: string;
+}
+
 class Client {
-  readonly topics = new Set<string>();
+  /** By {@link Subscription.key}. */
+  readonly topics = new Map<string, Subscription>();
   violations = 0;
   alive = true;
   closed = false;
@@ -62,12 +72,15 @@ class Client {
     readonly ws: WebSocket,
     readonly socket: Duplex,
     readonly bucket: TokenBucket,
+    /** `?format=compact`: data in the short shapes of compact.ts. */
+    readonly compact: boolean,
   ) {}
 }
 
 /**
  * The `/ws` endpoint: control protocol, per-client limits and demand-driven fan-out. Each bus
- * message is turned into one Buffer that every subscribed client is sent.
+ * message is turned into one Buffer (and one compact Buffer when a `?format=compact` client
+ * listens) that every subscribed client is sent, under the stream name it subscribed with.
  */
 export class WsHub {
   private readonly bus: Bus;
@@ -129,15 +142,22 @@ export class WsHub {
 
   /** Take over an HTTP upgrade already routed to `/ws`. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const format = wireFormatOf(req.url ?? '/');
+    if (!format.ok) {
+      this.counters.connectionsRejected++;
+      rejectUpgrade(socket, 400, 'bad_request', format.error);
+      return;
+    }
     if (this.closing || this.clients.size >= this.limits.maxConnections) {
       this.counters.connectionsRejected++;
       const msg = this.closing
         ? 'server is shutting down; reconnect to another instance'
         : `server is at capacity (${this.limits.maxConnections} connections); retry later`;
-      rejectUpgrade(socket, msg);
+      rejectUpgrade(socket, 503, 'unavailable', msg);
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, socket));
+    const compact = format.format === 'compact';
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, socket, compact));
   }
 
   /**
@@ -195,12 +215,13 @@ export class WsHub {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
-  private onConnection(ws: WebSocket, socket: Duplex): void {
+  private onConnection(ws: WebSocket, socket: Duplex, compact: boolean): void {
     const c = new Client(
       ++this.nextId,
       ws,
       socket,
       new TokenBucket(this.limits.messageRatePerSec, this.limits.messageBurst, this.now),
+      compact,
     );
     this.clients.add(c);
     ws.on('message', (data, isBinary) => this.onMessage(c, data, isBinary));
@@ -263,10 +284,10 @@ export class WsHub {
 
   private handleRequest(c: Client, req: ControlRequest): void {
     if (req.method === 'LIST_SUBSCRIPTIONS') {
-      this.sendControl(c, resultReply(Array.from(c.topics), req.id));
+      this.sendControl(c, resultReply(Array.from(c.topics.values(), nameOf), req.id));
       return;
     }
-    const names: string[] = [];
+    const asked: Subscription[] = [];
     for (let i = 0; i < req.params.length; i++) {
       const r = parseStream(req.params[i]);
       if (!r.ok) {
@@ -275,21 +296,23 @@ export class WsHub {
       }
       const refusal =
         req.method === 'SUBSCRIBE' && this.sources !== undefined
-          ? sourceRefusal(r.stream, this.sources)
+          ? sourceRefusal(r.stream, this.sources, req.params[i])
           : undefined;
       if (refusal !== undefined) {
         this.sendError(c, WsErrorCode.InvalidStream, `${refusal}; nothing was subscribed`, req.id);
         return;
       }
-      if (names.indexOf(r.name) === -1) names.push(r.name);
+      if (!asked.some((s) => s.key === r.requested)) {
+        asked.push({ key: r.requested, topic: r.name, name: req.params[i], compact: c.compact });
+      }
     }
     if (req.method === 'UNSUBSCRIBE') {
-      for (let i = 0; i < names.length; i++) this.unsubscribe(c, names[i]);
+      for (let i = 0; i < asked.length; i++) this.unsubscribe(c, asked[i].key);
       this.sendControl(c, resultReply(null, req.id));
       return;
     }
     let added = 0;
-    for (let i = 0; i < names.length; i++) if (!c.topics.has(names[i])) added++;
+    for (let i = 0; i < asked.length; i++) if (!c.topics.has(asked[i].key)) added++;
     const max = this.limits.maxSubscriptionsPerClient;
     if (c.topics.size + added > max) {
       this.sendError(
@@ -300,34 +323,38 @@ export class WsHub {
       );
       return;
     }
-    const fresh: string[] = [];
-    for (let i = 0; i < names.length; i++) {
-      if (c.topics.has(names[i])) continue;
-      c.topics.add(names[i]);
+    const fresh: Subscription[] = [];
+    for (let i = 0; i < asked.length; i++) {
+      const sub = asked[i];
+      if (c.topics.has(sub.key)) continue;
+      c.topics.set(sub.key, sub);
       this.subscriptionCount++;
-      this.fanout.add(names[i], c);
-      fresh.push(names[i]);
+      this.fanout.add(sub.topic, c, sub);
+      fresh.push(sub);
     }
     this.sendControl(c, resultReply(null, req.id));
     for (let i = 0; i < fresh.length; i++) {
-      if (!isStatefulStream(fresh[i])) continue;
-      const latest = this.bus.getLatest(fresh[i]);
+      const sub = fresh[i];
+      if (!isStatefulStream(sub.topic)) continue;
+      const latest = this.bus.getLatest(sub.topic);
       if (latest === undefined) continue;
       if (c.closed) continue;
       this.counters.latestSent++;
-      this.fanout.sendNow(c, fresh[i], latest.json);
+      this.fanout.sendNow(c, sub.name, c.compact ? compactPayload(latest) : latest.json);
     }
   }
 
-  private unsubscribe(c: Client, topic: string): void {
-    if (!c.topics.delete(topic)) return;
+  private unsubscribe(c: Client, key: string): void {
+    const sub = c.topics.get(key);
+    if (sub === undefined) return;
+    c.topics.delete(key);
     this.subscriptionCount--;
-    this.fanout.remove(topic, c);
+    this.fanout.remove(sub.topic, c, sub);
   }
 
   /** Remove a client from all its topics. */
   private detach(c: Client): void {
-    for (const topic of c.topics) this.fanout.remove(topic, c);
+    for (const sub of c.topics.values()) this.fanout.remove(sub.topic, c, sub);
     this.subscriptionCount -= c.topics.size;
     c.topics.clear();
   }
@@ -413,14 +440,19 @@ function verb(method: 'SUBSCRIBE' | 'UNSUBSCRIBE'): string {
   return method === 'SUBSCRIBE' ? 'subscribed' : 'unsubscribed';
 }
 
-function rejectUpgrade(socket: Duplex, msg: string): void {
-  const body = JSON.stringify({ error: { code: 'unavailable', msg } });
+function nameOf(sub: Subscription): string {
+  return sub.name;
+}
+
+function rejectUpgrade(socket: Duplex, status: 400 | 503, code: string, msg: string): void {
+  const body = JSON.stringify({ error: { code, msg } });
   socket.once('error', noop);
   socket.once('finish', () => socket.destroy());
   socket.end(
-    'HTTP/1.1 503 Service Unavailable\r\n' +
+    (status === 400
+      ? 'HTTP/1.1 400 Bad Request\r\n'
+      : 'HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n') +
       'Connection: close\r\n' +
-      'Retry-After: 5\r\n' +
       'Content-Type: application/json\r\n' +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
       body,
