@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { TickstreamError } from '../core/errors.js';
 import { nearest } from '../core/nearest.js';
-import { runBench } from './bench.js';
+import { BENCH_PARTS, runBench } from './bench.js';
 import type { CommonFlags } from './commands.js';
 import { runGateway } from './gateway.js';
 import { runGenerate } from './generate.js';
@@ -54,7 +54,10 @@ const OPTIONS = {
     new Option('--upstream <url>', 'replay hub base URL to ingest from instead of the exchanges'),
   logLevel: () => new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent'),
   only: () =>
-    new Option('--only <parts>', 'comma list of bench parts to run (e.g. scaleout,sse); all without it'),
+    new Option(
+      '--only <parts>',
+      `comma list of bench parts to run, all without it: ${BENCH_PARTS.map(([name]) => name).join(', ')}`,
+    ),
   seed: () => new Option('--seed <seed>', 'generator seed'),
   minutes: () => new Option('--minutes <n>', 'minutes of market time to generate'),
   symbols: () => new Option('--symbols <list>', 'comma list of BASE/QUOTE pairs, e.g. BTC/USDT,ETH/USDT'),
