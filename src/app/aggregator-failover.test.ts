@@ -289,6 +289,22 @@ describe('health and sources endpoints', () => {
         activeSources: { [SYMBOL]: 'binance' },
         prices: { [SYMBOL]: { level: 'live', staleness: 'fresh' } },
         alerts: [],
+        websocket: {
+          state: 'connected',
+          isLeader: true,
+          consecutiveErrors: 0,
+          circuitBreaker: { state: 'closed', failureCount: 0 },
+        },
+        fallback: { [SYMBOL]: 'live' },
+      });
+      expect((health.websocket as { uptime: number }).uptime).toBeGreaterThan(0);
+      const short = await fetch(`http://127.0.0.1:${port}/health`);
+      expect(short.status).toBe(200);
+      expect(await short.json()).toMatchObject({
+        status: 'healthy',
+        websocket_connected: true,
+        subscribed_symbols: 1,
+        reconnect_attempts: 0,
       });
 
       const res = await fetch(`${base}/sources`);

@@ -3,7 +3,7 @@ import { MemoryBus } from '../bus/memory.js';
 import { silentLogger } from '../core/logger.js';
 import type { Trade } from '../core/types.js';
 import { startPeerServer, type Peer, type PeerServer, type ServerSide } from '../test-support/ws-peers.js';
-import { TopicFanout } from './fanout.js';
+import { TopicFanout, sentTypeOf } from './fanout.js';
 
 let peers: PeerServer;
 beforeAll(async () => {
@@ -135,5 +135,15 @@ describe('TopicFanout', () => {
     expect(events).toEqual(['+trade@BTC/USDT', '-trade@BTC/USDT']);
     expect([plain, spelled, compactA].map((c) => c.received.length)).toEqual([1, 1, 1]);
     fanout.close();
+  });
+});
+
+describe('sentTypeOf', () => {
+  it('maps channels, as clients spell them, to the /metrics stream types', () => {
+    expect(sentTypeOf('trade@BTC/USDT')).toBe('trade');
+    expect(sentTypeOf('depth@btc-usdt')).toBe('book');
+    expect(sentTypeOf('book_change@binance:BTC/USDT')).toBe('book');
+    expect(sentTypeOf('ticker@ETH_USDT\u0000')).toBe('ticker');
+    expect(sentTypeOf('nonsense')).toBe('other');
   });
 });

@@ -1,8 +1,10 @@
 import type { Bus, BusHandler, BusMessage } from '../bus/bus.js';
 import type { Logger } from '../core/logger.js';
 import { ChannelFanout, type FanoutSubscriber } from '../net/channel-fanout.js';
+import type { SentByType, StreamType as SentType } from '../net/stream-type.js';
 import { streamEnvelope } from '../net/ws-frame.js';
 import { compactPayload } from './compact.js';
+import type { LatencySampler } from './latency-sampler.js';
 
 /** What fan-out needs from a connection. */
 export type FanoutClient = FanoutSubscriber;
@@ -38,6 +40,30 @@ export interface TopicFanoutOptions<C extends FanoutClient> {
   readonly onSlow: (client: C) => void;
   /** Bounded write delay to coalesce messages across turns (ms, 0 = flush after each turn). */
   readonly flushDelayMs?: number;
+  /** Samples the latency of bus messages (src/gateway/latency-sampler.ts). */
+  readonly latency?: LatencySampler;
+}
+
+/**
+ * The `/metrics` type of a fan-out channel, named as clients spell the stream (`book_change@…`
+ * and its alias `depth@…` count as `book`).
+ */
+export function sentTypeOf(channel: string): SentType {
+  const type = channel.slice(0, channel.indexOf('@')).toLowerCase();
+  switch (type) {
+    case 'trade':
+    case 'book':
+    case 'ticker':
+    case 'quote':
+    case 'bar':
+    case 'status':
+      return type;
+    case 'book_change':
+    case 'depth':
+      return 'book';
+    default:
+      return 'other';
+  }
 }
 
 /** The clients of one topic that share a name and format: one fan-out channel. */
@@ -70,17 +96,34 @@ export class TopicFanout<C extends FanoutClient> {
   private readonly topics = new Map<string, TopicEntry>();
   private readonly channels: ChannelFanout<C>;
   private readonly listeners: DemandListener[] = [];
+  private readonly latency: LatencySampler | undefined;
   private busMessages = 0;
 
   constructor(opts: TopicFanoutOptions<C>) {
     this.bus = opts.bus;
     this.log = opts.logger;
+    const latency = opts.latency;
+    this.latency = latency;
     this.channels = new ChannelFanout<C>({
       envelope: (channel) => streamEnvelope(nameOfChannel(channel)),
       maxBufferedBytes: opts.maxBufferedBytes,
       onSlow: opts.onSlow,
       flushDelayMs: opts.flushDelayMs,
+      streamType: sentTypeOf,
+      onFlushed: latency === undefined ? undefined : () => latency.onFlushed(),
     });
+  }
+
+  /** Messages and bytes written to clients by stream type (only grows). */
+  get sent(): SentByType {
+    return this.channels.sent;
+  }
+
+  /** Topics with at least one client (watchers alone not counted). */
+  clientTopics(): string[] {
+    const out: string[] = [];
+    for (const entry of this.topics.values()) if (entry.clients > 0) out.push(entry.topic);
+    return out;
   }
 
   get counters(): FanoutCounters {
@@ -137,7 +180,9 @@ export class TopicFanout<C extends FanoutClient> {
 
   /** Send one client a message now (its cached latest value) under `name`, ahead of anything queued. */
   sendNow(client: C, name: string, json: string): void {
-    this.channels.send(client, '{"stream":' + JSON.stringify(name) + ',"data":' + json + '}');
+    // Counted under the stream type of the name's channel (json or compact: the same type).
+    const channel = this.channels.has(name) ? name : name + COMPACT_MARK;
+    this.channels.send(client, '{"stream":' + JSON.stringify(name) + ',"data":' + json + '}', false, channel);
   }
 
   demandedTopics(): string[] {
@@ -196,6 +241,7 @@ export class TopicFanout<C extends FanoutClient> {
         this.log.error({ err, topic: entry.topic }, 'topic watcher threw');
       }
     }
+    this.latency?.onBusMessage(msg.data, entry.clients > 0);
     if (entry.clients === 0) return;
     const views = entry.views;
     const json = entry.compactViews < views.length ? Buffer.from(msg.json) : undefined;

@@ -1,14 +1,18 @@
 /**
- * The health report's status and alerts from controlled ingest states (the same endpoints over
- * HTTP against a real replay hub: src/app/aggregator-failover.test.ts).
+ * The health report's status and alerts from controlled ingest, bus, load and leadership states
+ * (the same endpoints over HTTP against a real replay hub: src/app/aggregator-failover.test.ts;
+ * the real Redis failure: the leader election tests).
  */
 import { describe, expect, it } from 'vitest';
+import type { BusStatus } from '../bus/bus.js';
 import { MemoryBus } from '../bus/memory.js';
 import type { Exchange } from '../core/types.js';
 import type { SymbolSourcesView } from '../ingest/aggregator.js';
 import type { FeedStats } from '../ingest/feed.js';
 import type { SourceHealthView } from '../ingest/source-health.js';
-import { HealthReporter, type IngestStatus } from './health.js';
+import type { Leadership } from '../scale/leadership.js';
+import { loneLeader } from '../scale/leadership.js';
+import { HealthReporter, httpStatusOf, type GatewayLoad, type IngestStatus } from './health.js';
 import { LatestPriceResolver } from './latest-price.js';
 import { PriceCache } from './prices.js';
 
@@ -34,9 +38,22 @@ function feed(exchange: Exchange, state: FeedStats['state']): FeedStats {
     dropped: 0,
     subscriptions: [SYMBOL],
     breaker: 'closed',
+    breakerFailures: 0,
+    consecutiveErrors: 0,
+    connectedSince: state === 'connected' ? NOW - 60_000 : undefined,
     pingRttMs: 3.2,
     staleSymbols: [],
     bySymbol: {},
+  };
+}
+
+function follower(): Leadership {
+  return {
+    instanceId: 'host-b:2:ffff',
+    isLeader: () => false,
+    leaderId: () => 'host-a:1:eeee',
+    leaderSince: () => undefined,
+    onChange: () => () => undefined,
   };
 }
 
@@ -60,15 +77,23 @@ function reporter(opts: {
   feeds: FeedStats[];
   symbols: SymbolSourcesView[];
   priced: boolean;
+  /** Age of the price at NOW, ms (default 100). */
+  priceAgeMs?: number;
+  /** Default: ingest attached. */
+  ingest?: boolean;
+  leadership?: Leadership;
+  bus?: BusStatus;
+  load?: Partial<GatewayLoad>;
 }): HealthReporter {
   const prices = new PriceCache();
   if (opts.priced) {
+    const age = opts.priceAgeMs ?? 100;
     prices.update({
       type: 'trade',
       exchange: 'binance',
       symbol: SYMBOL,
-      timestamp: NOW - 200,
-      localTimestamp: NOW - 100,
+      timestamp: NOW - age - 100,
+      localTimestamp: NOW - age,
       id: '1',
       price: 100,
       amount: 1,
@@ -79,13 +104,25 @@ function reporter(opts: {
   const r = new HealthReporter({
     pairs: [SYMBOL],
     latest,
-    load: () => ({ connections: 5, maxConnections: 200, subscriptions: 7, busTopics: 3 }),
+    load: () => ({
+      connections: 5,
+      maxConnections: 200,
+      subscriptions: 7,
+      busTopics: 3,
+      clientTopics: ['trade@BTC/USDT', 'book@binance:BTC/USDT', 'ticker@ETH/USDT'],
+      ...opts.load,
+    }),
+    leadership: opts.leadership ?? loneLeader('host-a:1:eeee', NOW - 1000),
+    busStatus: () => opts.bus ?? { kind: 'memory', state: 'healthy' },
     now: () => NOW,
   });
   const ingest: IngestStatus = { feedStats: () => opts.feeds, sources: () => opts.symbols };
-  r.attachIngest(ingest);
+  if (opts.ingest ?? true) r.attachIngest(ingest);
   return r;
 }
+
+const connected = (): FeedStats[] => [feed('binance', 'connected'), feed('okx', 'connected')];
+const codes = (r: HealthReporter): string[] => r.health().alerts.map((a) => a.code);
 
 const group = (active: Exchange, failed: boolean, ...healthy: boolean[]): SymbolSourcesView => ({
   symbol: SYMBOL,
@@ -102,42 +139,49 @@ describe('health report', () => {
       symbols: [group('binance', false, true, true)],
       priced: true,
     });
-    expect(r.health()).toEqual({
+    const exchange = {
+      state: 'connected',
+      uptime: 60_000,
+      consecutiveErrors: 0,
+      circuitBreaker: { state: 'closed', failureCount: 0 },
+      reconnects: 0,
+      messages: 10,
+      decodeErrors: 0,
+      lastMessageAt: NOW - 100,
+      latencyMs: 12,
+      breaker: 'closed',
+      pingRttMs: 3.2,
+      staleSymbols: [],
+      subscriptions: [SYMBOL],
+      symbols: {},
+    };
+    const h = r.health();
+    expect(h).toEqual({
       status: 'healthy',
-      isLeader: true,
       timestamp: NOW,
-      ingest: {
-        running: true,
-        exchanges: {
-          binance: {
-            state: 'connected',
-            reconnects: 0,
-            messages: 10,
-            decodeErrors: 0,
-            lastMessageAt: NOW - 100,
-            latencyMs: 12,
-            breaker: 'closed',
-            pingRttMs: 3.2,
-            staleSymbols: [],
-            subscriptions: [SYMBOL],
-          },
-          okx: {
-            state: 'connected',
-            reconnects: 0,
-            messages: 10,
-            decodeErrors: 0,
-            lastMessageAt: NOW - 100,
-            latencyMs: 12,
-            breaker: 'closed',
-            pingRttMs: 3.2,
-            staleSymbols: [],
-            subscriptions: [SYMBOL],
-          },
-        },
+      instanceId: 'host-a:1:eeee',
+      isLeader: true,
+      leaderId: 'host-a:1:eeee',
+      websocket: {
+        state: 'connected',
+        isLeader: true,
+        uptime: 60_000,
+        consecutiveErrors: 0,
+        circuitBreaker: { state: 'closed', failureCount: 0 },
       },
+      broadcasting: {
+        activeSubscriptions: 7,
+        subscribedPairs: ['BTC/USDT', 'ETH/USDT'],
+        connections: 5,
+        busTopics: 3,
+      },
+      scaling: { connections: 5, maxConnections: 200, capacityPercentage: 2.5, recommendation: 'ok' },
+      bus: { kind: 'memory', state: 'healthy' },
+      ingest: { running: true, exchanges: { binance: exchange, okx: exchange } },
       subscriptions: { ingest: { binance: [SYMBOL], okx: [SYMBOL] }, clients: 7, busTopics: 3 },
       capacity: { connections: 5, maxConnections: 200, percent: 2.5 },
       activeSources: { [SYMBOL]: 'binance' },
+      fallback: { [SYMBOL]: 'live' },
       prices: {
         [SYMBOL]: {
           symbol: SYMBOL,
@@ -151,6 +195,7 @@ describe('health report', () => {
       },
       alerts: [],
     });
+    expect(httpStatusOf(h.status)).toBe(200);
   });
 
   it('is degraded while a symbol is failed over, with the feed and failover alerts', () => {
@@ -192,8 +237,14 @@ describe('health report', () => {
       symbols: [group('okx', false, false, true)],
       priced: true,
     });
-    const h = r.health() as { status: string; alerts: { code: string; exchange?: string }[] };
+    const h = r.health();
     expect(h.status).toBe('degraded');
+    expect(httpStatusOf(h.status)).toBe(200);
+    expect(h.websocket).toMatchObject({
+      state: 'disconnected',
+      uptime: 0,
+      circuitBreaker: { state: 'open' },
+    });
     expect(h.alerts.map((a) => [a.code, a.exchange])).toEqual([
       ['feed_down', 'binance'],
       ['breaker_open', 'binance'],
@@ -215,12 +266,203 @@ describe('health report', () => {
     });
     const h = down.health();
     expect(h.status).toBe('unhealthy');
+    expect(httpStatusOf(h.status)).toBe(503);
     expect(h.alerts).toContainEqual(expect.objectContaining({ code: 'no_healthy_source', symbol: SYMBOL }));
 
     const unpriced = reporter({ feeds: [feed('binance', 'connected')], symbols: [], priced: false });
     expect(unpriced.health()).toMatchObject({
       status: 'unhealthy',
       prices: { [SYMBOL]: { level: 'degraded', staleness: 'stale' } },
+    });
+  });
+});
+
+describe('health alerts', () => {
+  it('alerts on 3 or more failed connection attempts in a row, not on 2', () => {
+    const two = reporter({
+      feeds: [{ ...feed('binance', 'connected'), consecutiveErrors: 2 }, feed('okx', 'connected')],
+      symbols: [],
+      priced: true,
+    });
+    expect(codes(two)).toEqual([]);
+    const three = reporter({
+      feeds: [
+        { ...feed('binance', 'connecting'), consecutiveErrors: 3, breakerFailures: 3 },
+        feed('okx', 'connected'),
+      ],
+      symbols: [],
+      priced: true,
+    });
+    const h = three.health();
+    expect(h.status).toBe('degraded');
+    expect(h.alerts).toContainEqual({
+      severity: 'warning',
+      code: 'consecutive_errors',
+      exchange: 'binance',
+      message: 'binance: 3 connection attempts failed in a row',
+    });
+    expect(h.websocket).toEqual({
+      state: 'connecting',
+      isLeader: true,
+      uptime: 0,
+      consecutiveErrors: 3,
+      circuitBreaker: { state: 'closed', failureCount: 3 },
+    });
+    expect(h.ingest.exchanges.binance).toMatchObject({
+      consecutiveErrors: 3,
+      circuitBreaker: { state: 'closed', failureCount: 3 },
+      uptime: 0,
+    });
+  });
+
+  it('reports the youngest connection as the uptime of the upstream side', () => {
+    const r = reporter({
+      feeds: [feed('binance', 'connected'), { ...feed('okx', 'connected'), connectedSince: NOW - 5000 }],
+      symbols: [],
+      priced: true,
+    });
+    expect(r.health().websocket.uptime).toBe(5000);
+    expect(r.health().ingest.exchanges.binance.uptime).toBe(60_000);
+  });
+
+  it('is degraded, still answered 200, while the bus is degraded, naming its reason', () => {
+    const r = reporter({
+      feeds: connected(),
+      symbols: [],
+      priced: true,
+      bus: { kind: 'redis', state: 'degraded', reason: 'connect ECONNREFUSED 127.0.0.1:6399' },
+    });
+    const h = r.health();
+    expect(h.status).toBe('degraded');
+    expect(httpStatusOf(h.status)).toBe(200);
+    expect(h.bus).toEqual({
+      kind: 'redis',
+      state: 'degraded',
+      reason: 'connect ECONNREFUSED 127.0.0.1:6399',
+    });
+    expect(h.alerts).toEqual([
+      {
+        severity: 'critical',
+        code: 'bus_unhealthy',
+        message:
+          'redis bus is degraded (connect ECONNREFUSED 127.0.0.1:6399): serving the local cache while it reconnects',
+      },
+    ]);
+  });
+
+  it('recommends scaling up and alerts from 80 % of the connection capacity', () => {
+    const below = reporter({ feeds: connected(), symbols: [], priced: true, load: { connections: 159 } });
+    expect(below.health().scaling).toEqual({
+      connections: 159,
+      maxConnections: 200,
+      capacityPercentage: 79.5,
+      recommendation: 'ok',
+    });
+    expect(codes(below)).toEqual([]);
+    const at = reporter({ feeds: connected(), symbols: [], priced: true, load: { connections: 160 } });
+    const h = at.health();
+    expect(h.scaling).toMatchObject({ capacityPercentage: 80, recommendation: 'scale_up' });
+    expect(h.status).toBe('degraded');
+    expect(h.alerts).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        code: 'capacity_high',
+        message: expect.stringMatching(/80%/),
+      }),
+    ]);
+  });
+
+  it('tells a price older than a minute (stale) from one merely not live', () => {
+    const acceptable = reporter({ feeds: connected(), symbols: [], priced: true, priceAgeMs: 30_000 });
+    expect(acceptable.health().fallback).toEqual({ [SYMBOL]: 'local' });
+    expect(acceptable.health().alerts).toEqual([
+      {
+        severity: 'warning',
+        code: 'price_not_live',
+        symbol: SYMBOL,
+        message: `${SYMBOL} price from the local level, acceptable`,
+      },
+    ]);
+    const stale = reporter({ feeds: connected(), symbols: [], priced: true, priceAgeMs: 61_000 });
+    const h = stale.health();
+    expect(h.status).toBe('degraded');
+    expect(h.alerts).toEqual([
+      {
+        severity: 'critical',
+        code: 'price_stale',
+        symbol: SYMBOL,
+        message: `${SYMBOL} price is stale (last price 61 s old, from the local level)`,
+      },
+    ]);
+  });
+});
+
+describe('health by role', () => {
+  it('a follower without ingest is healthy, on standby, and names the leader', () => {
+    const r = reporter({ feeds: [], symbols: [], priced: true, ingest: false, leadership: follower() });
+    const h = r.health();
+    expect(h).toMatchObject({
+      status: 'healthy',
+      isLeader: false,
+      instanceId: 'host-b:2:ffff',
+      leaderId: 'host-a:1:eeee',
+      websocket: { state: 'standby', isLeader: false, uptime: 0 },
+      ingest: { running: false, exchanges: {} },
+      alerts: [],
+    });
+  });
+
+  it('a leader without ingest is degraded with no_ingest and not_running', () => {
+    const r = reporter({ feeds: [], symbols: [], priced: true, ingest: false });
+    const h = r.health();
+    expect(h.status).toBe('degraded');
+    expect(h.websocket.state).toBe('not_running');
+    expect(h.alerts.map((a) => a.code)).toEqual(['no_ingest']);
+  });
+});
+
+describe('short health (GET /health)', () => {
+  it('on a leader: upstream connection, symbols subscribed upstream, failed attempts, newest frame', () => {
+    const r = reporter({
+      feeds: [
+        { ...feed('binance', 'connected'), lastMessageAt: NOW - 20, subscriptions: [SYMBOL, 'ETH/USDT'] },
+        { ...feed('okx', 'connecting'), consecutiveErrors: 2, lastMessageAt: NOW - 5000 },
+      ],
+      symbols: [],
+      priced: true,
+    });
+    expect(r.shortHealth()).toEqual({
+      status: 'degraded',
+      websocket_connected: true,
+      subscribed_symbols: 2,
+      reconnect_attempts: 2,
+      last_message_time: NOW - 20,
+    });
+  });
+
+  it('on a follower: the bus is its upstream, client pairs its symbols, the newest price its last message', () => {
+    const ok = reporter({ feeds: [], symbols: [], priced: true, ingest: false, leadership: follower() });
+    expect(ok.shortHealth()).toEqual({
+      status: 'healthy',
+      websocket_connected: true,
+      subscribed_symbols: 2,
+      reconnect_attempts: 0,
+      last_message_time: NOW - 100,
+    });
+    const cut = reporter({
+      feeds: [],
+      symbols: [],
+      priced: false,
+      ingest: false,
+      leadership: follower(),
+      bus: { kind: 'redis', state: 'degraded', reason: 'connection lost' },
+    });
+    expect(cut.shortHealth()).toEqual({
+      status: 'unhealthy',
+      websocket_connected: false,
+      subscribed_symbols: 2,
+      reconnect_attempts: 0,
+      last_message_time: null,
     });
   });
 });

@@ -199,8 +199,12 @@ describe('pairFromPath', () => {
 });
 
 describe('GET /metrics', () => {
-  it('is 404 on a gateway given no metrics', async () => {
-    expect((await fetch(`${base}/metrics`)).status).toBe(404);
+  it('serves the gateway figures alone on a gateway given no ingest metrics', async () => {
+    const res = await fetch(`${base}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toMatch(/# TYPE tickstream_gateway_connections gauge/);
+    expect(text).not.toMatch(/tickstream_ingest_/);
   });
 
   it('serves the ingest metrics as Prometheus text; a failing collection is a 500 naming the log', async () => {

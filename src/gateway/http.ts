@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
 import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
-import type { HealthReporter } from './health.js';
+import { httpStatusOf, type HealthReporter } from './health.js';
 import type { PriceCache } from './prices.js';
 import { parseMarket } from './streams.js';
 
@@ -17,7 +17,7 @@ export interface HttpHandlerOptions {
   readonly venues?: Readonly<Record<string, readonly Exchange[]>>;
   /** Served at `GET /metrics` (Prometheus text); without it the path is 404. */
   readonly metrics?: MetricsSource;
-  /** `/api/market-data/health` and `/api/market-data/sources`; without it those routes are 404. */
+  /** `/api/market-data/health`, `/health` and `/api/market-data/sources`; without it those routes are 404. */
   readonly health?: HealthReporter;
 }
 
@@ -45,7 +45,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 
 /**
  * HTTP routes of the gateway: `GET /api/prices` (with the venues of each pair), `GET /api/prices/:pair` (`BTC-USDT`,
- * `BTC_USDT` or `BTC%2FUSDT`), `GET /metrics` (when given) and static files from `publicDir` (`/` → `index.html`).
+ * `BTC_USDT` or `BTC%2FUSDT`), `GET /metrics` (when given), the health routes (when given) and static files from `publicDir` (`/` → `index.html`).
  */
 export function createHttpHandler(opts: HttpHandlerOptions): HttpHandler {
   const root = resolve(opts.publicDir);
@@ -83,7 +83,13 @@ export function createHttpHandler(opts: HttpHandlerOptions): HttpHandler {
     }
     const health = opts.health;
     if (health !== undefined && (path === '/api/market-data/health' || path === '/api/market-data/health/')) {
-      sendJson(res, req, 200, health.health());
+      const report = health.health();
+      sendJson(res, req, httpStatusOf(report.status), report);
+      return;
+    }
+    if (health !== undefined && path === '/health') {
+      const short = health.shortHealth();
+      sendJson(res, req, httpStatusOf(short.status), short);
       return;
     }
     if (

@@ -5,6 +5,9 @@ import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
 import { answerClientError } from '../net/client-error.js';
+import { newInstanceId } from '../scale/instance-id.js';
+import { loneLeader, type Leadership } from '../scale/leadership.js';
+import { GatewayMetrics } from './gateway-metrics.js';
 import { HealthReporter, type IngestStatus } from './health.js';
 import { createHttpHandler, type MetricsSource } from './http.js';
 import { LatestPriceResolver } from './latest-price.js';
@@ -29,8 +32,10 @@ export interface GatewayOptions {
   readonly pricePairs?: readonly string[];
   /** What ingest feeds the bus with; streams outside it are refused on SUBSCRIBE. Default: anything. */
   readonly sources?: StreamSources;
-  /** Served at `GET /metrics` (ingest integrity: src/gateway/metrics.ts). */
+  /** Served at `GET /metrics` after the gateway's own figures (ingest integrity: src/gateway/metrics.ts). */
   readonly metrics?: MetricsSource;
+  /** Whether this instance runs ingest (several instances on Redis). Default: a lone leader. */
+  readonly leadership?: Leadership;
 }
 
 export interface GatewayStats extends WsStats {
@@ -54,6 +59,8 @@ export interface Gateway {
   readonly latest: LatestPriceResolver;
   /** Ingest running in this process, for the health and sources endpoints (undefined: none). */
   attachIngest(ingest: IngestStatus | undefined): void;
+  /** Who runs ingest; a lone instance leads itself. */
+  readonly leadership: Leadership;
 }
 
 /** Each ingested pair → the exchanges carrying it, in the exchanges' order (the first is its primary). */
@@ -83,11 +90,15 @@ export function createGateway(opts: GatewayOptions): Gateway {
           symbolsOf: resolvePairsOf(opts.sources.symbolsOf),
           listedOn: opts.sources.listedOn,
         };
-  const hub = new WsHub({ bus: opts.bus, logger: log, limits, sources });
+  const leadership = opts.leadership ?? loneLeader(newInstanceId());
+  const gatewayMetrics = new GatewayMetrics();
+  const hub = new WsHub({ bus: opts.bus, logger: log, limits, sources, latency: gatewayMetrics.latency });
   const latest = new LatestPriceResolver({ prices, bus: opts.bus });
   const health = new HealthReporter({
     pairs,
     latest,
+    leadership,
+    busStatus: () => opts.bus.status(),
     load: () => {
       const s = hub.stats();
       return {
@@ -95,15 +106,23 @@ export function createGateway(opts: GatewayOptions): Gateway {
         maxConnections: limits.maxConnections,
         subscriptions: s.subscriptions,
         busTopics: s.busTopics,
+        clientTopics: hub.clientTopics(),
       };
     },
+  });
+  gatewayMetrics.collectFrom({
+    stats: () => ({ ...hub.stats(), httpRequests }),
+    sent: () => hub.sent,
+    sendQueue: () => hub.sendQueue(),
+    busStatus: () => opts.bus.status(),
+    leadership,
   });
   const handler = createHttpHandler({
     prices,
     publicDir: opts.publicDir,
     logger: log,
     venues: sources === undefined ? undefined : venuesOfPairs(sources),
-    metrics: opts.metrics,
+    metrics: joinMetrics(gatewayMetrics, opts.metrics),
     health,
   });
   let httpRequests = 0;
@@ -139,6 +158,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   return {
     prices,
     latest,
+    leadership,
     attachIngest(ingest: IngestStatus | undefined): void {
       health.attachIngest(ingest);
     },
@@ -174,6 +194,18 @@ export function createGateway(opts: GatewayOptions): Gateway {
     },
     onDemandChange(listener: DemandListener): () => void {
       return hub.onDemandChange(listener);
+    },
+  };
+}
+
+/** The gateway's figures, then those of `more` (one exposition: the names never overlap). */
+function joinMetrics(gateway: GatewayMetrics, more: MetricsSource | undefined): MetricsSource {
+  if (more === undefined) return gateway;
+  return {
+    contentType: gateway.contentType,
+    async text(): Promise<string> {
+      const [own, other] = await Promise.all([gateway.text(), more.text()]);
+      return own.endsWith('\n') || own === '' ? own + other : own + '\n' + other;
     },
   };
 }

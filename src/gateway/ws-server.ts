@@ -3,8 +3,10 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Bus, BusHandler } from '../bus/bus.js';
 import type { Logger } from '../core/logger.js';
+import type { SentByType } from '../net/stream-type.js';
 import { compactPayload, wireFormatOf } from './compact.js';
 import { TopicFanout, type DemandListener, type TopicView } from './fanout.js';
+import type { LatencySampler } from './latency-sampler.js';
 import type { GatewayLimits } from './limits.js';
 import { isStatefulStream, parseStream, sourceRefusal, type StreamSources } from './streams.js';
 import {
@@ -51,6 +53,14 @@ export interface WsHubOptions {
   readonly now?: () => number;
   /** What ingest provides; SUBSCRIBE to a stream outside it is refused. Default: anything. */
   readonly sources?: StreamSources;
+  /** Samples per-stage latency of what is fanned out (the gateway's `/metrics`). */
+  readonly latency?: LatencySampler;
+}
+
+/** Bytes accepted for sending but not yet written to the network, over all clients. */
+export interface SendQueueStats {
+  readonly totalBytes: number;
+  readonly maxBytes: number;
 }
 
 /** One stream a client holds: keyed by its canonical name, sent under the name the client used. */
@@ -108,6 +118,7 @@ export class WsHub {
       logger: this.log,
       maxBufferedBytes: this.limits.maxBufferedBytes,
       onSlow: (c) => this.dropSlow(c),
+      latency: opts.latency,
     });
     this.wss = new WebSocketServer({
       noServer: true,
@@ -188,6 +199,28 @@ export class WsHub {
     s.deliveries = f.deliveries;
     s.socketWrites = f.socketWrites;
     return { ...s };
+  }
+
+  /** Messages and bytes written to clients by stream type (only grows; read at scrape time). */
+  get sent(): SentByType {
+    return this.fanout.sent;
+  }
+
+  /** Streams with at least one client subscribed. */
+  clientTopics(): string[] {
+    return this.fanout.clientTopics();
+  }
+
+  /** Send backlog of every client, summed and the largest (walks the clients: call at scrape time). */
+  sendQueue(): SendQueueStats {
+    let totalBytes = 0;
+    let maxBytes = 0;
+    for (const c of this.clients) {
+      const b = c.ws.bufferedAmount;
+      totalBytes += b;
+      if (b > maxBytes) maxBytes = b;
+    }
+    return { totalBytes, maxBytes };
   }
 
   /** Close every client (1001), stop listening to the bus; terminates stragglers after `graceMs`. */

@@ -53,6 +53,11 @@ export class CircuitBreaker {
     return this.current;
   }
 
+  /** Failed attempts in a row counted towards opening (0 again once it opens or an attempt succeeds). */
+  get failureCount(): number {
+    return this.failuresInRow;
+  }
+
   /** How long an attempt must still wait for the breaker: 0 unless open. */
   waitMs(): number {
     if (this.current !== 'open') return 0;

@@ -368,3 +368,33 @@ describe('Connection', () => {
     expect(s.connections).toBe(1);
   });
 });
+
+describe('Connection health figures', () => {
+  it('counts failed attempts in a row (and the breaker its own) until one connects, then reports since when', async () => {
+    // A port that refuses: bind one, note it, close it.
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
+    const deadUrl = `ws://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise((r) => closed.close(r));
+    const s = await server();
+    let url = deadUrl;
+    const { conn } = open(
+      { url: () => url },
+      { backoff: { baseMs: 5, maxMs: 10, random: () => 0 }, breaker: { failures: 50 } },
+    );
+    await until(() => conn.stats().consecutiveFailures >= 3, 5000, 'three failed attempts');
+    expect(conn.stats()).toMatchObject({
+      state: expect.not.stringMatching(/^connected$/),
+      connectedSince: undefined,
+    });
+    expect(conn.stats().breakerFailures).toBeGreaterThanOrEqual(3);
+    const before = Date.now();
+    url = s.url;
+    await until(() => conn.stats().state === 'connected', 5000, 'connected');
+    const st = conn.stats();
+    expect(st.consecutiveFailures).toBe(0);
+    expect(st.breakerFailures).toBe(0);
+    expect(st.connectedSince).toBeGreaterThanOrEqual(before);
+    expect(st.connectedSince).toBeLessThanOrEqual(Date.now());
+  });
+});

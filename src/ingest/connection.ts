@@ -115,6 +115,12 @@ export interface ConnectionStats {
   /** Smoothed (EWMA) local receipt time minus exchange time, ms. */
   readonly latencyMs: number | undefined;
   readonly breaker: BreakerState;
+  /** The breaker's count of failed attempts in a row towards opening. */
+  readonly breakerFailures: number;
+  /** Failed connection attempts since the last one that got connected. */
+  readonly consecutiveFailures: number;
+  /** When the current link got connected, ms; undefined while not connected. */
+  readonly connectedSince: number | undefined;
   /** Round trip of the last answered heartbeat ping (protocol or app level), ms. */
   readonly pingRttMs: number | undefined;
 }
@@ -163,6 +169,7 @@ export class Connection {
   private closeWaiters: Array<() => void> = [];
 
   private reconnects = 0;
+  private consecutiveFailures = 0;
   private frames = 0;
   private sent = 0;
   private lastFrameAt: number | undefined = undefined;
@@ -245,6 +252,9 @@ export class Connection {
       lastFrameAt: this.lastFrameAt,
       latencyMs: this.latencyMs,
       breaker: this.breaker.state,
+      breakerFailures: this.breaker.failureCount,
+      consecutiveFailures: this.consecutiveFailures,
+      connectedSince: this.ready ? this.connectedAt : undefined,
       pingRttMs: this.pingRttMs,
     };
   }
@@ -289,6 +299,7 @@ export class Connection {
       this.log.error({ err, url }, 'cannot open websocket');
       const why = `cannot open ${url}: ${(err as Error).message}`;
       this.setState('disconnected', why);
+      this.consecutiveFailures++;
       this.breaker.recordFailure(why);
       this.scheduleReconnect(0, why);
       return;
@@ -331,6 +342,7 @@ export class Connection {
     clearTimeout(this.connectTimer);
     this.connectedAt = this.now();
     this.ready = true;
+    this.consecutiveFailures = 0;
     this.setState('connected', this.reconnects === 0 ? 'connected' : 'reconnected');
     this.breaker.recordSuccess();
     this.armProbation();
@@ -403,6 +415,7 @@ export class Connection {
     }
     this.setState('disconnected', why);
     // An attempt that never got connected is a failure; so is losing a link on trial (half-open).
+    if (!wasReady) this.consecutiveFailures++;
     if (!wasReady || this.breaker.state === 'half-open') this.breaker.recordFailure(why);
     this.scheduleReconnect(retry === 'backoff' ? 0 : retry.afterMs, why);
   }

@@ -152,6 +152,11 @@ class FeedGroup<X extends Exchange> implements VenueFeed {
       dropped: sum('dropped') + this.queue.dropped,
       subscriptions: all[0].subscriptions,
       breaker: BREAKER_RANK[Math.max(...all.map((s) => BREAKER_RANK.indexOf(s.breaker)))],
+      breakerFailures: Math.max(...all.map((s) => s.breakerFailures)),
+      consecutiveErrors: Math.max(...all.map((s) => s.consecutiveErrors)),
+      connectedSince: all.some((s) => s.connectedSince === undefined)
+        ? undefined
+        : Math.max(...all.map((s) => s.connectedSince ?? 0)),
       pingRttMs: all.find((s) => s.pingRttMs !== undefined)?.pingRttMs,
       staleSymbols: [...new Set(all.flatMap((s) => s.staleSymbols))],
       bySymbol: sumBySymbol(all),

@@ -49,6 +49,12 @@ export interface FeedStats {
   readonly subscriptions: readonly string[];
   /** The connection's circuit breaker (a group: the worst of its parts). */
   readonly breaker: BreakerState;
+  /** The breaker's failed attempts in a row towards opening (a group: the most of its parts). */
+  readonly breakerFailures: number;
+  /** Failed connection attempts since the last one that got connected (a group: the most of its parts). */
+  readonly consecutiveErrors: number;
+  /** When the connection got connected, ms; undefined while it is not (a group: its last part to connect). */
+  readonly connectedSince: number | undefined;
   /** Round trip of the last answered heartbeat ping, ms; undefined for server-driven heartbeats. */
   readonly pingRttMs: number | undefined;
   /** Symbols with at least one channel silent past its adaptive threshold. */

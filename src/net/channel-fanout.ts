@@ -30,6 +30,8 @@ export interface ChannelFanoutOptions<S extends FanoutSubscriber> {
   readonly joiner?: (name: string) => PayloadJoiner | undefined;
   /** The kind of stream a channel carries, asked once when the channel is created (default `other`). */
   readonly streamType?: (name: string) => StreamType;
+  /** Called after each flush that wrote queued payloads (latency sampling). */
+  readonly onFlushed?: () => void;
 }
 
 /** Joins a channel's payloads of one flush into the payload of a single frame. */
@@ -129,6 +131,7 @@ export class ChannelFanout<S extends FanoutSubscriber> {
   private readonly envelopeFor: (name: string) => Envelope;
   private readonly joinerFor: ((name: string) => PayloadJoiner | undefined) | undefined;
   private readonly streamTypeOf: ((name: string) => StreamType) | undefined;
+  private readonly onFlushed: (() => void) | undefined;
   /** Reused between flushes. */
   private readonly dirty: Channel<S>[] = [];
   private readonly corked: S[] = [];
@@ -145,6 +148,7 @@ export class ChannelFanout<S extends FanoutSubscriber> {
     this.envelopeFor = opts.envelope ?? streamEnvelope;
     this.joinerFor = opts.joiner;
     this.streamTypeOf = opts.streamType;
+    this.onFlushed = opts.onFlushed;
   }
 
   /** True while `name` has a subscriber (so a derived payload is worth computing). */
@@ -239,6 +243,7 @@ export class ChannelFanout<S extends FanoutSubscriber> {
     corked.length = 0;
     this.seen.clear();
     if (this.dropped.size > 0) this.releaseDropped();
+    this.onFlushed?.();
   };
 
   /** Drop every channel and queued payload; no flush runs afterwards. */
