@@ -5,8 +5,7 @@ import { NotAvailableError } from '../core/errors.js';
 
 /** The bus named by `--bus`. */
 export function createBus(config: Config): Bus {
-  // No history ring yet: nothing reads it until stream recovery lands, so retaining it only costs memory.
-  if (config.bus === 'memory') return new MemoryBus({ historySize: 0 });
+  if (config.bus === 'memory') return new MemoryBus({ historySize: config.historySize });
   throw new NotAvailableError(
     `--bus ${config.bus} is not available yet: this build has the memory bus. Omit --bus.`,
   );

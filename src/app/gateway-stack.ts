@@ -43,6 +43,12 @@ export async function startGatewayStack(opts: {
       listedOn: opts.listedOn,
     },
     metrics: opts.metrics,
+    recoveryMaxMessages: config.recoveryMaxMessages,
+    sse: {
+      maxConnections: config.maxSseConnections,
+      heartbeatMs: config.sseHeartbeatMs,
+      retryMs: config.sseRetryMs,
+    },
     limits: {
       maxConnections: config.maxConnections,
       maxSubscriptionsPerClient: config.maxSubscriptionsPerClient,

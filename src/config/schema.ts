@@ -203,6 +203,19 @@ export const configSchema = z
       .enum(CONFLICT_RESOLUTIONS, { error: `must be one of ${CONFLICT_RESOLUTIONS.join(', ')}` })
       .default('primary'),
     bus: busSchema.default('memory'),
+    /** Messages of each topic the bus keeps for stream recovery (0: none, every resubscribe starts fresh). */
+    historySize: z.coerce
+      .number({ error: 'must be a whole number >= 0' })
+      .int('must be a whole number >= 0')
+      .min(0, 'must be a whole number >= 0')
+      .default(1000),
+    /** Most missed messages one resubscribe (WS `since`, SSE `Last-Event-ID`) replays per stream. */
+    recoveryMaxMessages: wholeFrom1.default(1000),
+    /** Open SSE connections per gateway; one more is answered 503. */
+    maxSseConnections: wholeFrom1.default(10_000),
+    /** SSE `: ping` comment period and `retry:` reconnect hint, ms. */
+    sseHeartbeatMs: wholeFrom1.default(15_000),
+    sseRetryMs: wholeFrom1.default(3000),
     upstream: urlSchema.optional(),
     logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     /** `generate`: seed, length and symbols of the synthetic dataset. */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BusMessage } from '../bus/bus.js';
 import { MemoryBus } from '../bus/memory.js';
 import { silentLogger } from '../core/logger.js';
 import type { Trade } from '../core/types.js';
@@ -25,7 +26,7 @@ const trade = (id: number): Trade => ({
 
 describe('TopicFanout', () => {
   it('frames a turn of bus messages once per topic, and drops a client that stops reading', async () => {
-    const bus = new MemoryBus();
+    const bus = new MemoryBus({ epoch: 'ab12cd34' });
     const slow: ServerSide[] = [];
     const fanout: TopicFanout<ServerSide> = new TopicFanout<ServerSide>({
       bus,
@@ -44,7 +45,7 @@ describe('TopicFanout', () => {
     await Promise.all(clients.map((c) => c.until(2)));
     expect(fanout.counters).toEqual({ busMessages: 2, batchesFramed: 1, deliveries: 12, socketWrites: 6 });
     expect(clients[0].received[0]).toBe(
-      '{"stream":"trade@BTC/USDT","data":' + JSON.stringify(trade(0)) + '}',
+      '{"stream":"trade@BTC/USDT","data":' + JSON.stringify(trade(0)) + ',"offset":1,"epoch":"ab12cd34"}',
     );
     for (const c of clients) expect(c.received).toEqual(clients[0].received);
 
@@ -93,7 +94,7 @@ describe('TopicFanout', () => {
   });
 
   it('sends a topic under each view name, compact views in the compact shape, and keeps demand until the last view goes', async () => {
-    const bus = new MemoryBus();
+    const bus = new MemoryBus({ epoch: 'e1' });
     const fanout = new TopicFanout<ServerSide>({
       bus,
       logger: silentLogger(),
@@ -112,10 +113,11 @@ describe('TopicFanout', () => {
     expect(bus.activeTopics()).toEqual([topic]);
     bus.publish(topic, trade(5));
     await Promise.all([plain, spelled, compactA, compactB].map((c) => c.until(1)));
-    expect(plain.received).toEqual(['{"stream":"trade@BTC/USDT","data":' + JSON.stringify(trade(5)) + '}']);
-    expect(spelled.received).toEqual(['{"stream":"trade@BTC_USDT","data":' + JSON.stringify(trade(5)) + '}']);
+    const at1 = ',"offset":1,"epoch":"e1"}';
+    expect(plain.received).toEqual(['{"stream":"trade@BTC/USDT","data":' + JSON.stringify(trade(5)) + at1]);
+    expect(spelled.received).toEqual(['{"stream":"trade@BTC_USDT","data":' + JSON.stringify(trade(5)) + at1]);
     const compactFrame =
-      '{"stream":"trade@btc-usdt","data":{"e":"trade","t":5,"m":false,"p":1,"q":1,"s":"BTC/USDT"}}';
+      '{"stream":"trade@btc-usdt","data":{"e":"trade","t":5,"m":false,"p":1,"q":1,"s":"BTC/USDT"}' + at1;
     expect(compactA.received).toEqual([compactFrame]);
     expect(compactB.received).toEqual([compactFrame]);
     // Three channels (two names plain, one compact): three batches for four clients.
@@ -129,11 +131,49 @@ describe('TopicFanout', () => {
     expect(bus.activeTopics()).toEqual([topic]);
     bus.publish(topic, trade(6));
     await compactB.until(2);
-    expect(compactB.received[1]).toBe(compactFrame.replace('"t":5', '"t":6'));
+    expect(compactB.received[1]).toBe(
+      compactFrame.replace('"t":5', '"t":6').replace('"offset":1', '"offset":2'),
+    );
     fanout.remove(topic, compactB.sub, compactView);
     expect(bus.activeTopics()).toEqual([]);
     expect(events).toEqual(['+trade@BTC/USDT', '-trade@BTC/USDT']);
     expect([plain, spelled, compactA].map((c) => c.received.length)).toEqual([1, 1, 1]);
+    fanout.close();
+  });
+
+  it('a client joining after a turn published: what was queued goes out first, so its latest value is not repeated', async () => {
+    const bus = new MemoryBus({ epoch: 'e' });
+    const fanout = new TopicFanout<ServerSide>({
+      bus,
+      logger: silentLogger(),
+      maxBufferedBytes: 1 << 20,
+      onSlow: () => {},
+    });
+    const [early, late] = await Promise.all([peers.connect(), peers.connect()]);
+    const topic = 'ticker@BTC/USDT';
+    const view = { name: topic, compact: false };
+    fanout.add(topic, early.sub);
+    bus.publish(topic, trade(1), { latestTtlMs: 60_000 });
+    bus.publish(topic, trade(2), { latestTtlMs: 60_000 });
+    // Same turn: 1 and 2 are still queued when `late` joins with the latest value (2).
+    fanout.flushTopic(topic);
+    fanout.sendNow(late.sub, view, bus.getLatest(topic) as BusMessage);
+    fanout.add(topic, late.sub);
+    bus.publish(topic, trade(3), { latestTtlMs: 60_000 });
+    await Promise.all([early.until(3), late.until(2)]);
+    const offsets = (p: Peer): unknown[] =>
+      p.received.map((r) => (JSON.parse(r) as { offset: number }).offset);
+    expect(offsets(early)).toEqual([1, 2, 3]);
+    expect(offsets(late)).toEqual([2, 3]);
+
+    const other = await peers.connect();
+    fanout.sendBatch(other.sub, { name: 'ticker@btc-usdt', compact: true }, [
+      (await bus.history(topic, { offset: 0, epoch: 'e' }, 10)).messages[0],
+    ]);
+    await other.until(1);
+    expect(other.received).toEqual([
+      '{"stream":"ticker@btc-usdt","data":{"e":"trade","t":1,"m":false,"p":1,"q":1,"s":"BTC/USDT"},"offset":1,"epoch":"e"}',
+    ]);
     fanout.close();
   });
 });

@@ -5,6 +5,7 @@ import type { SentByType, StreamType as SentType } from '../net/stream-type.js';
 import { streamEnvelope } from '../net/ws-frame.js';
 import { compactPayload } from './compact.js';
 import type { LatencySampler } from './latency-sampler.js';
+import { PositionTail } from './position-tail.js';
 
 /** What fan-out needs from a connection. */
 export type FanoutClient = FanoutSubscriber;
@@ -97,6 +98,7 @@ export class TopicFanout<C extends FanoutClient> {
   private readonly channels: ChannelFanout<C>;
   private readonly listeners: DemandListener[] = [];
   private readonly latency: LatencySampler | undefined;
+  private readonly tail = new PositionTail();
   private busMessages = 0;
 
   constructor(opts: TopicFanoutOptions<C>) {
@@ -178,11 +180,42 @@ export class TopicFanout<C extends FanoutClient> {
     };
   }
 
-  /** Send one client a message now (its cached latest value) under `name`, ahead of anything queued. */
-  sendNow(client: C, name: string, json: string): void {
-    // Counted under the stream type of the name's channel (json or compact: the same type).
-    const channel = this.channels.has(name) ? name : name + COMPACT_MARK;
-    this.channels.send(client, '{"stream":' + JSON.stringify(name) + ',"data":' + json + '}', false, channel);
+  /**
+   * Send one client a message now (its cached latest value) under `view.name`, in its format and
+   * with its position, ahead of anything queued.
+   */
+  sendNow(client: C, view: TopicView, message: BusMessage): boolean {
+    const payload = view.compact ? compactPayload(message) : message.json;
+    // Counted under the stream type of the view's channel.
+    return this.channels.send(
+      client,
+      '{"stream":' + JSON.stringify(view.name) + ',"data":' + payload + this.tail.of(message.position) + '}',
+      false,
+      channelOf(view),
+    );
+  }
+
+  /**
+   * Send one client `messages` of a topic now (a recovery's catch-up), framed into one buffer
+   * under `view`, ahead of anything queued; false when the client is over its budget or closed.
+   */
+  sendBatch(client: C, view: TopicView, messages: readonly BusMessage[]): boolean {
+    if (messages.length === 0) return true;
+    const payloads: Buffer[] = new Array<Buffer>(messages.length);
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i];
+      payloads[i] = Buffer.from((view.compact ? compactPayload(m) : m.json) + this.tail.of(m.position));
+    }
+    return this.channels.sendFrames(client, payloads, streamEnvelope(view.name), channelOf(view));
+  }
+
+  /**
+   * Write out what is queued on `topic` now, before a client joins it: a message queued before
+   * it joined must not reach it after a catch-up or latest value that already covered it.
+   */
+  flushTopic(topic: string): void {
+    const entry = this.topics.get(topic);
+    if (entry !== undefined && entry.clients > 0) this.channels.flush();
   }
 
   demandedTopics(): string[] {
@@ -228,8 +261,9 @@ export class TopicFanout<C extends FanoutClient> {
   }
 
   /**
-   * The hot path: the message's JSON becomes one Buffer (and its compact JSON another, when a
-   * compact client listens), queued on each of the topic's channels.
+   * The hot path: the message's JSON and its position (`,"offset":12,"epoch":"ab12cd34"`, closed
+   * by the envelope's `}`) become one Buffer (and its compact JSON another, when a compact client
+   * listens), queued on each of the topic's channels.
    */
   private dispatch(entry: TopicEntry, msg: BusMessage): void {
     this.busMessages++;
@@ -244,8 +278,9 @@ export class TopicFanout<C extends FanoutClient> {
     this.latency?.onBusMessage(msg.data, entry.clients > 0);
     if (entry.clients === 0) return;
     const views = entry.views;
-    const json = entry.compactViews < views.length ? Buffer.from(msg.json) : undefined;
-    const compact = entry.compactViews > 0 ? Buffer.from(compactPayload(msg)) : undefined;
+    const tail = this.tail.of(msg.position);
+    const json = entry.compactViews < views.length ? Buffer.from(msg.json + tail) : undefined;
+    const compact = entry.compactViews > 0 ? Buffer.from(compactPayload(msg) + tail) : undefined;
     for (let i = 0; i < views.length; i++) {
       this.channels.publish(views[i].channel, (views[i].compact ? compact : json) as Buffer);
     }

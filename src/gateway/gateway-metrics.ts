@@ -13,6 +13,7 @@ import type { BusStatus } from '../bus/bus.js';
 import { STREAM_TYPES, type SentByType } from '../net/stream-type.js';
 import type { Leadership } from '../scale/leadership.js';
 import { LATENCY_STAGES, LatencySampler, type LatencyStage } from './latency-sampler.js';
+import type { SseStats } from './sse.js';
 import type { SendQueueStats, WsStats } from './ws-server.js';
 
 const DEFAULT_STAGE_BUCKETS = [
@@ -26,6 +27,8 @@ export interface GatewayMetricsSource {
   sendQueue(): SendQueueStats;
   busStatus(): BusStatus;
   readonly leadership: Pick<Leadership, 'isLeader'>;
+  /** The SSE endpoint's figures, when it has one. */
+  sse?(): SseStats;
 }
 
 export interface GatewayMetricsOptions {
@@ -176,6 +179,28 @@ export class GatewayMetrics {
         if (st?.roundTripMs !== undefined) this.set({ kind: st.kind }, st.roundTripMs / 1000);
       },
     });
+
+    gauge('sse_connections', 'Open SSE connections.', (s) => s.sse?.().connections ?? 0);
+    const sseCounter = (name: string, help: string, field: Exclude<keyof SseStats, 'connections'>): void => {
+      new Counter({
+        name: `tickstream_gateway_${name}`,
+        help,
+        registers,
+        collect() {
+          const st = read()?.sse?.();
+          if (st === undefined) return;
+          this.reset();
+          this.inc(st[field]);
+        },
+      });
+    };
+    sseCounter('sse_rejected_total', 'SSE requests answered 503 (at capacity or shutting down).', 'rejected');
+    sseCounter(
+      'sse_slow_dropped_total',
+      'SSE connections dropped for a send backlog over the budget.',
+      'slowDropped',
+    );
+    sseCounter('sse_events_total', 'SSE events sent (events × connections).', 'eventsSent');
 
     const stages = new Histogram<'stage'>({
       name: 'tickstream_gateway_stage_latency_seconds',

@@ -14,6 +14,7 @@ import { LatestPriceResolver } from './latest-price.js';
 import { PriceCache } from './prices.js';
 import { parseSymbol, type StreamSources } from './streams.js';
 import { resolveLimits, type GatewayLimits } from './limits.js';
+import { SseHub } from './sse.js';
 import { WsHub, type DemandListener, type WsStats } from './ws-server.js';
 
 export { DEFAULT_GATEWAY_LIMITS, type GatewayLimits } from './limits.js';
@@ -34,6 +35,17 @@ export interface GatewayOptions {
   readonly sources?: StreamSources;
   /** Served at `GET /metrics` after the gateway's own figures (ingest integrity: src/gateway/metrics.ts). */
   readonly metrics?: MetricsSource;
+  /** Most missed messages a resubscribe (WS `since`, SSE `Last-Event-ID`) replays per stream. Default 1000. */
+  readonly recoveryMaxMessages?: number;
+  /** `GET /api/market-data/stream` (src/gateway/sse.ts). */
+  readonly sse?: {
+    /** Default 10,000; one more is answered 503. */
+    readonly maxConnections?: number;
+    /** `: ping` period, ms. Default 15,000. */
+    readonly heartbeatMs?: number;
+    /** `retry:` hint, ms. Default 3000. */
+    readonly retryMs?: number;
+  };
   /** Whether this instance runs ingest (several instances on Redis). Default: a lone leader. */
   readonly leadership?: Leadership;
 }
@@ -41,6 +53,8 @@ export interface GatewayOptions {
 export interface GatewayStats extends WsStats {
   /** Pairs with a cached price. */
   readonly pricePairs: number;
+  /** Open SSE connections. */
+  readonly sseConnections: number;
   readonly httpRequests: number;
 }
 
@@ -73,8 +87,8 @@ function venuesOfPairs(sources: StreamSources): Record<string, Exchange[]> {
 }
 
 /**
- * Gateway: `/ws`, `/api/prices`, `/api/prices/:pair`, `/api/market-data/health`,
- * `/api/market-data/sources` and the dashboard's static files.
+ * Gateway: `/ws`, `/api/market-data/stream` (SSE), `/api/prices`, `/api/prices/:pair`,
+ * `/api/market-data/health`, `/api/market-data/sources` and the dashboard's static files.
  */
 export function createGateway(opts: GatewayOptions): Gateway {
   const limits = resolveLimits(opts.limits);
@@ -92,7 +106,14 @@ export function createGateway(opts: GatewayOptions): Gateway {
         };
   const leadership = opts.leadership ?? loneLeader(newInstanceId());
   const gatewayMetrics = new GatewayMetrics();
-  const hub = new WsHub({ bus: opts.bus, logger: log, limits, sources, latency: gatewayMetrics.latency });
+  const hub = new WsHub({
+    bus: opts.bus,
+    logger: log,
+    limits,
+    sources,
+    latency: gatewayMetrics.latency,
+    recoveryMaxMessages: opts.recoveryMaxMessages,
+  });
   const latest = new LatestPriceResolver({ prices, bus: opts.bus });
   const health = new HealthReporter({
     pairs,
@@ -116,6 +137,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     sendQueue: () => hub.sendQueue(),
     busStatus: () => opts.bus.status(),
     leadership,
+    sse: () => sse.stats(),
   });
   const handler = createHttpHandler({
     prices,
@@ -125,10 +147,29 @@ export function createGateway(opts: GatewayOptions): Gateway {
     metrics: joinMetrics(gatewayMetrics, opts.metrics),
     health,
   });
+  const sse = new SseHub({
+    bus: opts.bus,
+    logger: log,
+    watch: (topic, h) => hub.watch(topic, h),
+    maxConnections: opts.sse?.maxConnections,
+    heartbeatMs: opts.sse?.heartbeatMs,
+    retryMs: opts.sse?.retryMs,
+    maxStreams: limits.maxSubscriptionsPerClient,
+    maxBufferedBytes: limits.maxBufferedBytes,
+    recoveryMaxMessages: opts.recoveryMaxMessages,
+    sources,
+    cachedPrice: (pair) => prices.get(pair),
+  });
   let httpRequests = 0;
 
   const server: Server = createServer((req, res) => {
     httpRequests++;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    if ((q === -1 ? url : url.slice(0, q)) === SSE_PATH) {
+      sse.handle(req, res, new URLSearchParams(q === -1 ? '' : url.slice(q + 1)));
+      return;
+    }
     handler(req, res);
   });
   server.on('upgrade', (req, socket, head) => {
@@ -182,12 +223,18 @@ export function createGateway(opts: GatewayOptions): Gateway {
         if (!server.listening) resolve();
         else server.close(() => resolve());
       });
+      sse.close();
       await hub.close(limits.closeTimeoutMs);
       server.closeAllConnections();
       await serverClosed;
     },
     stats(): GatewayStats {
-      return { ...hub.stats(), pricePairs: prices.size, httpRequests };
+      return {
+        ...hub.stats(),
+        pricePairs: prices.size,
+        sseConnections: sse.stats().connections,
+        httpRequests,
+      };
     },
     demandedTopics(): string[] {
       return hub.demandedTopics();
@@ -209,6 +256,8 @@ function joinMetrics(gateway: GatewayMetrics, more: MetricsSource | undefined): 
     },
   };
 }
+
+const SSE_PATH = '/api/market-data/stream';
 
 function resolvePairs(input: readonly string[], key: string): string[] {
   const out: string[] = [];

@@ -1,11 +1,14 @@
 import { z } from 'zod';
+import type { StreamPosition } from '../bus/bus.js';
 
 /**
  * The `/ws` control protocol. Client → server:
  * `{"method":"SUBSCRIBE"|"UNSUBSCRIBE","params":["trade@BTC/USDT"],"id":1}` and
  * `{"method":"LIST_SUBSCRIPTIONS","id":2}`. Server → client: `{"result":null,"id":1}`,
  * `{"result":["trade@BTC/USDT"],"id":2}`, `{"error":{"code":3,"msg":"…"},"id":1}` and data frames
- * `{"stream":"trade@BTC/USDT","data":{…}}`.
+ * `{"stream":"trade@BTC/USDT","data":{…},"offset":12,"epoch":"ab12cd34"}`. A SUBSCRIBE may carry
+ * `"since":{"trade@BTC/USDT":{"offset":12,"epoch":"ab12cd34"}}` to recover what was missed
+ * (src/gateway/ws-recovery.ts).
  */
 export enum WsErrorCode {
   /** The message is not valid JSON. */
@@ -31,6 +34,11 @@ export interface ControlRequest {
   /** Empty for LIST_SUBSCRIPTIONS. */
   readonly params: readonly string[];
   readonly id: RequestId;
+  /**
+   * SUBSCRIBE only: the client's last position per stream (keys spelled as in `params`), to
+   * recover what it missed (src/gateway/recovery.ts).
+   */
+  readonly since?: Readonly<Record<string, StreamPosition>>;
 }
 
 export interface ControlError {
@@ -46,11 +54,17 @@ const EXAMPLE = `send e.g. {"method":"SUBSCRIBE","params":["trade@BTC/USDT"],"id
 const MAX_ID_LENGTH = 64;
 
 const idSchema = z.union([z.number().int().safe(), z.string().max(MAX_ID_LENGTH), z.null()]);
+const positionSchema = z.object({
+  offset: z.number().int().min(0).safe(),
+  epoch: z.string().min(1).max(64),
+});
 const requestSchema = z.object({
   method: z.string().max(32),
   params: z.array(z.string()).optional(),
   id: idSchema.optional(),
+  since: z.record(z.string().max(64), positionSchema).optional(),
 });
+const SINCE_EXAMPLE = `e.g. "since":{"trade@BTC/USDT":{"offset":12,"epoch":"ab12cd34"}} with the offset and epoch of the last message received`;
 
 /** Parse and validate one control message; the error says what was wrong and how to fix it. */
 export function parseControlMessage(text: string, maxParams: number): ControlParseResult {
@@ -83,7 +97,10 @@ export function parseControlMessage(text: string, maxParams: number): ControlPar
     return {
       ok: false,
       code: WsErrorCode.InvalidRequest,
-      msg: `invalid ${path}: ${issue.message}; ${EXAMPLE} (id: integer, string or null)`,
+      msg:
+        issue.path[0] === 'since'
+          ? `invalid ${path}: ${issue.message}; ${SINCE_EXAMPLE}`
+          : `invalid ${path}: ${issue.message}; ${EXAMPLE} (id: integer, string or null)`,
       id,
     };
   }
@@ -116,6 +133,27 @@ export function parseControlMessage(text: string, maxParams: number): ControlPar
       id,
     };
   }
+  const since = parsed.data.since;
+  if (since !== undefined) {
+    if (method !== 'SUBSCRIBE') {
+      return {
+        ok: false,
+        code: WsErrorCode.InvalidRequest,
+        msg: `'since' is only for SUBSCRIBE; send ${method} without it`,
+        id,
+      };
+    }
+    const stray = Object.keys(since).find((k) => !params.includes(k));
+    if (stray !== undefined) {
+      return {
+        ok: false,
+        code: WsErrorCode.InvalidRequest,
+        msg: `'since' names '${stray}', which is not in 'params'; spell each stream in 'since' as in 'params'`,
+        id,
+      };
+    }
+    return { ok: true, request: { method, params, id, since } };
+  }
   return { ok: true, request: { method, params, id } };
 }
 
@@ -141,7 +179,7 @@ export function oversizedMessageError(
 }
 
 /** `{"result":…,"id":…}`. */
-export function resultReply(result: readonly string[] | null, id: RequestId): string {
+export function resultReply(result: readonly string[] | object | null, id: RequestId): string {
   return JSON.stringify({ result, id });
 }
 

@@ -190,7 +190,11 @@ describe('gateway /ws', () => {
     bus.publish('trade@BTC/USDT', trade(1));
     bus.publish('trade@BTC/USDT', trade(2));
     await waitFor(() => c.data('trade@BTC/USDT').length === 2);
-    expect(c.raw[1]).toBe('{"stream":"trade@BTC/USDT","data":' + JSON.stringify(trade(1)) + '}');
+    expect(c.raw[1]).toBe(
+      '{"stream":"trade@BTC/USDT","data":' +
+        JSON.stringify(trade(1)) +
+        `,"offset":1,"epoch":${JSON.stringify(bus.epoch)}}`,
+    );
     expect(c.data('trade@BTC/USDT')[1].data).toEqual(trade(2));
   });
 
@@ -202,7 +206,7 @@ describe('gateway /ws', () => {
     bus.publish('trade@BTC/USDT', trade(1));
     bus.publish('trade@binance:BTC/USDT', trade(2));
     const f = await c.waitFrame((x) => x.stream !== undefined);
-    expect(f).toEqual({ stream: 'trade@Binance:btc/usdt', data: trade(2) });
+    expect(f).toEqual({ stream: 'trade@Binance:btc/usdt', data: trade(2), offset: 1, epoch: bus.epoch });
     expect(c.data('trade@BTC/USDT')).toHaveLength(0);
   });
 
@@ -235,7 +239,12 @@ describe('gateway /ws', () => {
     await c.request('SUBSCRIBE', ['ticker@ETH/USDT', 'trade@ETH/USDT'], 1);
     await waitFor(() => c.frames.length === 2);
     expect(c.frames[0]).toEqual({ result: null, id: 1 });
-    expect(c.frames[1]).toEqual({ stream: 'ticker@ETH/USDT', data: ticker(2500) });
+    expect(c.frames[1]).toEqual({
+      stream: 'ticker@ETH/USDT',
+      data: ticker(2500),
+      offset: 1,
+      epoch: bus.epoch,
+    });
     bus.publish('ticker@ETH/USDT', ticker(2501), { latestTtlMs: 60_000 });
     await waitFor(() => c.data('ticker@ETH/USDT').length === 2);
     expect((c.data('ticker@ETH/USDT')[1].data as Ticker).last).toBe(2501);

@@ -1,13 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import type { Bus, BusHandler } from '../bus/bus.js';
+import type { Bus, BusHandler, StreamPosition } from '../bus/bus.js';
 import type { Logger } from '../core/logger.js';
 import type { SentByType } from '../net/stream-type.js';
-import { compactPayload, wireFormatOf } from './compact.js';
+import { wireFormatOf } from './compact.js';
 import { TopicFanout, type DemandListener, type TopicView } from './fanout.js';
 import type { LatencySampler } from './latency-sampler.js';
 import type { GatewayLimits } from './limits.js';
+import { sinceByKey, startRecovery, type RecoveringStream } from './ws-recovery.js';
 import { isStatefulStream, parseStream, sourceRefusal, type StreamSources } from './streams.js';
 import {
   TokenBucket,
@@ -53,6 +54,8 @@ export interface WsHubOptions {
   readonly now?: () => number;
   /** What ingest provides; SUBSCRIBE to a stream outside it is refused. Default: anything. */
   readonly sources?: StreamSources;
+  /** Most missed messages a SUBSCRIBE with `since` replays per stream. Default 1000. */
+  readonly recoveryMaxMessages?: number;
   /** Samples per-stage latency of what is fanned out (the gateway's `/metrics`). */
   readonly latency?: LatencySampler;
 }
@@ -98,6 +101,7 @@ export class WsHub {
   private readonly limits: GatewayLimits;
   private readonly now: () => number;
   private readonly sources: StreamSources | undefined;
+  private readonly recoveryMaxMessages: number;
   private readonly wss: WebSocketServer;
   private readonly clients = new Set<Client>();
   private readonly fanout: TopicFanout<Client>;
@@ -113,6 +117,7 @@ export class WsHub {
     this.limits = opts.limits;
     this.now = opts.now ?? Date.now;
     this.sources = opts.sources;
+    this.recoveryMaxMessages = opts.recoveryMaxMessages ?? 1000;
     this.fanout = new TopicFanout<Client>({
       bus: this.bus,
       logger: this.log,
@@ -356,14 +361,22 @@ export class WsHub {
       );
       return;
     }
+    const since = req.since === undefined ? undefined : sinceByKey(req.since);
     const fresh: Subscription[] = [];
     for (let i = 0; i < asked.length; i++) {
       const sub = asked[i];
       if (c.topics.has(sub.key)) continue;
       c.topics.set(sub.key, sub);
       this.subscriptionCount++;
-      this.fanout.add(sub.topic, c, sub);
+      if (since === undefined) {
+        this.fanout.flushTopic(sub.topic);
+        this.fanout.add(sub.topic, c, sub);
+      }
       fresh.push(sub);
+    }
+    if (since !== undefined) {
+      this.recover(c, req.id, fresh, since);
+      return;
     }
     this.sendControl(c, resultReply(null, req.id));
     for (let i = 0; i < fresh.length; i++) {
@@ -373,8 +386,36 @@ export class WsHub {
       if (latest === undefined) continue;
       if (c.closed) continue;
       this.counters.latestSent++;
-      this.fanout.sendNow(c, sub.name, c.compact ? compactPayload(latest) : latest.json);
+      this.fanout.sendNow(c, sub, latest);
     }
+  }
+
+  /**
+   * SUBSCRIBE with `since`: the reply (per stream: recovered or not, and where it stands), then
+   * each stream's missed messages or latest state, then live data (src/gateway/ws-recovery.ts).
+   */
+  private recover(
+    c: Client,
+    id: RequestId,
+    fresh: readonly Subscription[],
+    since: ReadonlyMap<string, StreamPosition>,
+  ): void {
+    const streams: RecoveringStream<Subscription>[] = fresh.map((sub) => ({
+      view: sub,
+      topic: sub.topic,
+      since: since.get(sub.key),
+      stateful: isStatefulStream(sub.topic),
+    }));
+    startRecovery({
+      bus: this.bus,
+      fanout: this.fanout,
+      client: c,
+      streams,
+      maxMessages: this.recoveryMaxMessages,
+      logger: this.log,
+      stillWanted: (sub) => !c.closed && c.topics.get(sub.key) === sub,
+      reply: (result) => this.sendControl(c, resultReply(result, id)),
+    });
   }
 
   private unsubscribe(c: Client, key: string): void {

@@ -222,6 +222,26 @@ export class ChannelFanout<S extends FanoutSubscriber> {
     return true;
   }
 
+  /**
+   * Send one subscriber `payloads` now, framed (each wrapped in `envelope`) into one buffer and
+   * written at once, ahead of anything queued: a catch-up of missed messages. Counted like
+   * {@link send}; a subscriber over its budget is handed to `onSlow` instead.
+   */
+  sendFrames(s: S, payloads: readonly Buffer[], envelope: Envelope | null, channel?: string): boolean {
+    if (s.ws.readyState !== WebSocket.OPEN) return false;
+    if (s.socket.writableLength > this.maxBuffered) {
+      this.counters.slowDropped++;
+      this.onSlow(s);
+      return false;
+    }
+    const batch = frameBatch(payloads, envelope);
+    s.socket.write(batch);
+    const t = channel === undefined ? OTHER : (this.channels.get(channel)?.typeIndex ?? OTHER);
+    this.sent.messages[t] += payloads.length;
+    this.sent.bytes[t] += batch.length;
+    return true;
+  }
+
   /** Frame and write everything queued. Runs by itself after the turn or the write delay. */
   readonly flush = (): void => {
     this.cancelTimer();
