@@ -111,20 +111,15 @@ function validate(opts: SseMemoryOptions): void {
     throw new Error(`SSE memory bench: workers must be a whole number 1…200, got ${workers}`);
 }
 
-/** SSE connections from the gateway builds in this branch; undefined: the baseline alone. */
-export type SseTickstreamKind = SseServerKind | undefined;
-
-export async function benchSseMemory(
-  opts: SseMemoryOptions,
-  tickstream: SseTickstreamKind = undefined,
-): Promise<BenchFigure> {
+/** The gateway's SSE beside the hand-built baseline, each in a fresh server process. */
+export async function benchSseMemory(opts: SseMemoryOptions): Promise<BenchFigure> {
   validate(opts);
   const base = await measure('baseline', opts);
-  const value = tickstream ? await measure(tickstream, opts) : undefined;
+  const value = await measure('tickstream', opts);
   return figure(
     `memory per idle SSE connection (${opts.connections} open, 1 pair each)`,
     'B',
-    value?.rssPerConnection ?? NaN,
+    value.rssPerConnection,
     base.rssPerConnection,
     {
       connections: opts.connections,
@@ -133,9 +128,7 @@ export async function benchSseMemory(
       measure: 'server RSS growth (after full GCs) over the measured connections / their count',
       baseline: 'hand-built http SSE service (client Map, Set of pairs, heartbeat interval each)',
       baselineHeapPerConnection: Math.round(base.heapPerConnection),
-      ...(value
-        ? { heapPerConnection: Math.round(value.heapPerConnection) }
-        : { tickstream: 'not measured: no SSE endpoint in this build' }),
+      heapPerConnection: Math.round(value.heapPerConnection),
     },
     'lower',
   );

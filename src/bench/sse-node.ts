@@ -1,13 +1,19 @@
 /**
  * The SSE server under test in its own process (run with `--expose-gc`), so that its RSS is
- * the server's alone. One price tick per second goes out to every connection of the pair.
+ * the server's alone. One price tick per second goes out to every connection of the pair:
+ * `baseline` is the hand-built service (`sse-baseline.ts`); `tickstream` is the gateway on the
+ * bus `createBus` makes by default (memory, with recovery history), a trade published on
+ * `trade@<pair>` each tick.
  * Driven by `sse-memory.ts`: `sample` answers with RSS and heap after three full GCs.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createBus } from '../app/bus.js';
+import { loggerFor, resolveConfig } from '../cli/commands.js';
+import type { Trade } from '../core/types.js';
 import { createSseBaseline } from './sse-baseline.js';
-import { boundPort } from './setup.js';
+import { boundPort, startBenchGateway } from './setup.js';
 
-export type SseServerKind = 'baseline';
+export type SseServerKind = 'baseline' | 'tickstream';
 
 export type SseServerCommand =
   { type: 'start'; kind: SseServerKind; maxConnections: number } | { type: 'sample' } | { type: 'stop' };
@@ -19,6 +25,7 @@ export type SseServerReport =
 
 export const SSE_PAIR = 'BTC/USDT';
 const TICK_MS = 1000;
+const PATH = `/api/market-data/stream?pairs=${SSE_PAIR}`;
 
 function report(r: SseServerReport): void {
   process.send?.(r);
@@ -39,13 +46,48 @@ async function startBaseline(): Promise<Running> {
   let price = 67_000;
   const tick = setInterval(() => sse.broadcast(SSE_PAIR, (price += 0.5)), TICK_MS);
   return {
-    path: `/api/market-data/stream?pairs=${SSE_PAIR}`,
+    path: PATH,
     port: boundPort(sse.server.address()),
     connections: () => sse.connections(),
     async close() {
       clearInterval(tick);
       sse.server.closeAllConnections();
       await new Promise((r) => sse.server.close(r));
+    },
+  };
+}
+
+async function startTickstream(maxConnections: number): Promise<Running> {
+  const config = await resolveConfig({}, 'bench', {});
+  const bus = createBus(config);
+  const { gateway, port } = await startBenchGateway(bus, loggerFor(config), {
+    pricePairs: [SSE_PAIR],
+    sse: { maxConnections },
+  });
+  let i = 0;
+  const tick = setInterval(() => {
+    const now = Date.now();
+    const trade: Trade = {
+      type: 'trade',
+      exchange: 'binance',
+      symbol: SSE_PAIR,
+      timestamp: now,
+      localTimestamp: now,
+      id: String(++i),
+      price: 67_000 + i / 2,
+      amount: 0.01,
+      side: 'buy',
+    };
+    bus.publish(`trade@${SSE_PAIR}`, trade);
+  }, TICK_MS);
+  return {
+    path: PATH,
+    port,
+    connections: () => gateway.stats().sseConnections,
+    async close() {
+      clearInterval(tick);
+      await gateway.close();
+      await bus.close();
     },
   };
 }
@@ -62,7 +104,7 @@ async function sample(running: Running): Promise<SseServerReport> {
 
 process.once('message', (job: SseServerCommand) => {
   if (job.type !== 'start') return;
-  startBaseline().then(
+  (job.kind === 'baseline' ? startBaseline() : startTickstream(job.maxConnections)).then(
     (running) => {
       report({ type: 'listening', port: running.port, path: running.path });
       process.on('message', (cmd: SseServerCommand) => {
