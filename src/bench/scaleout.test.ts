@@ -4,7 +4,7 @@ import { redisAvailable } from '../test-support/redis.js';
 import { benchScaleOut } from './scaleout.js';
 
 describe.skipIf(!redisAvailable())('benchScaleOut', () => {
-  it('measures two Socket.IO instances on one redis-server with 10 clients split across them', async () => {
+  it('measures two Socket.IO instances, then two gateways, on one redis-server each, 10 clients split across them', async () => {
     const figures = await benchScaleOut({
       clients: 10,
       messages: 50,
@@ -20,6 +20,16 @@ describe.skipIf(!redisAvailable())('benchScaleOut', () => {
     // Every client got every fixed-rate message.
     expect(throughput.details.baselineFixedRateDelivered).toBe(throughput.details.baselineFixedRateExpected);
     expect(throughput.details.baselineClosed).toBe(0);
+    // Tickstream's side: measured the same way once the bus speaks Redis, else the reason is given.
+    if (throughput.details.tickstream === undefined) {
+      expect(throughput.value).toBeGreaterThan(0);
+      expect(p99.value).toBeGreaterThanOrEqual(p50.value);
+      expect(throughput.details.fixedRateDelivered).toBe(throughput.details.fixedRateExpected);
+      expect(throughput.details.closed).toBe(0);
+    } else {
+      expect(throughput.details.tickstream).toMatch(/^not measured: .*--bus redis/);
+      expect(throughput.value).toBeNaN();
+    }
   }, 60_000);
 
   it('refuses a client count below 2, naming it', async () => {
