@@ -105,6 +105,9 @@ function run(job: FleetJob): void {
   });
 }
 
+// The bench process is gone (crashed or killed): do not linger.
+process.once('disconnect', () => process.exit(0));
+
 process.once('message', (job: FleetCommand) => {
   if (job.type === 'start') run(job);
 });

@@ -63,6 +63,9 @@ async function startTickstream(job: ScaleOutServerJob): Promise<() => Promise<vo
   };
 }
 
+// The bench process is gone (crashed or killed): do not linger.
+process.once('disconnect', () => process.exit(0));
+
 process.once('message', (job: ScaleOutServerCommand) => {
   if (job.type !== 'start') return;
   (job.kind === 'socketio' ? startSocketIo(job) : startTickstream(job)).then(

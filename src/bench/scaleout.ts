@@ -95,13 +95,28 @@ export async function startServerNode(
   }
 }
 
+/** Both instances, or neither: one that started is stopped when the other failed. */
+async function startPair(
+  kind: ScaleOutServerKind,
+  redisUrl: string,
+): Promise<[{ node: ServerNode; port: number }, { node: ServerNode; port: number }]> {
+  const started = await Promise.allSettled([
+    startServerNode(kind, redisUrl),
+    startServerNode(kind, redisUrl),
+  ]);
+  const [a, b] = started;
+  if (a.status === 'fulfilled' && b.status === 'fulfilled') return [a.value, b.value];
+  await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.node.stop() : undefined)));
+  throw (a.status === 'rejected' ? a.reason : (b as PromiseRejectedResult).reason) as Error;
+}
+
 async function socketIoSystem(redisUrl: string): Promise<ScaleOutSystem> {
   const { socketIoPublisher } = await import('./socketio-publisher.js');
-  const nodes = await Promise.all([
-    startServerNode('socketio', redisUrl),
-    startServerNode('socketio', redisUrl),
-  ]);
-  const publisher = await socketIoPublisher(redisUrl, ROOM);
+  const nodes = await startPair('socketio', redisUrl);
+  const publisher = await socketIoPublisher(redisUrl, ROOM).catch(async (err: unknown) => {
+    await Promise.all(nodes.map((n) => n.node.stop()));
+    throw err;
+  });
   return {
     name: 'Socket.IO + Redis adapter',
     protocol: 'socketio',
@@ -136,10 +151,7 @@ async function tickstreamSystem(redisUrl: string): Promise<ScaleOutSystem> {
   const bus = await redisBus(redisUrl);
   if (typeof bus === 'string') throw new NotAvailableError(bus);
   try {
-    const nodes = await Promise.all([
-      startServerNode('tickstream', redisUrl),
-      startServerNode('tickstream', redisUrl),
-    ]);
+    const nodes = await startPair('tickstream', redisUrl);
     return {
       name: 'Tickstream gateways on the Redis bus',
       protocol: 'tickstream',
@@ -307,6 +319,7 @@ export async function benchScaleOut(opts: ScaleOutOptions): Promise<BenchFigure[
   const value = await measure(tickstreamSystem, opts, () => rate).catch((err: unknown) => {
     if (!(err instanceof NotAvailableError)) throw err;
     missing = err.message;
+    opts.logger.warn({ reason: missing }, 'scale-out bench: Tickstream not measured');
     return undefined;
   });
   const details = {

@@ -86,6 +86,9 @@ function run(job: SseClientJob): void {
   });
 }
 
+// The bench process is gone (crashed or killed): do not linger.
+process.once('disconnect', () => process.exit(0));
+
 process.once('message', (job: SseClientCommand) => {
   if (job.type === 'start') run(job);
 });

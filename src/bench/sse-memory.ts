@@ -86,6 +86,7 @@ async function measure(kind: SseServerKind, opts: SseMemoryOptions): Promise<Gro
     if (failure) throw failure.reason;
     await sleep(SETTLE_MS);
     const after = await sampleOf(server);
+    opts.logger.info({ kind, before, after }, 'SSE memory bench: server sampled');
     if (after.connections < opts.connections)
       throw new Error(`SSE memory bench (${kind}): server holds ${after.connections} of ${opts.connections}`);
     return {

@@ -102,6 +102,9 @@ async function sample(running: Running): Promise<SseServerReport> {
   return { type: 'sample', rss: m.rss, heap: m.heapUsed + m.external, connections: running.connections() };
 }
 
+// The bench process is gone (crashed or killed): do not linger.
+process.once('disconnect', () => process.exit(0));
+
 process.once('message', (job: SseServerCommand) => {
   if (job.type !== 'start') return;
   (job.kind === 'baseline' ? startBaseline() : startTickstream(job.maxConnections)).then(
