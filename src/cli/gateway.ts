@@ -1,7 +1,7 @@
 import { startGatewayStack } from '../app/gateway-stack.js';
 import { startIngest } from '../app/ingest-stack.js';
 import { onShutdownSignal } from '../app/shutdown.js';
-import { createBus } from '../app/bus.js';
+import { busConnected, createBus } from '../app/bus.js';
 import { gatewayListing, linkDemand, spellingCatalog, subscriptionSources } from '../app/subscriptions.js';
 import { IngestMetrics } from '../gateway/metrics.js';
 import { symbolsPerExchange } from '../app/symbols.js';
@@ -13,7 +13,8 @@ export async function runGateway(flags: CommonFlags): Promise<number> {
   const logger = loggerFor(config);
   const symbols = symbolsPerExchange(config);
   const catalog = spellingCatalog(symbols);
-  const bus = createBus(config);
+  const bus = createBus(config, logger);
+  await busConnected(bus, logger);
   const metrics = new IngestMetrics();
   // Ingest first: it refuses unsupported exchanges before any port is opened.
   const ingest = startIngest({

@@ -1,6 +1,6 @@
 import { startGatewayStack } from '../app/gateway-stack.js';
 import { startIngest } from '../app/ingest-stack.js';
-import { createBus } from '../app/bus.js';
+import { busConnected, createBus } from '../app/bus.js';
 import { IngestMetrics } from '../gateway/metrics.js';
 import { startReplayFromConfig } from '../app/replay-stack.js';
 import { gatewayListing, linkDemand, subscriptionSources } from '../app/subscriptions.js';
@@ -13,7 +13,8 @@ import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
 export async function runStart(flags: CommonFlags): Promise<number> {
   const config = await resolveConfig(flags, 'start');
   const logger = loggerFor(config);
-  const bus = createBus(config);
+  const bus = createBus(config, logger);
+  await busConnected(bus, logger);
   // Closers in start order; they run in reverse (ingest, gateway, replay, bus).
   const started: Closer[] = [() => bus.close()];
   try {

@@ -266,3 +266,25 @@ describe('command defaults rank below the file, the environment and flags', () =
     },
   );
 });
+
+describe('the bus from deployment variables', () => {
+  it('reads REDIS_URL, then REDIS_HOST/REDIS_PORT, below TICKSTREAM_BUS and --bus', async () => {
+    expect((await loadConfig({ env: {} })).bus).toBe('memory');
+    expect((await loadConfig({ env: { REDIS_URL: 'redis://cache:6380' } })).bus).toBe('redis://cache:6380');
+    expect((await loadConfig({ env: { REDIS_HOST: 'cache' } })).bus).toBe('redis://cache:6379');
+    expect((await loadConfig({ env: { REDIS_HOST: 'cache', REDIS_PORT: '7000' } })).bus).toBe(
+      'redis://cache:7000',
+    );
+    const env = { REDIS_URL: 'redis://a:1', REDIS_HOST: 'b', TICKSTREAM_BUS: 'redis://c:3' };
+    expect((await loadConfig({ env })).bus).toBe('redis://c:3');
+    expect((await loadConfig({ env, flags: { bus: 'memory' } })).bus).toBe('memory');
+    expect((await loadConfig({ env: { REDIS_URL: 'redis://a:1', REDIS_HOST: 'b' } })).bus).toBe(
+      'redis://a:1',
+    );
+  });
+
+  it('names REDIS_URL when it is not a Redis URL', async () => {
+    const err = await configError(loadConfig({ env: { REDIS_URL: 'cache:6379' } }));
+    expect(err.message).toMatch(/REDIS_URL/);
+  });
+});

@@ -82,6 +82,13 @@ async function mergeSources(sources: ConfigSources): Promise<{ merged: ConfigInp
       }
     }
   }
+  if (origin.bus === undefined) {
+    const redis = redisUrlFromHostPort(sources.env);
+    if (redis !== undefined) {
+      merged.bus = redis;
+      origin.bus = 'environment variables REDIS_HOST/REDIS_PORT';
+    }
+  }
   for (const [key, value] of Object.entries(sources.flags ?? {})) {
     if (value === undefined) continue;
     merged[key as ConfigKey] = value;
@@ -163,4 +170,12 @@ function checkDistinctPorts(config: Config, keys: readonly PortKey[], origin: Or
       );
     }
   });
+}
+
+/** `REDIS_HOST` (and `REDIS_PORT`, default 6379), as deployments set them → `redis://host:port`. */
+function redisUrlFromHostPort(env: NodeJS.ProcessEnv | undefined): string | undefined {
+  const host = env?.REDIS_HOST;
+  if (host === undefined || host === '') return undefined;
+  const port = env?.REDIS_PORT;
+  return `redis://${host}:${port === undefined || port === '' ? '6379' : port}`;
 }

@@ -203,6 +203,12 @@ export const configSchema = z
       .enum(CONFLICT_RESOLUTIONS, { error: `must be one of ${CONFLICT_RESOLUTIONS.join(', ')}` })
       .default('primary'),
     bus: busSchema.default('memory'),
+    /** Prefix of the Redis bus's own keys and channels (several deployments can share one Redis). */
+    redisKeyPrefix: z.string().default('tickstream:'),
+    /** Key of each symbol's latest price record; `{symbol}` = `BTC/USDT`, `{pair}` = `BTCUSDT`. */
+    redisPriceKey: z.string().min(1).default('price:{symbol}'),
+    /** Channel each symbol's price record is published on, same placeholders. */
+    redisPriceChannel: z.string().min(1).default('price.updated.{symbol}'),
     /** Messages of each topic the bus keeps for stream recovery (0: none, every resubscribe starts fresh). */
     historySize: z.coerce
       .number({ error: 'must be a whole number >= 0' })
@@ -315,6 +321,7 @@ export const CONFIG_KEYS = Object.keys(configSchema.shape) as ConfigKey[];
 
 /** Other environment variables read for a key, below its `TICKSTREAM_*` one: Alpaca's standard names. */
 export const ENV_ALIASES: Readonly<Partial<Record<ConfigKey, string>>> = {
+  bus: 'REDIS_URL',
   alpacaKey: 'APCA_API_KEY_ID',
   alpacaSecret: 'APCA_API_SECRET_KEY',
 };
