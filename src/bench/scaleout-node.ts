@@ -11,7 +11,7 @@ import { createServer } from 'node:http';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
-import { createBus } from '../app/bus.js';
+import { busConnected, createBus } from '../app/bus.js';
 import { loggerFor, resolveConfig } from '../cli/commands.js';
 import { boundPort, startBenchGateway } from './setup.js';
 
@@ -52,8 +52,10 @@ async function startSocketIo(job: ScaleOutServerJob): Promise<() => Promise<void
 
 async function startTickstream(job: ScaleOutServerJob): Promise<() => Promise<void>> {
   const config = await resolveConfig({ bus: job.redisUrl }, 'bench', {});
-  const bus = createBus(config);
-  const { gateway, port } = await startBenchGateway(bus, loggerFor(config), {
+  const logger = loggerFor(config);
+  const bus = createBus(config, logger);
+  await busConnected(bus, logger);
+  const { gateway, port } = await startBenchGateway(bus, logger, {
     limits: { maxConnections: 20_000, messageRatePerSec: 1000, messageBurst: 1000 },
   });
   report({ type: 'listening', port });

@@ -16,9 +16,9 @@
  */
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { startRedisServer } from '../bus/redis-server.js';
-import { createBus } from '../app/bus.js';
+import { busConnected, createBus } from '../app/bus.js';
 import type { Bus } from '../bus/bus.js';
-import { resolveConfig } from '../cli/commands.js';
+import { loggerFor, resolveConfig } from '../cli/commands.js';
 import { NotAvailableError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Trade } from '../core/types.js';
@@ -136,7 +136,10 @@ async function socketIoSystem(redisUrl: string): Promise<ScaleOutSystem> {
 async function redisBus(redisUrl: string): Promise<Bus | string> {
   const config = await resolveConfig({ bus: redisUrl }, 'bench', {});
   try {
-    return createBus(config);
+    const logger = loggerFor(config);
+    const bus = createBus(config, logger);
+    await busConnected(bus, logger);
+    return bus;
   } catch (err) {
     if (err instanceof NotAvailableError) return err.message;
     throw err;
