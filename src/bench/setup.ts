@@ -8,7 +8,7 @@ import { PUBLIC_DIR } from '../app/paths.js';
 import type { Bus } from '../bus/bus.js';
 import type { Logger } from '../core/logger.js';
 import type { VenueModule } from '../exchanges/venue.js';
-import { createGateway, type Gateway, type GatewayLimits } from '../gateway/server.js';
+import { createGateway, type Gateway, type GatewayLimits, type GatewayOptions } from '../gateway/server.js';
 import { ReplayHub, type VenueEndpoint } from '../replay/hub.js';
 
 const HOST = '127.0.0.1';
@@ -61,7 +61,7 @@ export async function startBenchHub(
 export async function startBenchGateway(
   bus: Bus,
   logger: Logger,
-  extra: { pricePairs?: string[]; limits?: Partial<GatewayLimits> } = {},
+  extra: { pricePairs?: string[]; limits?: Partial<GatewayLimits>; sse?: GatewayOptions['sse'] } = {},
 ): Promise<{ gateway: Gateway; port: number }> {
   const gateway = createGateway({ bus, port: 0, host: HOST, logger, publicDir: PUBLIC_DIR, ...extra });
   const { port } = await gateway.listen();

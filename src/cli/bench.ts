@@ -8,6 +8,11 @@ import { benchOffsetCost } from '../bench/offset-cost.js';
 import { benchProcessReplay } from '../bench/replay-processes.js';
 import { benchReplay } from '../bench/replay-throughput.js';
 import { printReport, type BenchFigure } from '../bench/report.js';
+import { benchScaleOut } from '../bench/scaleout.js';
+import { benchSseMemory } from '../bench/sse-memory.js';
+import { ConfigError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { nearest } from '../core/nearest.js';
 import { VENUE_NAMES, venueFor } from '../exchanges/index.js';
 import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
 
@@ -20,46 +25,116 @@ const FANOUT_LOADS = [
 /** Market minutes replayed through the process layout: enough frames for a steady rate. */
 const PROCESS_REPLAY_MINUTES: Partial<Record<string, number>> = { binance: 120 };
 
+type Part = (logger: Logger) => Promise<BenchFigure[]>;
+
+/** The bench's parts in run order; `--only` picks some by name. */
+export const BENCH_PARTS: ReadonlyArray<readonly [name: string, title: string, run: Part]> = [
+  [
+    'replay',
+    'replay throughput',
+    async (logger) => {
+      const out: BenchFigure[] = [];
+      for (const name of VENUE_NAMES)
+        out.push(await benchReplay({ venue: venueFor(name), minutes: 20, logger }));
+      return out;
+    },
+  ],
+  [
+    'process-replay',
+    'replay throughput through the process layout',
+    async (logger) => {
+      const out: BenchFigure[] = [];
+      for (const name of VENUE_NAMES) {
+        const venue = venueFor(name);
+        const minutes = PROCESS_REPLAY_MINUTES[name] ?? 20;
+        out.push(await benchProcessReplay({ venue, minutes, logger }));
+        if (name === 'binance')
+          out.push(
+            await benchProcessReplay({
+              venue,
+              minutes,
+              logger,
+              checkpointEvery: 100_000,
+              variant: 'checkpointEvery 100000',
+            }),
+          );
+      }
+      return out;
+    },
+  ],
+  ['offsets', 'offset persistence cost', () => benchOffsetCost()],
+  [
+    'ingest',
+    'ingest throughput (decode, normalize, book sync on one core)',
+    async (logger) => {
+      const out: BenchFigure[] = [];
+      for (const name of VENUE_NAMES)
+        out.push(await benchIngestThroughput({ venue: venueFor(name), minutes: 10, logger }));
+      return out;
+    },
+  ],
+  [
+    'failover',
+    'failover time (primary killed → first message from the secondary)',
+    async (logger) => [await benchFailoverTime({ logger })],
+  ],
+  ['book', 'book ingest cost per update', async () => [bookIngestFigure(await benchBookIngest())]],
+  [
+    'fanout',
+    'gateway fan-out',
+    async (logger) => {
+      const out: BenchFigure[] = [];
+      for (const load of FANOUT_LOADS) out.push(...(await benchFanout({ ...load, logger })));
+      return out;
+    },
+  ],
+  ['latency', 'end-to-end latency', (logger) => benchLatency({ minutes: 5, speed: 30, clients: 20, logger })],
+  [
+    'memory',
+    'memory per idle connection',
+    async (logger) => [await benchMemory({ connections: 2000, logger })],
+  ],
+  [
+    'scaleout',
+    'two instances on Redis beside Socket.IO with its Redis adapter',
+    (logger) => benchScaleOut({ clients: 1000, messages: 500, perTurn: 10, rateSeconds: 5, logger }),
+  ],
+  [
+    'sse',
+    'memory per idle SSE connection at 10,000',
+    async (logger) => [await benchSseMemory({ connections: 10_000, warmup: 1000, workers: 3, logger })],
+  ],
+];
+
+/** The parts `--only a,b` names, in run order; every part without it. Unknown names are refused. */
+export function selectParts(only: string | undefined): typeof BENCH_PARTS {
+  if (only === undefined) return BENCH_PARTS;
+  const names = BENCH_PARTS.map(([name]) => name);
+  const wanted = only
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (wanted.length === 0)
+    throw new ConfigError(`--only needs at least one part name (one of: ${names.join(', ')})`);
+  for (const w of wanted) {
+    if (names.includes(w)) continue;
+    const near = nearest(w, names, 3);
+    throw new ConfigError(
+      `--only: no bench part "${w}"${near ? ` (did you mean "${near}"?)` : ''}; parts: ${names.join(', ')}`,
+    );
+  }
+  return BENCH_PARTS.filter(([name]) => wanted.includes(name));
+}
+
 /** `tickstream bench`: each figure beside a baseline measured in the same run (plain ws, or the same path without the feature). */
 export async function runBench(flags: CommonFlags): Promise<number> {
+  const parts = selectParts(flags.only);
   const logger = loggerFor(await resolveConfig(flags, 'bench'));
   const figures: BenchFigure[] = [];
-  for (const name of VENUE_NAMES) {
-    process.stderr.write(`bench: replay throughput, ${name}…\n`);
-    figures.push(await benchReplay({ venue: venueFor(name), minutes: 20, logger }));
+  for (const [, title, run] of parts) {
+    process.stderr.write(`bench: ${title}…\n`);
+    figures.push(...(await run(logger)));
   }
-  for (const name of VENUE_NAMES) {
-    process.stderr.write(`bench: replay throughput through the process layout, ${name}…\n`);
-    const venue = venueFor(name);
-    const minutes = PROCESS_REPLAY_MINUTES[name] ?? 20;
-    figures.push(await benchProcessReplay({ venue, minutes, logger }));
-    if (name === 'binance')
-      figures.push(
-        await benchProcessReplay({
-          venue,
-          minutes,
-          logger,
-          checkpointEvery: 100_000,
-          variant: 'checkpointEvery 100000',
-        }),
-      );
-  }
-  process.stderr.write('bench: offset persistence cost…\n');
-  figures.push(...(await benchOffsetCost()));
-  for (const name of VENUE_NAMES) {
-    process.stderr.write(`bench: ingest throughput (decode, normalize, book sync on one core), ${name}…\n`);
-    figures.push(await benchIngestThroughput({ venue: venueFor(name), minutes: 10, logger }));
-  }
-  process.stderr.write('bench: failover time (primary killed → first message from the secondary)…\n');
-  figures.push(await benchFailoverTime({ logger }));
-  process.stderr.write('bench: book ingest cost per update…\n');
-  figures.push(bookIngestFigure(await benchBookIngest()));
-  process.stderr.write('bench: gateway fan-out…\n');
-  for (const load of FANOUT_LOADS) figures.push(...(await benchFanout({ ...load, logger })));
-  process.stderr.write('bench: end-to-end latency…\n');
-  figures.push(...(await benchLatency({ minutes: 5, speed: 30, clients: 20, logger })));
-  process.stderr.write('bench: memory per idle connection…\n');
-  figures.push(await benchMemory({ connections: 2000, logger }));
   printReport(figures, (s) => process.stdout.write(s));
   return 0;
 }

@@ -32,6 +32,8 @@ export interface CommonFlags {
   interval?: string;
   tlsCert?: string;
   tlsKey?: string;
+  /** `bench --only`: the parts to run. */
+  only?: string;
 }
 
 export type ConfiguredCommand = 'start' | 'replay' | 'gateway' | 'generate' | 'record' | 'bench';

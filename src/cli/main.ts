@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { TickstreamError } from '../core/errors.js';
 import { nearest } from '../core/nearest.js';
-import { runBench } from './bench.js';
+import { BENCH_PARTS, runBench } from './bench.js';
 import type { CommonFlags } from './commands.js';
 import { runGateway } from './gateway.js';
 import { runGenerate } from './generate.js';
@@ -53,6 +53,11 @@ const OPTIONS = {
   upstream: () =>
     new Option('--upstream <url>', 'replay hub base URL to ingest from instead of the exchanges'),
   logLevel: () => new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent'),
+  only: () =>
+    new Option(
+      '--only <parts>',
+      `comma list of bench parts to run, all without it: ${BENCH_PARTS.map(([name]) => name).join(', ')}`,
+    ),
   seed: () => new Option('--seed <seed>', 'generator seed'),
   minutes: () => new Option('--minutes <n>', 'minutes of market time to generate'),
   symbols: () => new Option('--symbols <list>', 'comma list of BASE/QUOTE pairs, e.g. BTC/USDT,ETH/USDT'),
@@ -135,7 +140,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
   ).action(run(runRecord));
   commonOptions(
     program.command('bench').description('benchmark suite (figures beside a plain-ws baseline)'),
-    ['logLevel'],
+    ['logLevel', 'only'],
   ).action(run(runBench));
   return program;
 }

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../core/logger.js';
+import { benchSseMemory } from './sse-memory.js';
+
+describe('benchSseMemory', () => {
+  it('opens idle SSE connections from two worker processes against the gateway and the hand-built baseline, RSS per connection', async () => {
+    const f = await benchSseMemory({ connections: 30, warmup: 10, workers: 2, logger: silentLogger() });
+    expect(f.unit).toBe('B');
+    expect(f.better).toBe('lower');
+    expect(Number.isFinite(f.baseline)).toBe(true);
+    expect(Number.isFinite(f.value)).toBe(true);
+    expect(Number.isFinite(f.details.heapPerConnection)).toBe(true);
+    expect(f.details).toMatchObject({ connections: 30, measuredConnections: 20, warmupConnections: 10 });
+  }, 60_000);
+
+  it('refuses a warm-up that leaves nothing to measure, naming it', async () => {
+    await expect(
+      benchSseMemory({ connections: 10, warmup: 10, workers: 1, logger: silentLogger() }),
+    ).rejects.toThrow(/warmup must be.*got 10/);
+  });
+});

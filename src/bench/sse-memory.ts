@@ -1,0 +1,136 @@
+/**
+ * Memory per idle SSE connection at 10,000 connections: the server runs in its own process and
+ * reports its RSS after forced full GCs. A warm-up fleet is opened first and kept open (code
+ * compiled, pools and tables sized on first use), the server sampled, then the measured fleets
+ * (several worker processes, each from its own 127.0.0.x source address) bring the total to
+ * `connections`; after a settle the server is sampled again. The figure is the RSS growth / the
+ * measured connections (heap growth is kept beside it). The gateway's `/api/market-data/stream`
+ * is compared with a hand-built `http` SSE service (`sse-baseline.ts`) measured the same way.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../core/logger.js';
+import { BenchChild } from './child.js';
+import { figure, type BenchFigure } from './report.js';
+import type { SseClientCommand, SseClientReport } from './sse-client-worker.js';
+import type { SseServerCommand, SseServerKind, SseServerReport } from './sse-node.js';
+
+export interface SseMemoryOptions {
+  /** Connections open at the second sample (warm-up included). */
+  readonly connections: number;
+  /** Opened first, before the first sample. */
+  readonly warmup: number;
+  /** Worker processes the measured connections are split across. */
+  readonly workers: number;
+  readonly logger: Logger;
+}
+
+/** A process's descriptors are capped by `ulimit -n` (20,000 here); keep well inside it. */
+const MAX_CONNECTIONS = 15_000;
+const SETTLE_MS = 1000;
+const OPEN_TIMEOUT_MS = 60_000;
+
+type ServerNode = BenchChild<SseServerReport, SseServerCommand>;
+type ClientNode = BenchChild<SseClientReport, SseClientCommand>;
+type Sample = Extract<SseServerReport, { type: 'sample' }>;
+
+interface Growth {
+  rssPerConnection: number;
+  heapPerConnection: number;
+  measured: number;
+}
+
+function sampleOf(server: ServerNode): Promise<Sample> {
+  const got = server.next('memory sample', (m) => (m.type === 'sample' ? m : undefined), 10_000);
+  server.send({ type: 'sample' });
+  return got;
+}
+
+/** Open `n` connections from `localAddress`; resolves once every one has its 200 headers. */
+async function openFleet(port: number, path: string, n: number, localAddress: string): Promise<ClientNode> {
+  const node: ClientNode = new BenchChild(new URL('./sse-client-worker.js', import.meta.url));
+  const ready = node.next('SSE connections', (m) => (m.type === 'ready' ? true : undefined), OPEN_TIMEOUT_MS);
+  node.send({ type: 'start', port, path, connections: n, localAddress });
+  try {
+    await ready;
+    return node;
+  } catch (err) {
+    await node.stop();
+    // A server out of descriptors stops accepting without an error the clients could see.
+    throw new Error(
+      `${(err as Error).message} (${n} from ${localAddress}; if it timed out, check \`ulimit -n\` of the server process)`,
+      { cause: err },
+    );
+  }
+}
+
+async function measure(kind: SseServerKind, opts: SseMemoryOptions): Promise<Growth> {
+  const server: ServerNode = new BenchChild(new URL('./sse-node.js', import.meta.url), {
+    nodeFlags: ['--expose-gc'],
+  });
+  const fleets: ClientNode[] = [];
+  try {
+    const listening = server.next('listening', (m) => (m.type === 'listening' ? m : undefined), 15_000);
+    server.send({ type: 'start', kind, maxConnections: opts.connections + 100 });
+    const { port, path } = await listening;
+    fleets.push(await openFleet(port, path, opts.warmup, '127.0.0.2'));
+    await sleep(SETTLE_MS);
+    const before = await sampleOf(server);
+    const measured = opts.connections - opts.warmup;
+    const share = Math.ceil(measured / opts.workers);
+    const opening: Array<Promise<ClientNode>> = [];
+    for (let w = 0, left = measured; left > 0; w++, left -= share)
+      opening.push(openFleet(port, path, Math.min(share, left), `127.0.0.${3 + w}`));
+    const opened = await Promise.allSettled(opening);
+    for (const o of opened) if (o.status === 'fulfilled') fleets.push(o.value);
+    const failure = opened.find((o) => o.status === 'rejected');
+    if (failure) throw failure.reason;
+    await sleep(SETTLE_MS);
+    const after = await sampleOf(server);
+    opts.logger.info({ kind, before, after }, 'SSE memory bench: server sampled');
+    if (after.connections < opts.connections)
+      throw new Error(`SSE memory bench (${kind}): server holds ${after.connections} of ${opts.connections}`);
+    return {
+      rssPerConnection: (after.rss - before.rss) / measured,
+      heapPerConnection: (after.heap - before.heap) / measured,
+      measured,
+    };
+  } finally {
+    await Promise.all(fleets.map((f) => f.stop()));
+    await server.stop();
+  }
+}
+
+function validate(opts: SseMemoryOptions): void {
+  const { connections, warmup, workers } = opts;
+  if (!Number.isInteger(connections) || connections < 2 || connections > MAX_CONNECTIONS)
+    throw new Error(
+      `SSE memory bench: connections must be a whole number 2…${MAX_CONNECTIONS}, got ${connections}`,
+    );
+  if (!Number.isInteger(warmup) || warmup < 1 || warmup >= connections)
+    throw new Error(`SSE memory bench: warmup must be a whole number 1…connections−1, got ${warmup}`);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 200)
+    throw new Error(`SSE memory bench: workers must be a whole number 1…200, got ${workers}`);
+}
+
+/** The gateway's SSE beside the hand-built baseline, each in a fresh server process. */
+export async function benchSseMemory(opts: SseMemoryOptions): Promise<BenchFigure> {
+  validate(opts);
+  const base = await measure('baseline', opts);
+  const value = await measure('tickstream', opts);
+  return figure(
+    `memory per idle SSE connection (${opts.connections} open, 1 pair each)`,
+    'B',
+    value.rssPerConnection,
+    base.rssPerConnection,
+    {
+      connections: opts.connections,
+      measuredConnections: base.measured,
+      warmupConnections: opts.warmup,
+      measure: 'server RSS growth (after full GCs) over the measured connections / their count',
+      baseline: 'hand-built http SSE service (client Map, Set of pairs, heartbeat interval each)',
+      baselineHeapPerConnection: Math.round(base.heapPerConnection),
+      heapPerConnection: Math.round(value.heapPerConnection),
+    },
+    'lower',
+  );
+}
