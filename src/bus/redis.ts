@@ -42,6 +42,9 @@ export interface RedisBusStats {
   readonly handlerErrors: number;
 }
 
+/** Unanswered publish scripts at most (each up to `maxBatchMessages` messages). */
+const MAX_IN_FLIGHT = 64;
+
 interface ScriptCommands {
   tsPublish(...args: (string | number)[]): Promise<[string, number]>;
   tsHistory(...args: (string | number)[]): Promise<[string, number, string, [string, string[]][]]>;
@@ -94,6 +97,7 @@ export class RedisBus implements Bus {
   /** Whether `epoch` was read from Redis (until then it is this instance's guess). */
   private epochKnown = false;
   private flushScheduled = false;
+  private inFlight = 0;
   private closed = false;
   private lastError: string | undefined = undefined;
   private roundTripMs: number | undefined = undefined;
@@ -299,11 +303,14 @@ export class RedisBus implements Bus {
 
   private send(topic: string, batch: PendingBatch): void {
     const n = batch.jsons.length;
-    if (this.closed || this.cmd.status !== 'ready') {
+    // A Redis that answers slower than ingest publishes must not grow a queue here: past
+    // MAX_IN_FLIGHT unanswered batches, a batch is dropped and counted like one sent while down.
+    if (this.closed || this.cmd.status !== 'ready' || this.inFlight >= MAX_IN_FLIGHT) {
       this.counters.dropped += n;
       return;
     }
     this.counters.publishCalls++;
+    this.inFlight++;
     const names = this.names;
     const priceKey = batch.priceSymbol === '' ? '' : names.priceKey(batch.priceSymbol);
     const priceChannel = batch.priceSymbol === '' ? '' : names.priceChannel(batch.priceSymbol);
@@ -325,6 +332,7 @@ export class RedisBus implements Bus {
         ...batch.jsons,
       )
       .then(([epoch, first]) => {
+        this.inFlight--;
         const last = Number(first) + n - 1;
         if (this.epochKnown && epoch !== this.epoch) {
           // Redis lost its data: every topic's offsets start again.
@@ -338,6 +346,7 @@ export class RedisBus implements Bus {
         this.epochKnown = true;
       })
       .catch((err: unknown) => {
+        this.inFlight--;
         this.counters.dropped += n;
         this.onConnectionError(err);
       });
