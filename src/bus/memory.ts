@@ -10,6 +10,7 @@ import type {
   PublishOptions,
   StreamPosition,
 } from './bus.js';
+import { LatestMirror } from './latest-mirror.js';
 
 export type { HistoryResult } from './bus.js';
 
@@ -43,13 +44,6 @@ class TopicState {
   ring: (BusMessage | undefined)[] | null = null;
 }
 
-class LatestEntry {
-  constructor(
-    readonly message: BusMessage,
-    readonly expiresAt: number,
-  ) {}
-}
-
 const EMPTY: readonly BusMessage[] = Object.freeze([]);
 const MEMORY_STATUS: BusStatus = Object.freeze({ kind: 'memory', state: 'healthy' });
 
@@ -64,7 +58,7 @@ export class MemoryBus implements Bus {
   private readonly now: () => number;
   private readonly logger: Logger | undefined;
   private readonly topics = new Map<string, TopicState>();
-  private readonly latest = new Map<string, LatestEntry>();
+  private readonly latest: LatestMirror;
   private closed = false;
   private published = 0;
   private delivered = 0;
@@ -82,6 +76,7 @@ export class MemoryBus implements Bus {
     this.now = opts.now ?? Date.now;
     this.epoch = opts.epoch ?? randomUUID().slice(0, 8);
     this.logger = opts.logger;
+    this.latest = new LatestMirror(this.now);
   }
 
   publish(topic: string, data: NormalizedMessage, opts?: PublishOptions): StreamPosition {
@@ -149,13 +144,7 @@ export class MemoryBus implements Bus {
   }
 
   getLatest(topic: string): BusMessage | undefined {
-    const entry = this.latest.get(topic);
-    if (entry === undefined) return undefined;
-    if (entry.expiresAt <= this.now()) {
-      this.latest.delete(topic);
-      return undefined;
-    }
-    return entry.message;
+    return this.latest.get(topic);
   }
 
   setLatest(message: BusMessage, ttlMs: number): void {
@@ -164,7 +153,7 @@ export class MemoryBus implements Bus {
       this.latest.delete(message.topic);
       return;
     }
-    this.latest.set(message.topic, new LatestEntry(message, this.now() + ttlMs));
+    this.latest.set(message, ttlMs);
   }
 
   history(topic: string, since: StreamPosition, limit: number): Promise<HistoryResult> {
