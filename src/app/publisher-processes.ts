@@ -70,6 +70,7 @@ export function publisherSettings(
     statusMs: 1000,
     logEveryMs: 10_000,
     logLevel: config.logLevel,
+    logFormat: config.logFormat,
   };
 }
 

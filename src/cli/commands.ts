@@ -26,6 +26,7 @@ export interface CommonFlags {
   bus?: string;
   upstream?: string;
   logLevel?: string;
+  logFormat?: string;
   seed?: string;
   minutes?: string;
   symbols?: string;
@@ -81,6 +82,7 @@ export async function resolveConfig(
     bus: flags.bus,
     upstream: flags.upstream,
     logLevel: flags.logLevel,
+    logFormat: flags.logFormat,
     seed: flags.seed,
     minutes: flags.minutes,
     symbols: flags.symbols,
@@ -103,5 +105,5 @@ export async function resolveConfig(
 }
 
 export function loggerFor(config: Config): Logger {
-  return createLogger(config.logLevel);
+  return createLogger(config.logLevel, config.logFormat);
 }

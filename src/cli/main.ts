@@ -53,6 +53,8 @@ const OPTIONS = {
   upstream: () =>
     new Option('--upstream <url>', 'replay hub base URL to ingest from instead of the exchanges'),
   logLevel: () => new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent'),
+  logFormat: () =>
+    new Option('--log-format <format>', 'auto (readable on a terminal, JSON otherwise), pretty or json'),
   only: () =>
     new Option(
       '--only <parts>',
@@ -106,6 +108,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
       'tlsCert',
       'tlsKey',
       'logLevel',
+      'logFormat',
     ],
   ).action(run(runStart));
   commonOptions(program.command('replay').description('replay hub and publishers only'), [
@@ -122,10 +125,23 @@ export function buildProgram(setCode: (code: number) => void): Command {
     ...REPLAY_FLAGS,
     'fault',
     'logLevel',
+    'logFormat',
   ]).action(run(runReplay));
   commonOptions(
     program.command('gateway').description('gateway, with ingest from the exchanges or --upstream'),
-    ['config', 'port', 'host', 'exchanges', 'bus', 'upstream', 'symbols', 'tlsCert', 'tlsKey', 'logLevel'],
+    [
+      'config',
+      'port',
+      'host',
+      'exchanges',
+      'bus',
+      'upstream',
+      'symbols',
+      'tlsCert',
+      'tlsKey',
+      'logLevel',
+      'logFormat',
+    ],
   ).action(run(runGateway));
   commonOptions(
     program.command('generate').description('write a seeded synthetic dataset in the REST formats'),

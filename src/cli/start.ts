@@ -7,12 +7,17 @@ import { gatewayListing, linkDemand, subscriptionSources } from '../app/subscrip
 import type { IngestStack } from '../app/ingest-stack.js';
 import { catalogOf } from '../ingest/subscriptions/wants.js';
 import { onShutdownSignal, type Closer } from '../app/shutdown.js';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../app/paths.js';
+import type { Config } from '../config/schema.js';
 import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
 
 /** `tickstream start`: replay hub + publishers, ingest pointed at the hub, memory bus, gateway + dashboard. */
 export async function runStart(flags: CommonFlags): Promise<number> {
   const config = await resolveConfig(flags, 'start');
   const logger = loggerFor(config);
+  const where = startAddresses(config);
+  logger.info(where, 'tickstream starting');
   const bus = createBus(config, logger);
   await busConnected(bus, logger);
   // Closers in start order; they run in reverse (ingest, gateway, replay, bus).
@@ -51,10 +56,11 @@ export async function runStart(flags: CommonFlags): Promise<number> {
       const unlink = linkDemand(gateway.gateway, demand);
       started.push(async () => unlink());
     }
-    logger.info(
-      { dashboard: `${gateway.gateway.scheme}://${displayHost(config.host)}:${gateway.port}/` },
-      'tickstream is running',
-    );
+    const live = {
+      ...where,
+      dashboard: `${gateway.gateway.scheme}://${displayHost(config.host)}:${gateway.port}/`,
+    };
+    logger.info({ ...live, stop: 'Ctrl-C' }, 'tickstream is running');
   } catch (err) {
     // Whatever started must stop, or the process would linger on its open sockets.
     for (const close of started.reverse()) await close();
@@ -62,6 +68,17 @@ export async function runStart(flags: CommonFlags): Promise<number> {
   }
   await onShutdownSignal(started.reverse(), logger);
   return 0;
+}
+
+/** Where a user finds what `start` runs, known from the config before anything listens. */
+export function startAddresses(config: Config): { dashboard: string; hub: string; docs: string } {
+  const host = displayHost(config.host);
+  const scheme = config.tlsCert === undefined ? 'http' : 'https';
+  return {
+    dashboard: `${scheme}://${host}:${config.gatewayPort}/`,
+    hub: `http://${host}:${config.hubPort}/`,
+    docs: join(PACKAGE_ROOT, 'docs'),
+  };
 }
 
 export function displayHost(host: string): string {

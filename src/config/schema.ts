@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { EXCHANGES } from '../core/types.js';
+import { LOG_FORMATS } from '../core/logger.js';
 import { ALPACA_FEEDS } from '../exchanges/alpaca/wire.js';
 import { VENUE_NAMES } from '../exchanges/index.js';
 import { AUTH_MODES } from '../gateway/auth.js';
@@ -245,6 +246,8 @@ export const configSchema = z
     sseRetryMs: wholeFrom1.default(3000),
     upstream: urlSchema.optional(),
     logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    /** Log lines: readable on a terminal and JSON otherwise (`auto`), or always one of them. */
+    logFormat: z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(', ')}` }).default('auto'),
     /** `generate`: seed, length and symbols of the synthetic dataset. */
     seed: z.string().min(1).default('tickstream'),
     minutes: z.coerce.number({ error: 'must be a number of minutes' }).positive('must be > 0').default(30),

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { speedSchema } from '../config/schema.js';
-import { createLogger, type Logger } from '../core/logger.js';
+import { LOG_FORMATS, createLogger, type Logger } from '../core/logger.js';
 import { EXCHANGES } from '../core/types.js';
 import { venueFor } from '../exchanges/index.js';
 import type { OverflowPolicy } from './link/bounded-buffer.js';
@@ -55,6 +55,7 @@ export const publisherSettingsSchema = z.object({
   /** Serve the first pass from the compiled timeline cache (timeline-cache.ts); default true. */
   timelineCache: z.boolean().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  logFormat: z.enum(LOG_FORMATS).optional(),
 });
 export type PublisherSettings = z.infer<typeof publisherSettingsSchema>;
 
@@ -226,7 +227,7 @@ export async function publisherMain(): Promise<void> {
     process.stderr.write(`publisher: bad ${PUBLISHER_ENV}: ${parsed.error.message}\n`);
     process.exit(1);
   }
-  const logger = createLogger(parsed.data.logLevel);
+  const logger = createLogger(parsed.data.logLevel, parsed.data.logFormat);
   const code = await runPublisherProcess(parsed.data, logger);
   logger.flush();
   process.exit(code);
