@@ -13,15 +13,21 @@ export const SAMPLE_MINUTES = 30;
  */
 export const SAMPLE_START_MS = Date.UTC(2026, 0, 5, 14, 30, 0);
 
-/** The seeded sample of one venue, written under `root`. */
-export function generateSample(root: string, exchange: Exchange): Promise<VenueGenerateSummary> {
-  const venue = venueFor(exchange);
-  return venue.generate({
+/**
+ * The seeded sample of one venue (or of some of its sample symbols), written under `root`. Each
+ * symbol's market is seeded on its own, so symbols generated apart give the same files.
+ */
+export function generateSample(
+  root: string,
+  exchange: Exchange,
+  symbols: readonly string[] = venueFor(exchange).sampleSymbols,
+): Promise<VenueGenerateSummary> {
+  return venueFor(exchange).generate({
     root,
     seed: SAMPLE_SEED,
     startMs: SAMPLE_START_MS,
     minutes: SAMPLE_MINUTES,
-    symbols: venue.sampleSymbols,
+    symbols,
   });
 }
 
@@ -34,24 +40,32 @@ function childScript(): { path: string; execArgv: string[] } {
   };
 }
 
-function generateInChild(root: string, exchange: Exchange): Promise<number> {
+function generateInChild(root: string, exchange: Exchange, symbol: string): Promise<number> {
   const { path, execArgv } = childScript();
   return new Promise((resolve, reject) => {
-    const child = fork(path, [root, exchange], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(path, [root, exchange, symbol], {
+      execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     let files: number | undefined;
     child.once('message', (m: { files: number }) => (files = m.files));
     child.once('error', reject);
     child.once('exit', (code, signal) =>
       files !== undefined
         ? resolve(files)
-        : reject(new Error(`generating the ${exchange} sample: its process exited with ${signal ?? code}`)),
+        : reject(
+            new Error(
+              `generating the ${exchange} sample of ${symbol}: its process exited with ${signal ?? code}`,
+            ),
+          ),
     );
   });
 }
 
 /**
  * Make sure `root` holds recordings of every venue; generate the seeded sample of those that have
- * none, each in a process of its own, all at once.
+ * none, one process per symbol, all at once (the OS shares the cores; the largest venue does
+ * not wait for the others).
  */
 export async function ensureSampleData(
   root: string,
@@ -69,9 +83,10 @@ export async function ensureSampleData(
       { root, exchange, minutes: SAMPLE_MINUTES, symbols: venueFor(exchange).sampleSymbols },
       'no recordings found: generating the sample',
     );
-    const files = await generateInChild(root, exchange);
+    const symbols = venueFor(exchange).sampleSymbols;
+    const counts = await Promise.all(symbols.map((symbol) => generateInChild(root, exchange, symbol)));
+    const files = counts.reduce((a, b) => a + b, 0);
     logger.info({ root, exchange, files }, 'sample recordings generated');
   };
-  // All at once: the OS shares the cores, and the slowest venue starts without waiting its turn.
   await Promise.all(missing.map(generateOne));
 }
