@@ -3,13 +3,14 @@
  * bus the test publishes into, which can be stopped and started again on the same port (the bus
  * and its history survive, as they do when one of several instances restarts).
  */
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { MemoryBus } from '../bus/memory.js';
 import { silentLogger } from '../core/logger.js';
 import type { Quote, Ticker, Trade } from '../core/types.js';
 import { createGateway, type Gateway } from '../gateway/server.js';
 
-const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
+// From the working directory (the repo root under vitest): web test environments rewrite import.meta.url.
+const PUBLIC_DIR = join(process.cwd(), 'public');
 
 export class TestGateway {
   readonly bus = new MemoryBus({ historySize: 5000, epoch: 'sdkepoch' });
