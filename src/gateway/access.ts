@@ -20,6 +20,11 @@ export class GatewayAccess {
     this.auth = createAuthorizer(opts);
   }
 
+  /** Whether a page of `origin` may use the gateway (the allow-list; a request without one may). */
+  allowsOrigin(origin: string | undefined): boolean {
+    return this.origins.allows(origin);
+  }
+
   get authMode(): Authorizer['mode'] {
     return this.auth.mode;
   }

@@ -11,6 +11,7 @@ import { loneLeader, type Leadership } from '../scale/leadership.js';
 import { GatewayMetrics } from './gateway-metrics.js';
 import { GatewayAccess, refuseHttp, type AccessOptions } from './access.js';
 import { HealthReporter, type IngestStatus } from './health.js';
+import { handleCors } from './cors.js';
 import { createHttpHandler, type MetricsSource } from './http.js';
 import { LatestPriceResolver } from './latest-price.js';
 import { PriceCache } from './prices.js';
@@ -185,6 +186,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     httpRequests++;
     const url = req.url ?? '/';
     const q = url.indexOf('?');
+    if (url.startsWith('/api/') && handleCors(req, res, (o) => access.allowsOrigin(o))) return;
     if ((q === -1 ? url : url.slice(0, q)) === SSE_PATH) {
       const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
       access.authorize(req).then(
