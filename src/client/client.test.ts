@@ -220,6 +220,23 @@ describe('client', () => {
     expect(client.status).toBe('closed');
   });
 
+  it('close() while the socket is still connecting raises nothing, late or not', async () => {
+    const late: unknown[] = [];
+    const catchLate = (e: unknown) => late.push(e);
+    process.on('uncaughtException', catchLate);
+    try {
+      const { client } = open();
+      client.subscribe(['trade@BTC/USDT']);
+      await Promise.resolve(); // the subscription batch opens the socket; it is still connecting
+      client.close();
+      await new Promise((r) => setTimeout(r, 100));
+      expect(client.status).toBe('closed');
+    } finally {
+      process.off('uncaughtException', catchLate);
+    }
+    expect(late).toEqual([]);
+  });
+
   it('reads the latest prices and the sources through fetch', async () => {
     const { client } = open();
     gw.bus.publish('trade@BTC/USDT', trade('BTC/USDT', 64_000));

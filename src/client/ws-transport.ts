@@ -9,6 +9,10 @@ import type {
 
 const OPEN = 1;
 
+function ignoreError(): void {
+  // The socket is being discarded; its late errors mean nothing to the client.
+}
+
 /** `/ws`: one SUBSCRIBE (with `since` positions) per change, UNSUBSCRIBE for what was dropped. */
 export class WsTransport implements Transport {
   readonly kind = 'websocket' as const;
@@ -82,7 +86,9 @@ export class WsTransport implements Transport {
     this.ws.onopen = null;
     this.ws.onmessage = null;
     this.ws.onclose = null;
-    this.ws.onerror = null;
+    // Not null: closing a socket still connecting makes Node's `ws` emit an error after the
+    // close call, and an error event without a listener would crash the process.
+    this.ws.onerror = ignoreError;
   }
 
   private finish(reason: string): void {
