@@ -30,6 +30,8 @@ export async function startGatewayStack(opts: {
   metrics?: MetricsSource;
   /** Who runs ingest (default: a lone leader). */
   leadership?: Leadership;
+  /** The replay hub behind this gateway, whose control API `/api/replay` and `/api/faults` reach. */
+  controlUpstream?: string;
 }): Promise<GatewayStack> {
   const { config } = opts;
   const symbols = allSymbols(opts.symbols);
@@ -40,6 +42,7 @@ export async function startGatewayStack(opts: {
     host: config.host,
     logger: opts.logger.child({ component: 'gateway' }),
     publicDir: PUBLIC_DIR,
+    controlUpstream: opts.controlUpstream,
     pricePairs: symbols,
     sources: {
       exchanges: config.exchanges,

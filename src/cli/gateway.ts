@@ -54,6 +54,8 @@ export async function runGateway(flags: CommonFlags): Promise<number> {
     logger,
     metrics,
     leadership: run.leadership,
+    // Ingesting from a replay hub: its control API is the dashboard's replay panel.
+    controlUpstream: config.upstream,
   }).catch(async (err: unknown) => {
     await ingest.close();
     await bus.close();

@@ -32,12 +32,21 @@ export async function runStart(flags: CommonFlags): Promise<number> {
     const late: { ingest?: IngestStack } = {};
     const listedOn = gatewayListing(config, catalog, () => late.ingest?.subscriptions.manager);
     const metrics = new IngestMetrics();
-    const gateway = await startGatewayStack({ bus, config, symbols, listedOn, logger, metrics });
+    const hubUrl = `http://${config.host}:${replay.port}`;
+    const gateway = await startGatewayStack({
+      bus,
+      config,
+      symbols,
+      listedOn,
+      logger,
+      metrics,
+      controlUpstream: hubUrl,
+    });
     started.push(() => gateway.close());
     const running = startIngest({
       bus,
       symbols,
-      upstream: `http://${config.host}:${replay.port}`,
+      upstream: hubUrl,
       bookDepth: config.bookDepth,
       logger,
       config,

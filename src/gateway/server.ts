@@ -12,6 +12,7 @@ import { GatewayMetrics } from './gateway-metrics.js';
 import { GatewayAccess, refuseHttp, type AccessOptions } from './access.js';
 import { HealthReporter, type IngestStatus } from './health.js';
 import { handleCors } from './cors.js';
+import { controlTarget, proxyControl } from './control-proxy.js';
 import { createHttpHandler, type MetricsSource } from './http.js';
 import { LatestPriceResolver } from './latest-price.js';
 import { PriceCache } from './prices.js';
@@ -39,6 +40,8 @@ export interface GatewayOptions {
   readonly limits?: Partial<GatewayLimits>;
   /** Directory of the dashboard (served at `/`). */
   readonly publicDir: string;
+  /** The replay hub's base URL: `/api/replay` and `/api/faults` forward to its control API (src/gateway/control-proxy.ts). */
+  readonly controlUpstream?: string;
   /** Canonical pairs whose `ticker@` and `trade@` topics keep the price cache warm. */
   readonly pricePairs?: readonly string[];
   /** What ingest feeds the bus with; streams outside it are refused on SUBSCRIBE. Default: anything. */
@@ -187,7 +190,26 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     if (url.startsWith('/api/') && handleCors(req, res, (o) => access.allowsOrigin(o))) return;
-    if ((q === -1 ? url : url.slice(0, q)) === SSE_PATH) {
+    const path = q === -1 ? url : url.slice(0, q);
+    const hubPath = controlTarget(path);
+    if (hubPath !== undefined) {
+      access.authorize(req).then(
+        (r) => {
+          if (!r.ok) refuseHttp(res, r.refusal);
+          else
+            proxyControl(req, res, hubPath, q === -1 ? '' : url.slice(q), {
+              upstream: opts.controlUpstream,
+              allowsOrigin: (o) => access.allowsOrigin(o),
+            });
+        },
+        (err: unknown) => {
+          log.error({ err }, 'control access check failed');
+          res.destroy();
+        },
+      );
+      return;
+    }
+    if (path === SSE_PATH) {
       const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
       access.authorize(req).then(
         (r) => {
