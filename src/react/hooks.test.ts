@@ -84,6 +84,20 @@ describe('usePriceStream', () => {
     unmount();
   });
 
+  it('prices a pair with no ticker by its trades, keeping what a ticker told', async () => {
+    const { result, unmount } = renderHook(() => usePriceStream(['AAPL', 'SOL/USDT'], { ...base(), debounceMs: 0 }));
+    await waitFor(() => expect(result.current.status).toBe('connected'), { timeout: 5000 });
+    await sleep(100);
+    gw.bus.publish('trade@AAPL', trade('AAPL', 231.5, 'alpaca'));
+    gw.bus.publish('ticker@SOL/USDT', ticker('SOL/USDT', 150));
+    await waitFor(() => expect(result.current.prices.AAPL?.price).toBe(231.5), { timeout: 3000 });
+    expect(result.current.prices.AAPL).toMatchObject({ exchange: 'alpaca', bid: undefined });
+    gw.bus.publish('trade@SOL/USDT', trade('SOL/USDT', 151));
+    await waitFor(() => expect(result.current.prices['SOL/USDT']?.price).toBe(151), { timeout: 3000 });
+    expect(result.current.prices['SOL/USDT']).toMatchObject({ bid: 149.5, ask: 150.5 });
+    unmount();
+  });
+
   it('marks a quiet pair stale after staleAfterMs and live again on its next update', async () => {
     const { result, unmount } = renderHook(() =>
       usePriceStream(['ETH/USDT'], { ...base(), debounceMs: 0, staleAfterMs: 400 }),

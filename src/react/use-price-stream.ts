@@ -8,11 +8,13 @@ import { useStreams } from './use-streams.js';
 
 export interface PriceView {
   readonly pair: string;
+  /** The last trade's price or the ticker's last, whichever came later. */
   readonly price: number;
-  readonly bid: number;
-  readonly ask: number;
-  readonly change24hPct: number;
-  readonly volume24h: number;
+  /** From the ticker; undefined on a venue without one (Alpaca's stocks trade and quote). */
+  readonly bid: number | undefined;
+  readonly ask: number | undefined;
+  readonly change24hPct: number | undefined;
+  readonly volume24h: number | undefined;
   /** Exchange time of the update, ms. */
   readonly timestamp: number;
   /** When this client received it, ms. */
@@ -29,6 +31,8 @@ export interface PriceStreamOptions extends ClientOptions {
   readonly debounceMs?: number;
   /** `localStorage` key of the kept prices; `false` keeps none (default `tickstream:prices`). */
   readonly storageKey?: string | false;
+  /** Also take the price from `trade@` (default true): the only price of a venue with no ticker. */
+  readonly trades?: boolean;
 }
 
 export interface PriceStream {
@@ -43,7 +47,8 @@ const STALE_DEFAULT_MS = 30_000;
 
 /**
  * Live prices of `pairs` (`BTC/USDT`, or one venue's: `binance:BTC/USDT`) from the gateway's
- * ticker streams. Renders at most every `debounceMs`; a pair quiet for `staleAfterMs` is stale;
+ * ticker streams and trades (a venue without a ticker, like Alpaca's stocks, is priced by its
+ * trades). Renders at most every `debounceMs`; a pair quiet for `staleAfterMs` is stale;
  * the last prices are kept in local storage and shown, as `degraded`, until the gateway answers.
  */
 export function usePriceStream(pairs: readonly string[], options: PriceStreamOptions = {}): PriceStream {
@@ -73,22 +78,47 @@ export function usePriceStream(pairs: readonly string[], options: PriceStreamOpt
 
   const pairsKey = pairs.join('\n');
   const pairList = useMemo(() => (pairsKey === '' ? [] : pairsKey.split('\n')), [pairsKey]);
-  const streamOf = useMemo(() => new Map(pairList.map((p) => [`ticker@${p}`, p])), [pairList]);
+  const withTrades = options.trades ?? true;
+  const streamOf = useMemo(() => {
+    const m = new Map<string, string>();
+    for (const p of pairList) {
+      m.set(`ticker@${p}`, p);
+      if (withTrades) m.set(`trade@${p}`, p);
+    }
+    return m;
+  }, [pairList, withTrades]);
+  const shown = useRef(prices);
+  shown.current = prices;
   useStreams(client, [...streamOf.keys()], (m) => {
     const pair = streamOf.get(m.stream);
-    if (pair === undefined || m.data.type !== 'ticker') return;
-    const t = m.data;
-    pending.current.set(pair, {
-      pair,
-      price: t.last,
-      bid: t.bid,
-      ask: t.ask,
-      change24hPct: t.change24hPct,
-      volume24h: t.volume24h,
-      timestamp: t.timestamp,
-      receivedAt: Date.now(),
-      exchange: t.exchange,
-    });
+    if (pair === undefined) return;
+    const d = m.data;
+    if (d.type === 'ticker') {
+      pending.current.set(pair, {
+        pair,
+        price: d.last,
+        bid: d.bid,
+        ask: d.ask,
+        change24hPct: d.change24hPct,
+        volume24h: d.volume24h,
+        timestamp: d.timestamp,
+        receivedAt: Date.now(),
+        exchange: d.exchange,
+      });
+    } else if (d.type === 'trade') {
+      const before = pending.current.get(pair) ?? shown.current[pair];
+      pending.current.set(pair, {
+        pair,
+        price: d.price,
+        bid: before?.bid,
+        ask: before?.ask,
+        change24hPct: before?.change24hPct,
+        volume24h: before?.volume24h,
+        timestamp: d.timestamp,
+        receivedAt: Date.now(),
+        exchange: d.exchange,
+      });
+    } else return;
     scheduler.schedule();
   });
 
