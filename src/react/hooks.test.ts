@@ -85,7 +85,9 @@ describe('usePriceStream', () => {
   });
 
   it('prices a pair with no ticker by its trades, keeping what a ticker told', async () => {
-    const { result, unmount } = renderHook(() => usePriceStream(['AAPL', 'SOL/USDT'], { ...base(), debounceMs: 0 }));
+    const { result, unmount } = renderHook(() =>
+      usePriceStream(['AAPL', 'SOL/USDT'], { ...base(), debounceMs: 0 }),
+    );
     await waitFor(() => expect(result.current.status).toBe('connected'), { timeout: 5000 });
     await sleep(100);
     gw.bus.publish('trade@AAPL', trade('AAPL', 231.5, 'alpaca'));
@@ -194,6 +196,26 @@ describe('useOrderBook, useTrades, useCandles, useSources', () => {
     await waitFor(() => expect(result.current.tape.trades.map((t) => t.price)).toEqual([5, 4, 3]));
     await waitFor(() => expect(result.current.candles.at(-1)).toMatchObject({ high: 5, low: 1, close: 5 }));
     expect(sockets - opened).toBe(1);
+    unmount();
+  });
+
+  it('merges the trades of several symbols into one tape, newest first', async () => {
+    const { result, unmount } = renderHook(() => useTrades(['XRP/USDT', 'kraken:XRP/USD'], 4), { wrapper });
+    await waitFor(() => expect(result.current.status).toBe('connected'), { timeout: 5000 });
+    await sleep(150);
+    // Order holds per stream; across streams it is arrival order, so these come apart in time.
+    gw.bus.publish('trade@XRP/USDT', trade('XRP/USDT', 0.51));
+    await sleep(40);
+    gw.bus.publish('trade@kraken:XRP/USD', trade('XRP/USD', 0.52, 'kraken'));
+    await sleep(40);
+    gw.bus.publish('trade@XRP/USDT', trade('XRP/USDT', 0.53));
+    await waitFor(() =>
+      expect(result.current.trades.map((t) => [t.exchange, t.price])).toEqual([
+        ['binance', 0.53],
+        ['kraken', 0.52],
+        ['binance', 0.51],
+      ]),
+    );
     unmount();
   });
 

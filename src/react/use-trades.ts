@@ -17,8 +17,15 @@ export interface TradesView {
   readonly error: Error | undefined;
 }
 
-/** The last `n` trades of `symbol` (or `exchange:symbol`), newest first, re-rendered at most once per frame. */
-export function useTrades(symbol: string, n = 50, options: TradesOptions = {}): TradesView {
+/**
+ * The last `n` trades of `symbol` (or `exchange:symbol`; or of several, merged in arrival order),
+ * newest first, re-rendered at most once per frame.
+ */
+export function useTrades(
+  symbol: string | readonly string[],
+  n = 50,
+  options: TradesOptions = {},
+): TradesView {
   const client = useTickstreamClient(options);
   const { status, error } = useClientStatus(client);
   const [trades, setTrades] = useState<readonly Trade[]>([]);
@@ -34,11 +41,16 @@ export function useTrades(symbol: string, n = 50, options: TradesOptions = {}): 
     [n, options.pace],
   );
   useEffect(() => () => scheduler.cancel(), [scheduler]);
+  const symbolsKey = typeof symbol === 'string' ? symbol : symbol.join('\n');
+  const streams = useMemo(
+    () => (symbolsKey === '' ? [] : symbolsKey.split('\n').map((s) => `trade@${s}`)),
+    [symbolsKey],
+  );
   useEffect(() => {
     incoming.current = [];
     setTrades([]);
-  }, [symbol]);
-  useStreams(client, [`trade@${symbol}`], (m) => {
+  }, [symbolsKey]);
+  useStreams(client, streams, (m) => {
     if (m.data.type !== 'trade') return;
     incoming.current.push(m.data);
     if (incoming.current.length > n) incoming.current.splice(0, incoming.current.length - n);
