@@ -7,5 +7,5 @@ export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Where `start` keeps its generated sample recordings (git-ignored). */
 export const SAMPLE_DATA_DIR = join(PACKAGE_ROOT, 'data', 'sample');
 
-/** Static files of the dashboard. */
-export const PUBLIC_DIR = join(PACKAGE_ROOT, 'public');
+/** The dashboard as Vite built it (`npm run build`; sources in dashboard/). */
+export const PUBLIC_DIR = join(PACKAGE_ROOT, 'dist', 'dashboard');

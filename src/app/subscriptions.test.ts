@@ -16,7 +16,7 @@ import { until } from '../test-support/until.js';
 import { gatewayListing, linkDemand, spellingCatalog, subscriptionSources } from './subscriptions.js';
 import { catalogOf } from '../ingest/subscriptions/wants.js';
 
-const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
+const PUBLIC_DIR = fileURLToPath(new URL('../../dist/dashboard', import.meta.url));
 
 describe('subscriptionSources', () => {
   it('is empty by default: static symbols only, as before', () => {

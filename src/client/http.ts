@@ -29,6 +29,12 @@ export interface SourceView {
     readonly breaker?: string;
     readonly circuitBreaker?: { readonly state: string; readonly failureCount: number };
     readonly reconnects?: number;
+    readonly messages?: number;
+    readonly lastMessageAt?: number;
+    /** Exchange timestamp to receipt, ms (behind a replay hub: the replay's offset from the wall clock). */
+    readonly latencyMs?: number;
+    /** Heartbeat round trip, ms, where the client pings. */
+    readonly pingRttMs?: number;
   };
 }
 

@@ -8,7 +8,7 @@ import { createAuthorizer, patternGrant } from './auth.js';
 import { createGateway, type AccessOptions } from './server.js';
 import { WsErrorCode } from './ws-protocol.js';
 
-const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
+const PUBLIC_DIR = fileURLToPath(new URL('../../dist/dashboard', import.meta.url));
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
 const cleanups: (() => Promise<void> | void)[] = [];
 

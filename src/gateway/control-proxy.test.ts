@@ -77,9 +77,9 @@ describe('the hub control API through the gateway', () => {
     expect((await call(`${base}/api/replay`, 'GET')).body).toMatchObject({ state: 'paused', speed: 5 });
     const resumed = await call(`${base}/api/replay`, 'POST', '{"action":"resume"}');
     expect(resumed).toMatchObject({ status: 200, body: { state: 'playing' } });
-    expect((await call(`${base}/api/replay/`, 'POST', '{"action":"speed","speed":"max"}')).body).toMatchObject(
-      { speed: 'max' },
-    );
+    expect(
+      (await call(`${base}/api/replay/`, 'POST', '{"action":"speed","speed":"max"}')).body,
+    ).toMatchObject({ speed: 'max' });
     const direct = (await (await fetch(`http://127.0.0.1:${replay.port}/control/replay`)).json()) as {
       speed: unknown;
     };
@@ -111,7 +111,9 @@ describe('the hub control API through the gateway', () => {
     });
     expect(foreign.status).toBe(403);
     expect(JSON.stringify(foreign.body)).toMatch(/evil\.example.*allowedOrigins/);
-    const form = await call(`${base}/api/replay`, 'POST', '{"action":"resume"}', { 'Content-Type': 'text/plain' });
+    const form = await call(`${base}/api/replay`, 'POST', '{"action":"resume"}', {
+      'Content-Type': 'text/plain',
+    });
     expect(form.status).toBe(415);
     expect((await call(`${base}/api/replay`, 'GET')).body).toMatchObject({ state: 'paused' });
     // An allowed origin (a dev server) may.

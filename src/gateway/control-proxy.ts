@@ -49,15 +49,27 @@ function sameOrigin(req: IncomingMessage, origin: string): boolean {
 function refusal(req: IncomingMessage, opts: ControlProxyOptions): [number, string, string] | undefined {
   if (req.method === 'GET' || req.method === 'HEAD') return undefined;
   if (req.method !== 'POST' && req.method !== 'DELETE') {
-    return [405, 'method_not_allowed', `method ${req.method ?? '?'} is not allowed here; use GET, POST or DELETE`];
+    return [
+      405,
+      'method_not_allowed',
+      `method ${req.method ?? '?'} is not allowed here; use GET, POST or DELETE`,
+    ];
   }
   const origin = req.headers.origin;
   if (origin !== undefined && !sameOrigin(req, origin) && !opts.allowsOrigin(origin)) {
-    return [403, 'origin_not_allowed', `origin ${origin} may not control the replay; add it to allowedOrigins`];
+    return [
+      403,
+      'origin_not_allowed',
+      `origin ${origin} may not control the replay; add it to allowedOrigins`,
+    ];
   }
   const type = req.headers['content-type'] ?? '';
   if (req.method === 'POST' && !type.toLowerCase().startsWith('application/json')) {
-    return [415, 'unsupported_media_type', 'send the control body as JSON with Content-Type: application/json'];
+    return [
+      415,
+      'unsupported_media_type',
+      'send the control body as JSON with Content-Type: application/json',
+    ];
   }
   return undefined;
 }
@@ -118,7 +130,13 @@ export function proxyControl(
     upstream.on('timeout', () => upstream.destroy(new Error(`no answer in ${UPSTREAM_TIMEOUT_MS} ms`)));
     upstream.on('error', (err) => {
       if (res.headersSent) res.destroy();
-      else answer(res, 502, 'hub_unreachable', `the replay hub at ${opts.upstream} did not answer: ${err.message}`);
+      else
+        answer(
+          res,
+          502,
+          'hub_unreachable',
+          `the replay hub at ${opts.upstream} did not answer: ${err.message}`,
+        );
     });
     upstream.end(body);
   });

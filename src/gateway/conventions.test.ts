@@ -14,7 +14,7 @@ import { createGateway, type Gateway } from './server.js';
  * `?format=compact`.
  */
 
-const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
+const PUBLIC_DIR = fileURLToPath(new URL('../../dist/dashboard', import.meta.url));
 
 type Frame = Record<string, unknown>;
 

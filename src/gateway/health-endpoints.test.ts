@@ -17,7 +17,7 @@ import type { HealthReport, ShortHealth } from './health.js';
 import { IngestMetrics } from './metrics.js';
 import { createGateway, type Gateway, type GatewayOptions } from './server.js';
 
-const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
+const PUBLIC_DIR = fileURLToPath(new URL('../../dist/dashboard', import.meta.url));
 const SYMBOL = 'BTC/USDT';
 
 /** A memory bus whose reported status the test sets (a networked bus losing its server). */

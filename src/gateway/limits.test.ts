@@ -13,7 +13,7 @@ import { createGateway, type Gateway, type GatewayLimits } from './server.js';
 import { SLOW_CONSUMER_CLOSE } from './slow-consumer.js';
 import { WsErrorCode } from './ws-protocol.js';
 
-const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
+const PUBLIC_DIR = fileURLToPath(new URL('../../dist/dashboard', import.meta.url));
 const cleanups: (() => Promise<void> | void)[] = [];
 
 afterEach(async () => {

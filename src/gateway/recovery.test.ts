@@ -15,7 +15,7 @@ import { until } from '../test-support/until.js';
 import { createGateway } from './server.js';
 import { WsErrorCode } from './ws-protocol.js';
 
-const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
+const PUBLIC_DIR = fileURLToPath(new URL('../../dist/dashboard', import.meta.url));
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -17,7 +17,7 @@ import { startTcpRelay } from '../test-support/tcp-relay.js';
 import { until } from '../test-support/until.js';
 import { createGateway, type Gateway, type GatewayOptions } from './server.js';
 
-const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
+const PUBLIC_DIR = fileURLToPath(new URL('../../dist/dashboard', import.meta.url));
 const BTC = priceTopic('BTC/USDT');
 const ETH = priceTopic('ETH/USDT');
 

@@ -11,7 +11,7 @@ import { silentLogger } from '../core/logger.js';
 import { createGateway, type Gateway } from './server.js';
 import { loadTlsFiles } from './tls-files.js';
 
-const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
+const PUBLIC_DIR = fileURLToPath(new URL('../../dist/dashboard', import.meta.url));
 
 let dir = '';
 let certFile = '';

@@ -10,7 +10,7 @@ import { exchangeRaw } from '../test-support/raw-tcp.js';
 import { createGateway, type Gateway, type GatewayLimits } from './server.js';
 import { WsErrorCode } from './ws-protocol.js';
 
-const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
+const PUBLIC_DIR = fileURLToPath(new URL('../../dist/dashboard', import.meta.url));
 
 interface Env {
   bus: MemoryBus;

@@ -27,8 +27,7 @@ export interface SampleStackOptions {
   readonly loop?: boolean;
 }
 
-/** Generate the dataset of every venue, start the CLI and resolve once it logs "tickstream is running". */
-export async function startSampleStack(opts: SampleStackOptions): Promise<SampleStack> {
+async function generateSample(opts: SampleStackOptions): Promise<string> {
   const dataDir = await mkdtemp(join(tmpdir(), `tickstream-${opts.seed}-`));
   const common = {
     root: dataDir,
@@ -40,6 +39,20 @@ export async function startSampleStack(opts: SampleStackOptions): Promise<Sample
     const venue = venueFor(name);
     await venue.generate({ ...common, symbols: venue.sampleSymbols });
   }
+  return dataDir;
+}
+
+async function stopCli(cli: CliProcess): Promise<void> {
+  if (cli.child.exitCode !== null || cli.child.signalCode !== null) return;
+  cli.child.kill('SIGINT');
+  const timer = setTimeout(() => cli.child.kill('SIGKILL'), 5000);
+  await cli.exited;
+  clearTimeout(timer);
+}
+
+/** Generate the dataset of every venue, start the CLI and resolve once it logs "tickstream is running". */
+export async function startSampleStack(opts: SampleStackOptions): Promise<SampleStack> {
+  const dataDir = await generateSample(opts);
   const gatewayPort = await freePort();
   const hubPort = await freePort();
   const args = ['start', '--data', dataDir, '--port', String(gatewayPort), '--hub-port', String(hubPort)];
@@ -47,12 +60,7 @@ export async function startSampleStack(opts: SampleStackOptions): Promise<Sample
   if (opts.loop === false) args.push('--no-loop');
   const cli = runCli(args);
   const stop = async (): Promise<void> => {
-    if (cli.child.exitCode === null && cli.child.signalCode === null) {
-      cli.child.kill('SIGINT');
-      const timer = setTimeout(() => cli.child.kill('SIGKILL'), 5000);
-      await cli.exited;
-      clearTimeout(timer);
-    }
+    await stopCli(cli);
     await rm(dataDir, { recursive: true, force: true });
   };
   try {
@@ -62,4 +70,71 @@ export async function startSampleStack(opts: SampleStackOptions): Promise<Sample
     throw err;
   }
   return { cli, dataDir, gatewayPort, hubPort, stop };
+}
+
+/**
+ * The same sample as two processes, `tickstream replay` and `tickstream gateway --upstream` on
+ * it, so a test can stop the gateway and start it again on the same port while the hub plays on.
+ */
+export interface SplitSampleStack {
+  readonly dataDir: string;
+  readonly gatewayPort: number;
+  readonly hubPort: number;
+  readonly hub: CliProcess;
+  gateway(): CliProcess;
+  /** SIGINT the gateway and wait for it to exit. */
+  stopGateway(): Promise<void>;
+  /** Start the gateway again (same port); resolves once it listens. */
+  startGateway(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startSplitSampleStack(opts: SampleStackOptions): Promise<SplitSampleStack> {
+  const dataDir = await generateSample(opts);
+  const gatewayPort = await freePort();
+  const hubPort = await freePort();
+  const hubArgs = ['replay', '--data', dataDir, '--port', String(hubPort)];
+  if (opts.speed !== undefined) hubArgs.push('--speed', String(opts.speed));
+  hubArgs.push(opts.loop === false ? '--no-loop' : '--loop');
+  const hub = runCli(hubArgs);
+  let gateway: CliProcess | undefined;
+  const stop = async (): Promise<void> => {
+    if (gateway !== undefined) await stopCli(gateway);
+    await stopCli(hub);
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  const startGateway = async (): Promise<void> => {
+    gateway = runCli([
+      'gateway',
+      '--upstream',
+      `http://127.0.0.1:${hubPort}`,
+      '--port',
+      String(gatewayPort),
+      '--host',
+      '127.0.0.1',
+    ]);
+    await gateway.waitForLog((l) => l.msg === 'gateway listening', 30_000);
+  };
+  try {
+    await hub.waitForLog((l) => l.msg === 'replay hub listening', 30_000);
+    await startGateway();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    dataDir,
+    gatewayPort,
+    hubPort,
+    hub,
+    gateway: () => {
+      if (gateway === undefined) throw new Error('the gateway has not started');
+      return gateway;
+    },
+    stopGateway: async () => {
+      if (gateway !== undefined) await stopCli(gateway);
+    },
+    startGateway,
+    stop,
+  };
 }
