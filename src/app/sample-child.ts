@@ -1,18 +1,20 @@
 /**
- * A child process generating one symbol of one venue's sample (forked by sample-data.ts): the
- * symbols' samples are independent, so a first `start` generates them side by side on every core.
+ * A worker process generating samples (forked by sample-data.ts): it takes one symbol of one
+ * venue at a time over IPC, answers with the files written, and exits when the parent lets go.
+ * The symbols' samples are independent, so a pool of these keeps every core busy on a first start.
  */
 import type { Exchange } from '../core/types.js';
 import { generateSample } from './sample-data.js';
 
-const [root, exchange, symbol] = process.argv.slice(2) as [string, Exchange, string];
-try {
-  const summary = await generateSample(root, exchange, [symbol]);
-  process.send?.({ files: summary.files.length });
-  process.disconnect?.();
-} catch (err) {
-  process.stderr.write(
-    `generating the ${exchange} sample of ${symbol} under ${root}: ${(err as Error).message}\n`,
-  );
-  process.exitCode = 1;
+interface Job {
+  readonly root: string;
+  readonly exchange: Exchange;
+  readonly symbol: string;
 }
+
+process.on('message', (job: Job) => {
+  generateSample(job.root, job.exchange, [job.symbol]).then(
+    (summary) => process.send?.({ ok: true, files: summary.files.length }),
+    (err: unknown) => process.send?.({ ok: false, error: (err as Error).message }),
+  );
+});

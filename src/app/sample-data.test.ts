@@ -13,7 +13,7 @@ describe('ensureSampleData', () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
-  it('generates the missing venues side by side, each in its own process, and leaves present ones alone', async () => {
+  it('generates the missing venues on a pool of processes, one symbol at a time each, and leaves present ones alone', async () => {
     const root = await mkdtemp(join(tmpdir(), 'tickstream-sample-'));
     dirs.push(root);
     const lines: Array<{ msg: string; exchange?: string }> = [];
@@ -24,7 +24,7 @@ describe('ensureSampleData', () => {
     const order = lines.map(
       (l) => `${l.msg === 'sample recordings generated' ? 'done' : 'start'}:${l.exchange}`,
     );
-    // Both began before either finished: they ran at once.
+    // Both are announced before either finishes: their symbols share one pool.
     expect(order.slice(0, 2).sort()).toEqual(['start:alpaca', 'start:kraken']);
     expect(order.slice(2).sort()).toEqual(['done:alpaca', 'done:kraken']);
     for (const exchange of ['kraken', 'alpaca'] as const) {

@@ -47,3 +47,20 @@ export function formatUnits(
   const fraction = digits.slice(digits.length - places).padEnd(outDecimals, '0');
   return outDecimals === 0 ? whole : `${whole}.${fraction}`;
 }
+
+/**
+ * `format` memoized over the numbers it has seen, up to `max` of them (then it starts afresh).
+ * A generated book prints the same ticks and sizes in every snapshot, so most calls are hits.
+ */
+export function cachedFormat(format: (n: number) => string, max = 65_536): (n: number) => string {
+  let cache = new Map<number, string>();
+  return (n) => {
+    let text = cache.get(n);
+    if (text === undefined) {
+      text = format(n);
+      if (cache.size >= max) cache = new Map();
+      cache.set(n, text);
+    }
+    return text;
+  };
+}

@@ -1,5 +1,5 @@
 import type { BinanceLevel, BinanceRestDepth, BinanceRestTrade } from './wire.js';
-import { decimalsOf, formatUnits, unitsOf } from '../../generate/decimal.js';
+import { cachedFormat, decimalsOf, formatUnits, unitsOf } from '../../generate/decimal.js';
 import type { MarketSimulator, SimTrade } from '../../generate/market.js';
 import type { SymbolProfile } from '../../generate/profiles.js';
 
@@ -73,13 +73,9 @@ export class BinanceFormatter {
     this.stepUnits = unitsOf(profile.lotSize.stepSize, this.stepDecimals);
   }
 
-  price(ticks: number): string {
-    return formatUnits(ticks * this.tickUnits, this.tickDecimals);
-  }
+  readonly price = cachedFormat((ticks) => formatUnits(ticks * this.tickUnits, this.tickDecimals));
 
-  qty(steps: number): string {
-    return formatUnits(steps * this.stepUnits, this.stepDecimals);
-  }
+  readonly qty = cachedFormat((steps) => formatUnits(steps * this.stepUnits, this.stepDecimals));
 
   quoteQty(ticks: number, steps: number): string {
     const priceUnits = ticks * this.tickUnits;

@@ -4,7 +4,7 @@
  * in unix seconds), Trades pages (rows with fractional-second times and trade ids, a `last`
  * cursor in ns) and AssetPairs. Deterministic: the same simulator run gives the same bytes.
  */
-import { decimalsOf, formatUnits, unitsOf } from '../../generate/decimal.js';
+import { cachedFormat, decimalsOf, formatUnits, unitsOf } from '../../generate/decimal.js';
 import type { MarketSimulator, SimTrade } from '../../generate/market.js';
 import type { SymbolProfile } from '../../generate/profiles.js';
 import { KRAKEN_ASSET_PAIRS } from './asset-pairs.js';
@@ -80,9 +80,7 @@ export class KrakenRestFormatter {
     this.salt = saltOf(pair.symbol);
   }
 
-  price(ticks: number): string {
-    return formatUnits(ticks * this.tickUnits, this.tickDecimals, this.priceDecimals);
-  }
+  readonly price = cachedFormat((ticks) => formatUnits(ticks * this.tickUnits, this.tickDecimals, this.priceDecimals));
 
   volume(steps: number, decimals = this.pair.qtyDecimals): string {
     return formatUnits(steps * this.stepUnits, this.pair.qtyDecimals, decimals);

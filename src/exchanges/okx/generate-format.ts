@@ -7,7 +7,7 @@
  * instruments capture shows (the other endpoints assumed alike [unconfirmed]). Deterministic: the
  * same simulator run gives the same bytes.
  */
-import { decimalsOf, formatUnits, unitsOf } from '../../generate/decimal.js';
+import { cachedFormat, decimalsOf, formatUnits, unitsOf } from '../../generate/decimal.js';
 import type { MarketSimulator, SimTrade } from '../../generate/market.js';
 import type { SymbolProfile } from '../../generate/profiles.js';
 import { OKX_SPOT_INSTRUMENTS, orderedInstrument, type OkxRestInstrument } from './instruments.js';
@@ -70,13 +70,13 @@ export class OkxRestFormatter {
     this.medianLevelSteps = Math.max(1, profile.levelQty.median / Number(profile.lotSize.stepSize));
   }
 
-  price(ticks: number): string {
-    return trimmed(formatUnits(ticks * this.tickUnits, this.tickDecimals, this.tickDecimals));
-  }
+  readonly price = cachedFormat((ticks) =>
+    trimmed(formatUnits(ticks * this.tickUnits, this.tickDecimals, this.tickDecimals)),
+  );
 
-  size(steps: number): string {
-    return trimmed(formatUnits(steps * this.stepUnits, this.stepDecimals, this.stepDecimals));
-  }
+  readonly size = cachedFormat((steps) =>
+    trimmed(formatUnits(steps * this.stepUnits, this.stepDecimals, this.stepDecimals)),
+  );
 
   /** A trade as `/market/trades` lists it; `side` is the taker's. */
   trade(trade: SimTrade): OkxRestTrade {
