@@ -80,7 +80,9 @@ export class KrakenRestFormatter {
     this.salt = saltOf(pair.symbol);
   }
 
-  readonly price = cachedFormat((ticks) => formatUnits(ticks * this.tickUnits, this.tickDecimals, this.priceDecimals));
+  readonly price = cachedFormat((ticks) =>
+    formatUnits(ticks * this.tickUnits, this.tickDecimals, this.priceDecimals),
+  );
 
   volume(steps: number, decimals = this.pair.qtyDecimals): string {
     return formatUnits(steps * this.stepUnits, this.pair.qtyDecimals, decimals);
