@@ -43,6 +43,7 @@ export async function startGatewayStack(opts: {
     logger: opts.logger.child({ component: 'gateway' }),
     publicDir: PUBLIC_DIR,
     controlUpstream: opts.controlUpstream,
+    writeDelayMs: config.writeDelayMs,
     pricePairs: symbols,
     sources: {
       exchanges: config.exchanges,

@@ -33,6 +33,7 @@ export interface CommonFlags {
   interval?: string;
   tlsCert?: string;
   tlsKey?: string;
+  writeDelayMs?: string;
   /** `bench --only`: the parts to run. */
   only?: string;
 }
@@ -89,6 +90,7 @@ export async function resolveConfig(
     interval: flags.interval,
     tlsCert: flags.tlsCert,
     tlsKey: flags.tlsKey,
+    writeDelayMs: flags.writeDelayMs,
     hubPort: flags.hubPort,
     ...(portKey && { [portKey]: flags.port }),
   };

@@ -66,6 +66,11 @@ const OPTIONS = {
   interval: () => new Option('--interval <key=duration,…>', INTERVAL_HELP),
   tlsCert: () => new Option('--tls-cert <file>', 'PEM certificate: serve https and wss (with --tls-key)'),
   tlsKey: () => new Option('--tls-key <file>', 'PEM private key of --tls-cert'),
+  writeDelayMs: () =>
+    new Option(
+      '--write-delay-ms <ms>',
+      "gateway write delay: one socket write per client for the turns within it (default 2; 0 = every turn)",
+    ),
   recordUpstream: () =>
     new Option('--upstream <url>', 'base URL to poll instead of the exchanges (venue x under <url>/x)'),
 } as const;
@@ -107,6 +112,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
       'bus',
       'tlsCert',
       'tlsKey',
+      'writeDelayMs',
       'logLevel',
       'logFormat',
     ],
@@ -139,6 +145,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
       'symbols',
       'tlsCert',
       'tlsKey',
+      'writeDelayMs',
       'logLevel',
       'logFormat',
     ],

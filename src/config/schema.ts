@@ -5,7 +5,7 @@ import { LOG_FORMATS } from '../core/logger.js';
 import { ALPACA_FEEDS } from '../exchanges/alpaca/wire.js';
 import { VENUE_NAMES } from '../exchanges/index.js';
 import { AUTH_MODES } from '../gateway/auth.js';
-import { DEFAULT_GATEWAY_LIMITS } from '../gateway/limits.js';
+import { DEFAULT_GATEWAY_LIMITS, DEFAULT_WRITE_DELAY_MS } from '../gateway/limits.js';
 import { CONFLICT_RESOLUTIONS } from '../ingest/conflict.js';
 import { OVERFLOW_POLICIES } from '../replay/link/bounded-buffer.js';
 import { parseSymbolRate } from '../replay/symbol-rate.js';
@@ -291,6 +291,15 @@ export const configSchema = z
     /** Gateway soft and hard message limits (error and keep the connection / close 1009). */
     maxMessageBytes: z.coerce.number().int().min(1).default(DEFAULT_GATEWAY_LIMITS.maxMessageBytes),
     maxPayloadBytes: z.coerce.number().int().min(1).default(DEFAULT_GATEWAY_LIMITS.maxPayloadBytes),
+    /**
+     * Gateway write delay, ms: messages of the turns within it leave in one socket write per
+     * client, at most this much later (0: a write after every turn). Costs up to that much latency.
+     */
+    writeDelayMs: z.coerce
+      .number({ error: 'must be a number of ms from 0 to 100' })
+      .min(0, 'must be a number of ms from 0 to 100')
+      .max(100, 'must be a number of ms from 0 to 100')
+      .default(DEFAULT_WRITE_DELAY_MS),
     /** Gateway send budget per client: a larger unsent backlog closes it with 4008. */
     maxBufferedBytes: z.coerce.number().int().min(1).default(DEFAULT_GATEWAY_LIMITS.maxBufferedBytes),
     /** Origins browser pages may open `/ws` from (`https://app.example.com`, `https://*.example.com`); empty: any. */

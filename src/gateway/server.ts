@@ -42,6 +42,8 @@ export interface GatewayOptions {
   readonly publicDir: string;
   /** The replay hub's base URL: `/api/replay` and `/api/faults` forward to its control API (src/gateway/control-proxy.ts). */
   readonly controlUpstream?: string;
+  /** Fan-out write delay, ms (src/gateway/limits.ts DEFAULT_WRITE_DELAY_MS; 0 = after every turn). */
+  readonly writeDelayMs?: number;
   /** Canonical pairs whose `ticker@` and `trade@` topics keep the price cache warm. */
   readonly pricePairs?: readonly string[];
   /** What ingest feeds the bus with; streams outside it are refused on SUBSCRIBE. Default: anything. */
@@ -136,6 +138,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     access,
     latency: gatewayMetrics.latency,
     recoveryMaxMessages: opts.recoveryMaxMessages,
+    writeDelayMs: opts.writeDelayMs,
   });
   const latest = new LatestPriceResolver({ prices, bus: opts.bus });
   const health = new HealthReporter({

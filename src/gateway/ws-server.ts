@@ -7,7 +7,7 @@ import type { SentByType } from '../net/stream-type.js';
 import { wireFormatOf } from './compact.js';
 import { TopicFanout, type DemandListener, type TopicView } from './fanout.js';
 import type { LatencySampler } from './latency-sampler.js';
-import type { GatewayLimits } from './limits.js';
+import { DEFAULT_WRITE_DELAY_MS, type GatewayLimits } from './limits.js';
 import { sinceByKey, startRecovery, type RecoveringStream } from './ws-recovery.js';
 import { GatewayAccess, refuseUpgrade, type AccessRefusal } from './access.js';
 import { ANY_STREAM, type StreamGrant } from './auth.js';
@@ -63,6 +63,8 @@ export interface WsHubOptions {
   readonly recoveryMaxMessages?: number;
   /** Samples per-stage latency of what is fanned out (the gateway's `/metrics`). */
   readonly latency?: LatencySampler;
+  /** Write delay of the fan-out, ms (default {@link DEFAULT_WRITE_DELAY_MS}; 0 = after every turn). */
+  readonly writeDelayMs?: number;
   /** Origin allow-list and auth; default: anyone may connect and subscribe to anything. */
   readonly access?: GatewayAccess;
 }
@@ -134,6 +136,7 @@ export class WsHub {
       maxBufferedBytes: this.limits.maxBufferedBytes,
       onSlow: (c) => this.dropSlow(c),
       latency: opts.latency,
+      flushDelayMs: opts.writeDelayMs ?? DEFAULT_WRITE_DELAY_MS,
     });
     this.wss = new WebSocketServer({
       noServer: true,
