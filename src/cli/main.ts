@@ -69,7 +69,7 @@ const OPTIONS = {
   writeDelayMs: () =>
     new Option(
       '--write-delay-ms <ms>',
-      "gateway write delay: one socket write per client for the turns within it (default 2; 0 = every turn)",
+      'gateway write delay: one socket write per client for the turns within it (default 2; 0 = every turn)',
     ),
   recordUpstream: () =>
     new Option('--upstream <url>', 'base URL to poll instead of the exchanges (venue x under <url>/x)'),
