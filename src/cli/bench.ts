@@ -19,7 +19,17 @@ import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
 /** Saturated fan-out to 1,000 clients: a bursty replay's rhythm (50 per turn) and a live feed's (2). */
 const FANOUT_LOADS = [
   { clients: 1000, perTurn: 50, messages: 2000, naiveMessages: 200 },
-  { clients: 1000, perTurn: 2, messages: 600, naiveMessages: 100 },
+  // A live feed's rhythm; the write delay coalesces it across turns. Then its latency at half load.
+  { clients: 1000, perTurn: 2, messages: 2000, naiveMessages: 100, latencySeconds: 4 },
+  {
+    clients: 1000,
+    perTurn: 2,
+    messages: 8000,
+    naiveMessages: 600,
+    streams: 20,
+    streamsPerClient: 3,
+    latencySeconds: 4,
+  },
 ] as const;
 
 /** Market minutes replayed through the process layout: enough frames for a steady rate. */
