@@ -13,6 +13,8 @@ export interface FrameClientJob {
   readonly port: number;
   readonly path: string;
   readonly connections: number;
+  /** Source address of the connections (`127.0.0.x`), so several workers stay inside one port range each. */
+  readonly localAddress?: string;
   /** Sent as masked text frames once the handshake completes (SUBSCRIBE messages). */
   readonly subscribe?: string | readonly string[];
   /** Per connection instead: connection `i` sends `subscribeEach[i % length]`. */
@@ -135,7 +137,7 @@ function run(job: FrameClientJob): void {
     const counter = new FrameCounter(isSampled ? latency : undefined);
     if (isSampled) sampled.push(counter);
     counters.push(counter);
-    const socket = connect(job.port, job.host);
+    const socket = connect({ port: job.port, host: job.host, localAddress: job.localAddress });
     sockets.push(socket);
     socket.setNoDelay(true);
     let handshaking = true;

@@ -3,13 +3,12 @@ import { benchFailoverTime } from '../bench/failover-time.js';
 import { benchFanout } from '../bench/fanout.js';
 import { benchIngestThroughput } from '../bench/ingest-throughput.js';
 import { benchLatency } from '../bench/latency.js';
-import { benchMemory } from '../bench/memory.js';
 import { benchOffsetCost } from '../bench/offset-cost.js';
 import { benchProcessReplay } from '../bench/replay-processes.js';
 import { benchReplay } from '../bench/replay-throughput.js';
 import { printReport, type BenchFigure } from '../bench/report.js';
 import { benchScaleOut } from '../bench/scaleout.js';
-import { benchSseMemory } from '../bench/sse-memory.js';
+import { benchSseMemory, benchWsMemory } from '../bench/idle-memory.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { nearest } from '../core/nearest.js';
@@ -101,8 +100,8 @@ export const BENCH_PARTS: ReadonlyArray<readonly [name: string, title: string, r
   ['latency', 'end-to-end latency', (logger) => benchLatency({ minutes: 5, speed: 30, clients: 20, logger })],
   [
     'memory',
-    'memory per idle connection',
-    async (logger) => [await benchMemory({ connections: 2000, logger })],
+    'memory per idle WebSocket connection at 10,000',
+    async (logger) => [await benchWsMemory({ connections: 10_000, warmup: 1000, workers: 3, logger })],
   ],
   [
     'scaleout',
