@@ -9,6 +9,7 @@ import { benchReplay } from '../bench/replay-throughput.js';
 import { printReport, type BenchFigure } from '../bench/report.js';
 import { benchScaleOut } from '../bench/scaleout.js';
 import { benchSseMemory, benchWsMemory } from '../bench/idle-memory.js';
+import { benchSoak } from '../bench/soak.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { nearest } from '../core/nearest.js';
@@ -113,11 +114,19 @@ export const BENCH_PARTS: ReadonlyArray<readonly [name: string, title: string, r
     'memory per idle SSE connection at 10,000',
     async (logger) => [await benchSseMemory({ connections: 10_000, warmup: 1000, workers: 3, logger })],
   ],
+  [
+    'soak',
+    'soak: 10 minutes at --speed max with 1,000 clients (only with --only soak)',
+    (logger) => benchSoak({ minutes: 10, clients: 1000, sampleMs: 5000, logger }),
+  ],
 ];
+
+/** Parts too long for the default run: they run only when `--only` names them. */
+const ONLY_WHEN_NAMED: readonly string[] = ['soak'];
 
 /** The parts `--only a,b` names, in run order; every part without it. Unknown names are refused. */
 export function selectParts(only: string | undefined): typeof BENCH_PARTS {
-  if (only === undefined) return BENCH_PARTS;
+  if (only === undefined) return BENCH_PARTS.filter(([name]) => !ONLY_WHEN_NAMED.includes(name));
   const names = BENCH_PARTS.map(([name]) => name);
   const wanted = only
     .split(',')
