@@ -6,20 +6,36 @@
  */
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
+import { LatencyHistogram, type HistogramPairs } from './histogram.js';
 
 export interface FrameClientJob {
   readonly host: string;
   readonly port: number;
   readonly path: string;
   readonly connections: number;
+  /** Source address of the connections (`127.0.0.x`), so several workers stay inside one port range each. */
+  readonly localAddress?: string;
   /** Sent as masked text frames once the handshake completes (SUBSCRIBE messages). */
   readonly subscribe?: string | readonly string[];
+  /** Per connection instead: connection `i` sends `subscribeEach[i % length]`. */
+  readonly subscribeEach?: readonly string[];
+  /**
+   * Every `sampleEvery`-th connection also reads its frames' payloads for `"sentAt":<ms>` and
+   * records publish → receipt latency; the others stay header-only. Unset: none does.
+   */
+  readonly sampleEvery?: number;
 }
+
+export type FrameClientCommand = { type: 'stop' } | { type: 'resetLatency' } | { type: 'collectLatency' };
 
 export type FrameClientReport =
   | { type: 'ready' }
   | { type: 'progress'; frames: number; bytes: number; firstAt: number; lastAt: number }
+  | { type: 'latency'; samples: number; pairs: HistogramPairs }
+  | { type: 'latencyReset' }
   | { type: 'error'; message: string };
+
+const SENT_AT = Buffer.from('"sentAt":');
 
 function report(r: FrameClientReport): void {
   process.send?.(r);
@@ -43,12 +59,20 @@ function maskedText(text: string): Buffer {
   return out;
 }
 
-/** Counts text frames in a byte stream, reading only headers. */
+/**
+ * Counts text frames in a byte stream, reading only headers; with a histogram, it also reads each
+ * text payload for its `"sentAt":` stamp and records its age.
+ */
 class FrameCounter {
   frames = 0;
   private skip = 0;
   private readonly header = Buffer.alloc(14);
   private headerLength = 0;
+  /** Whether the current payload is kept (a text frame on a sampled connection). */
+  private keeping = false;
+  private payload: Buffer[] = [];
+
+  constructor(private readonly latency?: LatencyHistogram) {}
 
   push(chunk: Buffer, from: number): void {
     let i = from;
@@ -56,8 +80,10 @@ class FrameCounter {
     while (i < n) {
       if (this.skip > 0) {
         const take = Math.min(this.skip, n - i);
+        if (this.keeping) this.payload.push(chunk.subarray(i, i + take));
         this.skip -= take;
         i += take;
+        if (this.skip === 0 && this.keeping) this.sample();
         continue;
       }
       const h = this.header;
@@ -72,9 +98,22 @@ class FrameCounter {
           : len7 === 126
             ? h.readUInt16BE(2)
             : h.readUInt32BE(2) * 2 ** 32 + h.readUInt32BE(6);
-      if ((h[0] & 0x0f) === 1) this.frames++;
+      const text = (h[0] & 0x0f) === 1;
+      if (text) this.frames++;
       this.headerLength = 0;
+      this.keeping = text && this.latency !== undefined && this.skip > 0;
     }
+  }
+
+  private sample(): void {
+    this.keeping = false;
+    const body = this.payload.length === 1 ? this.payload[0] : Buffer.concat(this.payload);
+    this.payload = [];
+    const at = body.indexOf(SENT_AT);
+    if (at < 0) return;
+    const from = at + SENT_AT.length;
+    const sentAt = Number.parseFloat(body.toString('latin1', from, Math.min(body.length, from + 24)));
+    this.latency?.record(performance.timeOrigin + performance.now() - sentAt);
   }
 }
 
@@ -90,10 +129,15 @@ function run(job: FrameClientJob): void {
     () => report({ type: 'progress', frames: total(), bytes, firstAt, lastAt }),
     25,
   );
+  const latency = new LatencyHistogram();
+  let samples = 0;
+  const sampled: FrameCounter[] = [];
   for (let i = 0; i < job.connections; i++) {
-    const counter = new FrameCounter();
+    const isSampled = job.sampleEvery !== undefined && i % job.sampleEvery === 0;
+    const counter = new FrameCounter(isSampled ? latency : undefined);
+    if (isSampled) sampled.push(counter);
     counters.push(counter);
-    const socket = connect(job.port, job.host);
+    const socket = connect({ port: job.port, host: job.host, localAddress: job.localAddress });
     sockets.push(socket);
     socket.setNoDelay(true);
     let handshaking = true;
@@ -122,7 +166,10 @@ function run(job: FrameClientJob): void {
         return;
       }
       handshaking = false;
-      const subscribe = job.subscribe ?? [];
+      const subscribe =
+        job.subscribeEach !== undefined
+          ? job.subscribeEach[i % job.subscribeEach.length]
+          : (job.subscribe ?? []);
       for (const text of typeof subscribe === 'string' ? [subscribe] : subscribe)
         socket.write(maskedText(text));
       if (++open === job.connections) report({ type: 'ready' });
@@ -130,7 +177,21 @@ function run(job: FrameClientJob): void {
     });
     socket.on('error', (err) => report({ type: 'error', message: err.message }));
   }
-  process.on('message', (msg: { type: string }) => {
+  process.on('message', (msg: FrameClientCommand) => {
+    if (msg.type === 'resetLatency') {
+      latency.reset();
+      samples = sampled.reduce((n, c) => n + c.frames, 0);
+      report({ type: 'latencyReset' });
+      return;
+    }
+    if (msg.type === 'collectLatency') {
+      report({
+        type: 'latency',
+        samples: sampled.reduce((n, c) => n + c.frames, 0) - samples,
+        pairs: latency.pairs(),
+      });
+      return;
+    }
     if (msg.type !== 'stop') return;
     clearInterval(progress);
     report({ type: 'progress', frames: total(), bytes, firstAt, lastAt });

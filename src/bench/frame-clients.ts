@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FrameClientJob, FrameClientReport } from './frame-client-worker.js';
+import type { HistogramPairs } from './histogram.js';
 
 type Progress = Extract<FrameClientReport, { type: 'progress' }>;
 
@@ -9,6 +10,7 @@ export class FrameClients {
   private readonly child: ChildProcess;
   private latest: Progress = { type: 'progress', frames: 0, bytes: 0, firstAt: 0, lastAt: 0 };
   private readonly waiters: Array<{ frames: number; resolve: () => void }> = [];
+  private readonly replies: Array<(r: FrameClientReport) => boolean> = [];
   readonly ready: Promise<void>;
 
   constructor(job: FrameClientJob) {
@@ -22,7 +24,11 @@ export class FrameClients {
       this.child.on('message', (r: FrameClientReport) => {
         if (r.type === 'ready') resolve();
         else if (r.type === 'error') reject(new Error(`bench client: ${r.message}`));
-        else this.onProgress(r);
+        else if (r.type === 'progress') this.onProgress(r);
+        else {
+          const i = this.replies.findIndex((take) => take(r));
+          if (i >= 0) this.replies.splice(i, 1);
+        }
       });
       this.child.once('exit', () => reject(new Error('bench clients exited before they were ready')));
     });
@@ -54,6 +60,40 @@ export class FrameClients {
           resolve();
         },
       });
+    });
+  }
+
+  /** Forget the sampled connections' latencies so far. */
+  resetLatency(): Promise<void> {
+    return this.ask('resetLatency', (r) => (r.type === 'latencyReset' ? true : undefined)).then(
+      () => undefined,
+    );
+  }
+
+  /** The sampled connections' publish → receipt latencies since the last reset. */
+  collectLatency(): Promise<{ samples: number; pairs: HistogramPairs }> {
+    return this.ask('collectLatency', (r) =>
+      r.type === 'latency' ? { samples: r.samples, pairs: r.pairs } : undefined,
+    );
+  }
+
+  private ask<T>(
+    type: 'resetLatency' | 'collectLatency',
+    take: (r: FrameClientReport) => T | undefined,
+  ): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`bench clients did not answer ${type} in 10 s`)),
+        10_000,
+      );
+      this.replies.push((r) => {
+        const v = take(r);
+        if (v === undefined) return false;
+        clearTimeout(timer);
+        resolve(v);
+        return true;
+      });
+      this.child.send({ type });
     });
   }
 

@@ -1,5 +1,5 @@
 /**
- * Idle SSE consumers for the SSE memory bench, in a child process (driven by `sse-memory.ts`):
+ * Idle SSE consumers for the SSE memory bench, in a child process (driven by `idle-memory.ts`):
  * raw TCP connections from one loopback source address (so several workers do not share one
  * ephemeral port range), each sending `GET <path>` and then reading and discarding the stream.
  * At most `CONCURRENT_OPENS` requests wait for their response headers at once (the server's

@@ -3,7 +3,11 @@ import { BENCH_PARTS, selectParts } from './bench.js';
 
 describe('bench --only', () => {
   it('runs every part without it, and the named ones in run order with it', () => {
-    expect(selectParts(undefined)).toBe(BENCH_PARTS);
+    // The soak takes ten minutes: only when named.
+    expect(selectParts(undefined).map(([name]) => name)).toEqual(
+      BENCH_PARTS.map(([name]) => name).filter((n) => n !== 'soak'),
+    );
+    expect(selectParts('soak').map(([name]) => name)).toEqual(['soak']);
     expect(selectParts('sse, scaleout').map(([name]) => name)).toEqual(['scaleout', 'sse']);
   });
 

@@ -3,13 +3,13 @@ import { benchFailoverTime } from '../bench/failover-time.js';
 import { benchFanout } from '../bench/fanout.js';
 import { benchIngestThroughput } from '../bench/ingest-throughput.js';
 import { benchLatency } from '../bench/latency.js';
-import { benchMemory } from '../bench/memory.js';
 import { benchOffsetCost } from '../bench/offset-cost.js';
 import { benchProcessReplay } from '../bench/replay-processes.js';
 import { benchReplay } from '../bench/replay-throughput.js';
 import { printReport, type BenchFigure } from '../bench/report.js';
 import { benchScaleOut } from '../bench/scaleout.js';
-import { benchSseMemory } from '../bench/sse-memory.js';
+import { benchSseMemory, benchWsMemory } from '../bench/idle-memory.js';
+import { benchSoak } from '../bench/soak.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { nearest } from '../core/nearest.js';
@@ -19,7 +19,17 @@ import { loggerFor, resolveConfig, type CommonFlags } from './commands.js';
 /** Saturated fan-out to 1,000 clients: a bursty replay's rhythm (50 per turn) and a live feed's (2). */
 const FANOUT_LOADS = [
   { clients: 1000, perTurn: 50, messages: 2000, naiveMessages: 200 },
-  { clients: 1000, perTurn: 2, messages: 600, naiveMessages: 100 },
+  // A live feed's rhythm; the write delay coalesces it across turns. Then its latency at half load.
+  { clients: 1000, perTurn: 2, messages: 2000, naiveMessages: 100, latencySeconds: 4 },
+  {
+    clients: 1000,
+    perTurn: 2,
+    messages: 8000,
+    naiveMessages: 600,
+    streams: 20,
+    streamsPerClient: 3,
+    latencySeconds: 4,
+  },
 ] as const;
 
 /** Market minutes replayed through the process layout: enough frames for a steady rate. */
@@ -91,8 +101,8 @@ export const BENCH_PARTS: ReadonlyArray<readonly [name: string, title: string, r
   ['latency', 'end-to-end latency', (logger) => benchLatency({ minutes: 5, speed: 30, clients: 20, logger })],
   [
     'memory',
-    'memory per idle connection',
-    async (logger) => [await benchMemory({ connections: 2000, logger })],
+    'memory per idle WebSocket connection at 10,000',
+    async (logger) => [await benchWsMemory({ connections: 10_000, warmup: 1000, workers: 3, logger })],
   ],
   [
     'scaleout',
@@ -104,11 +114,19 @@ export const BENCH_PARTS: ReadonlyArray<readonly [name: string, title: string, r
     'memory per idle SSE connection at 10,000',
     async (logger) => [await benchSseMemory({ connections: 10_000, warmup: 1000, workers: 3, logger })],
   ],
+  [
+    'soak',
+    'soak: 10 minutes at --speed max with 1,000 clients (only with --only soak)',
+    (logger) => benchSoak({ minutes: 10, clients: 1000, sampleMs: 5000, logger }),
+  ],
 ];
+
+/** Parts too long for the default run: they run only when `--only` names them. */
+const ONLY_WHEN_NAMED: readonly string[] = ['soak'];
 
 /** The parts `--only a,b` names, in run order; every part without it. Unknown names are refused. */
 export function selectParts(only: string | undefined): typeof BENCH_PARTS {
-  if (only === undefined) return BENCH_PARTS;
+  if (only === undefined) return BENCH_PARTS.filter(([name]) => !ONLY_WHEN_NAMED.includes(name));
   const names = BENCH_PARTS.map(([name]) => name);
   const wanted = only
     .split(',')

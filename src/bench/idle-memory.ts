@@ -1,20 +1,28 @@
 /**
- * Memory per idle SSE connection at 10,000 connections: the server runs in its own process and
- * reports its RSS after forced full GCs. A warm-up fleet is opened first and kept open (code
+ * Memory per idle connection at 10,000 connections, SSE and WebSocket: the server runs in its
+ * own process and reports its RSS after forced full GCs. A warm-up fleet is opened first and kept open (code
  * compiled, pools and tables sized on first use), the server sampled, then the measured fleets
  * (several worker processes, each from its own 127.0.0.x source address) bring the total to
  * `connections`; after a settle the server is sampled again. The figure is the RSS growth / the
  * measured connections (heap growth is kept beside it). The gateway's `/api/market-data/stream`
- * is compared with a hand-built `http` SSE service (`sse-baseline.ts`) measured the same way.
+ * is compared with a hand-built `http` SSE service (`sse-baseline.ts`), its `/ws` with a bare
+ * `ws` server holding the same subscribed clients (`idle-node.ts`), each measured the same way.
+ * WebSocket clients are the header-only frame clients (one SUBSCRIBE each, then idle).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../core/logger.js';
 import { BenchChild } from './child.js';
 import { figure, type BenchFigure } from './report.js';
+import { FrameClients } from './frame-clients.js';
 import type { SseClientCommand, SseClientReport } from './sse-client-worker.js';
-import type { SseServerCommand, SseServerKind, SseServerReport } from './sse-node.js';
+import {
+  WS_SUBSCRIBE,
+  type IdleServerCommand,
+  type IdleServerKind,
+  type IdleServerReport,
+} from './idle-node.js';
 
-export interface SseMemoryOptions {
+export interface IdleMemoryOptions {
   /** Connections open at the second sample (warm-up included). */
   readonly connections: number;
   /** Opened first, before the first sample. */
@@ -29,9 +37,13 @@ const MAX_CONNECTIONS = 15_000;
 const SETTLE_MS = 1000;
 const OPEN_TIMEOUT_MS = 60_000;
 
-type ServerNode = BenchChild<SseServerReport, SseServerCommand>;
+type ServerNode = BenchChild<IdleServerReport, IdleServerCommand>;
 type ClientNode = BenchChild<SseClientReport, SseClientCommand>;
-type Sample = Extract<SseServerReport, { type: 'sample' }>;
+type Sample = Extract<IdleServerReport, { type: 'sample' }>;
+/** A worker process holding idle connections open. */
+interface Fleet {
+  stop(): Promise<unknown>;
+}
 
 interface Growth {
   rssPerConnection: number;
@@ -45,8 +57,8 @@ function sampleOf(server: ServerNode): Promise<Sample> {
   return got;
 }
 
-/** Open `n` connections from `localAddress`; resolves once every one has its 200 headers. */
-async function openFleet(port: number, path: string, n: number, localAddress: string): Promise<ClientNode> {
+/** Open `n` SSE connections from `localAddress`; resolves once every one has its 200 headers. */
+async function openSseFleet(port: number, path: string, n: number, localAddress: string): Promise<Fleet> {
   const node: ClientNode = new BenchChild(new URL('./sse-client-worker.js', import.meta.url));
   const ready = node.next('SSE connections', (m) => (m.type === 'ready' ? true : undefined), OPEN_TIMEOUT_MS);
   node.send({ type: 'start', port, path, connections: n, localAddress });
@@ -63,11 +75,35 @@ async function openFleet(port: number, path: string, n: number, localAddress: st
   }
 }
 
-async function measure(kind: SseServerKind, opts: SseMemoryOptions): Promise<Growth> {
-  const server: ServerNode = new BenchChild(new URL('./sse-node.js', import.meta.url), {
+/** Open `n` WebSocket connections from `localAddress`; resolves once every SUBSCRIBE is answered. */
+async function openWsFleet(port: number, path: string, n: number, localAddress: string): Promise<Fleet> {
+  const clients = new FrameClients({
+    host: '127.0.0.1',
+    port,
+    path,
+    connections: n,
+    localAddress,
+    subscribe: WS_SUBSCRIBE,
+  });
+  try {
+    await clients.ready;
+    await clients.until(n, OPEN_TIMEOUT_MS);
+    return clients;
+  } catch (err) {
+    await clients.stop();
+    throw new Error(
+      `${(err as Error).message} (${n} from ${localAddress}; if it timed out, check \`ulimit -n\` of the server process)`,
+      { cause: err },
+    );
+  }
+}
+
+async function measure(kind: IdleServerKind, opts: IdleMemoryOptions): Promise<Growth> {
+  const openFleet = kind.startsWith('ws-') ? openWsFleet : openSseFleet;
+  const server: ServerNode = new BenchChild(new URL('./idle-node.js', import.meta.url), {
     nodeFlags: ['--expose-gc'],
   });
-  const fleets: ClientNode[] = [];
+  const fleets: Fleet[] = [];
   try {
     const listening = server.next('listening', (m) => (m.type === 'listening' ? m : undefined), 15_000);
     server.send({ type: 'start', kind, maxConnections: opts.connections + 100 });
@@ -77,7 +113,7 @@ async function measure(kind: SseServerKind, opts: SseMemoryOptions): Promise<Gro
     const before = await sampleOf(server);
     const measured = opts.connections - opts.warmup;
     const share = Math.ceil(measured / opts.workers);
-    const opening: Array<Promise<ClientNode>> = [];
+    const opening: Array<Promise<Fleet>> = [];
     for (let w = 0, left = measured; left > 0; w++, left -= share)
       opening.push(openFleet(port, path, Math.min(share, left), `127.0.0.${3 + w}`));
     const opened = await Promise.allSettled(opening);
@@ -86,9 +122,11 @@ async function measure(kind: SseServerKind, opts: SseMemoryOptions): Promise<Gro
     if (failure) throw failure.reason;
     await sleep(SETTLE_MS);
     const after = await sampleOf(server);
-    opts.logger.info({ kind, before, after }, 'SSE memory bench: server sampled');
+    opts.logger.info({ kind, before, after }, 'idle memory bench: server sampled');
     if (after.connections < opts.connections)
-      throw new Error(`SSE memory bench (${kind}): server holds ${after.connections} of ${opts.connections}`);
+      throw new Error(
+        `idle memory bench (${kind}): server holds ${after.connections} of ${opts.connections}`,
+      );
     return {
       rssPerConnection: (after.rss - before.rss) / measured,
       heapPerConnection: (after.heap - before.heap) / measured,
@@ -100,23 +138,23 @@ async function measure(kind: SseServerKind, opts: SseMemoryOptions): Promise<Gro
   }
 }
 
-function validate(opts: SseMemoryOptions): void {
+function validate(opts: IdleMemoryOptions, what: string): void {
   const { connections, warmup, workers } = opts;
   if (!Number.isInteger(connections) || connections < 2 || connections > MAX_CONNECTIONS)
     throw new Error(
-      `SSE memory bench: connections must be a whole number 2…${MAX_CONNECTIONS}, got ${connections}`,
+      `${what} memory bench: connections must be a whole number 2…${MAX_CONNECTIONS}, got ${connections}`,
     );
   if (!Number.isInteger(warmup) || warmup < 1 || warmup >= connections)
-    throw new Error(`SSE memory bench: warmup must be a whole number 1…connections−1, got ${warmup}`);
+    throw new Error(`${what} memory bench: warmup must be a whole number 1…connections−1, got ${warmup}`);
   if (!Number.isInteger(workers) || workers < 1 || workers > 200)
-    throw new Error(`SSE memory bench: workers must be a whole number 1…200, got ${workers}`);
+    throw new Error(`${what} memory bench: workers must be a whole number 1…200, got ${workers}`);
 }
 
 /** The gateway's SSE beside the hand-built baseline, each in a fresh server process. */
-export async function benchSseMemory(opts: SseMemoryOptions): Promise<BenchFigure> {
-  validate(opts);
-  const base = await measure('baseline', opts);
-  const value = await measure('tickstream', opts);
+export async function benchSseMemory(opts: IdleMemoryOptions): Promise<BenchFigure> {
+  validate(opts, 'SSE');
+  const base = await measure('sse-baseline', opts);
+  const value = await measure('sse-tickstream', opts);
   return figure(
     `memory per idle SSE connection (${opts.connections} open, 1 pair each)`,
     'B',
@@ -128,6 +166,29 @@ export async function benchSseMemory(opts: SseMemoryOptions): Promise<BenchFigur
       warmupConnections: opts.warmup,
       measure: 'server RSS growth (after full GCs) over the measured connections / their count',
       baseline: 'hand-built http SSE service (client Map, Set of pairs, heartbeat interval each)',
+      baselineHeapPerConnection: Math.round(base.heapPerConnection),
+      heapPerConnection: Math.round(value.heapPerConnection),
+    },
+    'lower',
+  );
+}
+
+/** The gateway's `/ws` beside a bare `ws` server holding the same idle subscribed clients. */
+export async function benchWsMemory(opts: IdleMemoryOptions): Promise<BenchFigure> {
+  validate(opts, 'WebSocket');
+  const base = await measure('ws-baseline', opts);
+  const value = await measure('ws-tickstream', opts);
+  return figure(
+    `memory per idle WebSocket connection (${opts.connections} open, 1 stream each)`,
+    'B',
+    value.rssPerConnection,
+    base.rssPerConnection,
+    {
+      connections: opts.connections,
+      measuredConnections: base.measured,
+      warmupConnections: opts.warmup,
+      measure: 'server RSS growth (after full GCs) over the measured connections / their count',
+      baseline: 'bare ws server, a Set of clients per stream, ws.send per subscriber',
       baselineHeapPerConnection: Math.round(base.heapPerConnection),
       heapPerConnection: Math.round(value.heapPerConnection),
     },

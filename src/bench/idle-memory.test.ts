@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/logger.js';
-import { benchSseMemory } from './sse-memory.js';
+import { benchSseMemory, benchWsMemory } from './idle-memory.js';
 
 describe('benchSseMemory', () => {
   it('opens idle SSE connections from two worker processes against the gateway and the hand-built baseline, RSS per connection', async () => {
@@ -18,4 +18,15 @@ describe('benchSseMemory', () => {
       benchSseMemory({ connections: 10, warmup: 10, workers: 1, logger: silentLogger() }),
     ).rejects.toThrow(/warmup must be.*got 10/);
   });
+});
+
+describe('benchWsMemory', () => {
+  it('opens idle subscribed WebSocket connections from two worker processes against the gateway and a bare ws server, RSS per connection', async () => {
+    const f = await benchWsMemory({ connections: 30, warmup: 10, workers: 2, logger: silentLogger() });
+    expect(f.name).toBe('memory per idle WebSocket connection (30 open, 1 stream each)');
+    expect(f.better).toBe('lower');
+    expect(Number.isFinite(f.baseline)).toBe(true);
+    expect(Number.isFinite(f.value)).toBe(true);
+    expect(f.details).toMatchObject({ connections: 30, measuredConnections: 20, warmupConnections: 10 });
+  }, 60_000);
 });

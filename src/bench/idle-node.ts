@@ -1,0 +1,187 @@
+/**
+ * The server under test of the idle-connection memory benches, in its own process (run with
+ * `--expose-gc`), so that its RSS is the server's alone. One price tick per second goes out to
+ * every connection of the pair:
+ * - `sse-baseline`: the hand-built SSE service (`sse-baseline.ts`);
+ * - `ws-baseline`: a bare `ws` server that keeps each client's streams (a Set per stream) and
+ *   sends the tick to each subscriber: what one writes by hand with the library;
+ * - `sse-tickstream` / `ws-tickstream`: the gateway (`/api/market-data/stream`, `/ws`) on the bus
+ *   `createBus` makes by default (memory, with recovery history), a trade on `trade@<pair>` each tick.
+ * Driven by `idle-memory.ts`: `sample` answers with RSS and heap after three full GCs.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createBus } from '../app/bus.js';
+import { loggerFor, resolveConfig } from '../cli/commands.js';
+import type { Trade } from '../core/types.js';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { createSseBaseline } from './sse-baseline.js';
+import { boundPort, startBenchGateway } from './setup.js';
+
+export type IdleServerKind = 'sse-baseline' | 'sse-tickstream' | 'ws-baseline' | 'ws-tickstream';
+
+export type IdleServerCommand =
+  { type: 'start'; kind: IdleServerKind; maxConnections: number } | { type: 'sample' } | { type: 'stop' };
+
+export type IdleServerReport =
+  | { type: 'listening'; port: number; path: string }
+  | { type: 'sample'; rss: number; heap: number; connections: number }
+  | { type: 'error'; message: string };
+
+export const SSE_PAIR = 'BTC/USDT';
+const TICK_MS = 1000;
+const PATH = `/api/market-data/stream?pairs=${SSE_PAIR}`;
+/** What a WebSocket client of either WS kind sends once connected. */
+export const WS_SUBSCRIBE = JSON.stringify({ method: 'SUBSCRIBE', params: [`trade@${SSE_PAIR}`], id: 1 });
+const WS_REPLY = '{"result":null,"id":1}';
+
+function report(r: IdleServerReport): void {
+  process.send?.(r);
+}
+
+interface Running {
+  readonly path: string;
+  readonly port: number;
+  connections(): number;
+  close(): Promise<void>;
+}
+
+async function startBaseline(): Promise<Running> {
+  const sse = createSseBaseline();
+  await new Promise<void>((resolve) =>
+    sse.server.listen({ port: 0, host: '127.0.0.1', backlog: 2048 }, resolve),
+  );
+  let price = 67_000;
+  const tick = setInterval(() => sse.broadcast(SSE_PAIR, (price += 0.5)), TICK_MS);
+  return {
+    path: PATH,
+    port: boundPort(sse.server.address()),
+    connections: () => sse.connections(),
+    async close() {
+      clearInterval(tick);
+      sse.server.closeAllConnections();
+      await new Promise((r) => sse.server.close(r));
+    },
+  };
+}
+
+async function startWsBaseline(): Promise<Running> {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', backlog: 2048, perMessageDeflate: false });
+  await new Promise<void>((resolve) => wss.once('listening', resolve));
+  const subscribers = new Map<string, Set<WebSocket>>();
+  wss.on('connection', (ws) => {
+    ws.on('message', (raw) => {
+      let params: unknown;
+      try {
+        params = (JSON.parse(String(raw)) as { params?: unknown }).params;
+      } catch {
+        return;
+      }
+      if (!Array.isArray(params)) return;
+      for (const stream of params) {
+        if (typeof stream !== 'string') continue;
+        let set = subscribers.get(stream);
+        if (set === undefined) subscribers.set(stream, (set = new Set()));
+        set.add(ws);
+      }
+      ws.send(WS_REPLY);
+    });
+    ws.on('close', () => {
+      for (const set of subscribers.values()) set.delete(ws);
+    });
+  });
+  let price = 67_000;
+  const tick = setInterval(() => {
+    const stream = `trade@${SSE_PAIR}`;
+    const data = JSON.stringify({ stream, data: { type: 'trade', symbol: SSE_PAIR, price: (price += 0.5) } });
+    for (const ws of subscribers.get(stream) ?? []) ws.send(data);
+  }, TICK_MS);
+  return {
+    path: '/',
+    port: boundPort(wss.address()),
+    connections: () => wss.clients.size,
+    async close() {
+      clearInterval(tick);
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise((r) => wss.close(r));
+    },
+  };
+}
+
+async function startTickstream(maxConnections: number, transport: 'sse' | 'ws'): Promise<Running> {
+  const config = await resolveConfig({}, 'bench', {});
+  const bus = createBus(config);
+  const { gateway, port } = await startBenchGateway(bus, loggerFor(config), {
+    pricePairs: [SSE_PAIR],
+    sse: { maxConnections },
+    limits: { maxConnections },
+  });
+  let i = 0;
+  const tick = setInterval(() => {
+    const now = Date.now();
+    const trade: Trade = {
+      type: 'trade',
+      exchange: 'binance',
+      symbol: SSE_PAIR,
+      timestamp: now,
+      localTimestamp: now,
+      id: String(++i),
+      price: 67_000 + i / 2,
+      amount: 0.01,
+      side: 'buy',
+    };
+    bus.publish(`trade@${SSE_PAIR}`, trade);
+  }, TICK_MS);
+  return {
+    path: transport === 'sse' ? PATH : '/ws',
+    port,
+    connections: () => (transport === 'sse' ? gateway.stats().sseConnections : gateway.stats().connections),
+    async close() {
+      clearInterval(tick);
+      await gateway.close();
+      await bus.close();
+    },
+  };
+}
+
+async function sample(running: Running): Promise<IdleServerReport> {
+  const gc: unknown = Reflect.get(globalThis, 'gc');
+  for (let i = 0; i < 3; i++) {
+    if (typeof gc === 'function') Reflect.apply(gc, undefined, []);
+    await sleep(50);
+  }
+  const m = process.memoryUsage();
+  return { type: 'sample', rss: m.rss, heap: m.heapUsed + m.external, connections: running.connections() };
+}
+
+// The bench process is gone (crashed or killed): do not linger.
+process.once('disconnect', () => process.exit(0));
+
+function start(kind: IdleServerKind, maxConnections: number): Promise<Running> {
+  switch (kind) {
+    case 'sse-baseline':
+      return startBaseline();
+    case 'ws-baseline':
+      return startWsBaseline();
+    case 'sse-tickstream':
+      return startTickstream(maxConnections, 'sse');
+    case 'ws-tickstream':
+      return startTickstream(maxConnections, 'ws');
+  }
+}
+
+process.once('message', (job: IdleServerCommand) => {
+  if (job.type !== 'start') return;
+  start(job.kind, job.maxConnections).then(
+    (running) => {
+      report({ type: 'listening', port: running.port, path: running.path });
+      process.on('message', (cmd: IdleServerCommand) => {
+        if (cmd.type === 'sample') void sample(running).then(report);
+        else if (cmd.type === 'stop') void running.close().finally(() => process.exit(0));
+      });
+    },
+    (err: unknown) => {
+      report({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+      process.exit(1);
+    },
+  );
+});

@@ -1,0 +1,30 @@
+/** The soak on a short run: `start` at --speed max with idle-reading clients, RSS sampled after warm-up. */
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../core/logger.js';
+import { benchSoak, slope } from './soak.js';
+
+describe('soak', () => {
+  it('fits a least-squares slope', () => {
+    expect(slope([0, 1, 2, 3], [10, 12, 14, 16])).toBeCloseTo(2);
+    expect(slope([0, 1, 2], [5, 5, 5])).toBe(0);
+    expect(slope([1], [1])).toBeNaN();
+  });
+
+  it('runs start at --speed max under clients and reports both processes’ RSS slopes after warm-up', async () => {
+    const figures = await benchSoak({
+      minutes: 0.15,
+      clients: 20,
+      sampleMs: 400,
+      exchanges: ['binance'],
+      logger: silentLogger(),
+    });
+    expect(figures).toHaveLength(2);
+    for (const f of figures) {
+      expect(f.unit).toBe('MB/min');
+      expect(Number.isFinite(f.value)).toBe(true);
+      expect(f.baseline).toBeGreaterThan(10); // a running process's RSS, MB
+    }
+    expect(Number(figures[0].details.samples)).toBeGreaterThanOrEqual(10);
+    expect(Number(figures[0].details.framesPerSecToClients)).toBeGreaterThan(0);
+  }, 90_000);
+});

@@ -1,0 +1,202 @@
+/**
+ * Soak (`tickstream bench --only soak`, not in the default run): `tickstream start` on the
+ * sample of every venue at `--speed max` (looping, so it never runs dry), 1,000 header-only
+ * WebSocket clients on the gateway subscribed to trades, tickers and books, for ten minutes.
+ * The `start` process's RSS (hub, ingest, gateway) and its publisher processes' are read from
+ * /proc every few seconds; after the warm-up (the first fifth) the least-squares slope of each
+ * is the figure: flat memory is a slope near 0 MB/min. Beside it, the RSS at the end of warm-up,
+ * so the ratio is the relative growth per minute.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { ensureSampleData } from '../app/sample-data.js';
+import type { Logger } from '../core/logger.js';
+import type { Exchange } from '../core/types.js';
+import { VENUE_NAMES } from '../exchanges/index.js';
+import { FrameClients } from './frame-clients.js';
+import { figure, type BenchFigure } from './report.js';
+
+export interface SoakOptions {
+  readonly minutes: number;
+  readonly clients: number;
+  /** RSS sample period, ms. */
+  readonly sampleMs: number;
+  /** Venues replayed (default every one). */
+  readonly exchanges?: readonly Exchange[];
+  readonly logger: Logger;
+}
+
+/** Binance's and OKX's pairs (the aggregate of both): the heaviest streams of the sample. */
+const STREAMS = ['trade@BTC/USDT', 'ticker@BTC/USDT', 'book@BTC/USDT', 'trade@ETH/USDT'];
+const SUBSCRIBE = JSON.stringify({ method: 'SUBSCRIBE', params: STREAMS, id: 1 });
+const PAGE = 4096;
+
+/** Resident set size of a process, bytes (0 once it is gone). */
+async function rssOf(pid: number): Promise<number> {
+  try {
+    const statm = await readFile(`/proc/${pid}/statm`, 'utf8');
+    return Number(statm.split(' ')[1]) * PAGE;
+  } catch {
+    return 0;
+  }
+}
+
+/** Child process ids of `pid` (its threads' children). */
+async function childrenOf(pid: number): Promise<number[]> {
+  const out: number[] = [];
+  try {
+    for (const task of await readdir(`/proc/${pid}/task`)) {
+      const text = await readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '');
+      for (const c of text.split(' ').filter(Boolean)) out.push(Number(c));
+    }
+  } catch {
+    // gone
+  }
+  return out;
+}
+
+/** Least-squares slope of `ys` over `xs`. */
+export function slope(xs: readonly number[], ys: readonly number[]): number {
+  const n = xs.length;
+  if (n < 2) return NaN;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i] - mx) * (ys[i] - my);
+    den += (xs[i] - mx) ** 2;
+  }
+  return den === 0 ? NaN : num / den;
+}
+
+function startCli(args: string[]): ChildProcess {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = fromSource
+    ? fileURLToPath(new URL('../cli/run.ts', import.meta.url))
+    : fileURLToPath(new URL('../../bin/tickstream.js', import.meta.url));
+  return spawn(process.execPath, [...(fromSource ? ['--import', 'tsx'] : []), entry, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
+/** Resolves with the gateway's port once `start` logs that it is running (its `dashboard` URL). */
+async function waitForRunning(child: ChildProcess, timeoutMs: number): Promise<number> {
+  const port = await new Promise<number>((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(
+      () => reject(new Error(`soak: start did not say it was running in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      text += chunk;
+      let nl: number;
+      while ((nl = text.indexOf('\n')) >= 0) {
+        const line = text.slice(0, nl);
+        text = text.slice(nl + 1);
+        if (!line.includes('tickstream is running')) continue;
+        clearTimeout(timer);
+        const { dashboard } = JSON.parse(line) as { dashboard: string };
+        resolve(Number(new URL(dashboard).port));
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`soak: start exited with ${String(code)} before running`));
+    });
+  });
+  child.stdout?.resume();
+  return port;
+}
+
+export async function benchSoak(opts: SoakOptions): Promise<BenchFigure[]> {
+  const root = await mkdtemp(join(tmpdir(), 'tickstream-soak-'));
+  let child: ChildProcess | undefined;
+  let clients: FrameClients | undefined;
+  try {
+    const exchanges = opts.exchanges ?? VENUE_NAMES;
+    await ensureSampleData(root, exchanges, opts.logger);
+    child = startCli([
+      'start',
+      ...['--data', root, '--port', '0', '--hub-port', '0', '--state', join(root, '.state')],
+      ...['--exchanges', exchanges.join(',')],
+      ...['--speed', 'max', '--log-level', 'info', '--log-format', 'json'],
+    ]);
+    const port = await waitForRunning(child, 60_000);
+    const pid = child.pid ?? -1;
+    clients = new FrameClients({
+      host: '127.0.0.1',
+      port,
+      path: '/ws',
+      connections: opts.clients,
+      subscribe: SUBSCRIBE,
+    });
+    await clients.ready;
+    const t0 = Date.now();
+    const end = t0 + opts.minutes * 60_000;
+    const warmEnd = t0 + (opts.minutes * 60_000) / 5;
+    const at: number[] = [];
+    const main: number[] = [];
+    const publishers: number[] = [];
+    const firstFrames = clients.frames;
+    while (Date.now() < end) {
+      await sleep(Math.min(opts.sampleMs, Math.max(0, end - Date.now())));
+      if (child.exitCode !== null)
+        throw new Error(`soak: start exited with ${child.exitCode} during the soak`);
+      const now = Date.now();
+      if (now < warmEnd) continue;
+      at.push((now - t0) / 60_000);
+      main.push(await rssOf(pid));
+      let pub = 0;
+      for (const c of await childrenOf(pid)) pub += await rssOf(c);
+      publishers.push(pub);
+    }
+    const frames = clients.frames - firstFrames;
+    const seconds = (Date.now() - t0) / 1000;
+    const mb = (b: number) => b / 1024 / 1024;
+    const details = {
+      minutes: opts.minutes,
+      clients: opts.clients,
+      samples: at.length,
+      warmupMinutes: opts.minutes / 5,
+      framesPerSecToClients: Math.round(frames / seconds),
+      startRssMbAfterWarmup: Math.round(mb(main[0] ?? 0)),
+      startRssMbAtEnd: Math.round(mb(main.at(-1) ?? 0)),
+      publishersRssMbAfterWarmup: Math.round(mb(publishers[0] ?? 0)),
+      publishersRssMbAtEnd: Math.round(mb(publishers.at(-1) ?? 0)),
+    };
+    return [
+      figure(
+        `soak: start process RSS slope after warm-up (${opts.minutes} min at --speed max, ${opts.clients} clients) vs its RSS`,
+        'MB/min',
+        mb(slope(at, main)),
+        mb(main[0] ?? NaN),
+        details,
+        'lower',
+      ),
+      figure(
+        `soak: publisher processes' RSS slope after warm-up (${opts.minutes} min at --speed max) vs their RSS`,
+        'MB/min',
+        mb(slope(at, publishers)),
+        mb(publishers[0] ?? NaN),
+        details,
+        'lower',
+      ),
+    ];
+  } finally {
+    await clients?.stop();
+    if (child !== undefined && child.exitCode === null) {
+      const exited = new Promise((r) => child?.once('exit', r));
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child?.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(root, { recursive: true, force: true });
+  }
+}
