@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPeerServer, type Peer, type PeerServer, type ServerSide } from '../test-support/ws-peers.js';
-import { ChannelFanout, type PayloadJoiner } from './channel-fanout.js';
+import { ChannelFanout, nextFlushDelay, type PayloadJoiner } from './channel-fanout.js';
 import { STREAM_TYPE_INDEX, type StreamType } from './stream-type.js';
 import { frameHeaderLength } from './ws-frame.js';
 
@@ -168,6 +168,12 @@ describe('ChannelFanout', () => {
     expect(f.counters.batchesFramed).toBe(1);
     expect(p.received).toEqual(['1', '2']);
     closeAll([p]);
+  });
+
+  it('waits the write delay, or as long as the last flush took up to four times the delay', () => {
+    expect(nextFlushDelay(2, 0.3)).toBe(2);
+    expect(nextFlushDelay(2, 5)).toBe(5);
+    expect(nextFlushDelay(2, 30)).toBe(8);
   });
 
   it('flushes at once when a long burst passes flushBytes', async () => {

@@ -96,6 +96,17 @@ function removeFrom<S>(list: S[], s: S): boolean {
 }
 
 const DEFAULT_FLUSH_BYTES = 64 * 1024;
+/**
+ * With a write delay, the next flush waits at least as long as the last one took, up to this many
+ * times the delay: under load (a flush to thousands of sockets takes milliseconds) batches grow
+ * instead of the flushes taking all the time, so latency stays bounded as the load rises.
+ */
+const ADAPTIVE_DELAY_CAP = 4;
+
+/** The wait before the next flush: the write delay, or the last flush's duration up to the cap. */
+export function nextFlushDelay(delayMs: number, lastFlushMs: number): number {
+  return Math.max(delayMs, Math.min(lastFlushMs, delayMs * ADAPTIVE_DELAY_CAP));
+}
 const SEND_TEXT = Object.freeze({ binary: false });
 const SEND_BINARY = Object.freeze({ binary: true });
 const CONTROL = STREAM_TYPE_INDEX.control;
@@ -139,6 +150,8 @@ export class ChannelFanout<S extends FanoutSubscriber> {
   private readonly dropped = new Set<S>();
   private pendingBytes = 0;
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined = undefined;
+  /** How long the last flush took, ms (see {@link ADAPTIVE_DELAY_CAP}). */
+  private lastFlushMs = 0;
 
   constructor(opts: ChannelFanoutOptions<S>) {
     this.maxBuffered = opts.maxBufferedBytes;
@@ -247,6 +260,7 @@ export class ChannelFanout<S extends FanoutSubscriber> {
     this.cancelTimer();
     const dirty = this.dirty;
     if (dirty.length === 0) return;
+    const started = performance.now();
     this.pendingBytes = 0;
     for (let i = 0; i < dirty.length; i++) {
       const ch = dirty[i];
@@ -263,6 +277,7 @@ export class ChannelFanout<S extends FanoutSubscriber> {
     corked.length = 0;
     this.seen.clear();
     if (this.dropped.size > 0) this.releaseDropped();
+    this.lastFlushMs = performance.now() - started;
     this.onFlushed?.();
   };
 
@@ -326,7 +341,9 @@ export class ChannelFanout<S extends FanoutSubscriber> {
   }
 
   private schedule(): void {
-    this.timer = this.flushDelayMs > 0 ? setTimeout(this.flush, this.flushDelayMs) : setImmediate(this.flush);
+    const d = this.flushDelayMs;
+    this.timer =
+      d > 0 ? setTimeout(this.flush, nextFlushDelay(d, this.lastFlushMs)) : setImmediate(this.flush);
   }
 
   private cancelTimer(): void {
