@@ -100,6 +100,32 @@ class Client {
   ) {}
 }
 
+/** The socket's client, set at connection (a property, not a closure per client). */
+const CLIENT = Symbol('tickstream client');
+type OwnedSocket = WebSocket & { [CLIENT]?: Client };
+
+function sharedListeners(hub: WsHub) {
+  const clientOf = (ws: WebSocket): Client | undefined => (ws as OwnedSocket)[CLIENT];
+  return {
+    message(this: WebSocket, data: RawData, isBinary: boolean): void {
+      const c = clientOf(this);
+      if (c !== undefined) hub.handleMessage(c, data, isBinary);
+    },
+    pong(this: WebSocket): void {
+      const c = clientOf(this);
+      if (c !== undefined) c.alive = true;
+    },
+    close(this: WebSocket): void {
+      const c = clientOf(this);
+      if (c !== undefined) hub.handleClose(c);
+    },
+    error(this: WebSocket, err: Error & { code?: string }): void {
+      const c = clientOf(this);
+      if (c !== undefined) hub.handleError(c, err);
+    },
+  };
+}
+
 /**
  * The `/ws` endpoint: control protocol, per-client limits and demand-driven fan-out. Each bus
  * message is turned into one Buffer (and one compact Buffer when a `?format=compact` client
@@ -121,6 +147,8 @@ export class WsHub {
   private nextId = 0;
   private subscriptionCount = 0;
   private closing = false;
+  /** One set of socket listeners for all clients, not closures per client. */
+  private readonly listeners = sharedListeners(this);
 
   constructor(opts: WsHubOptions) {
     this.bus = opts.bus;
@@ -308,16 +336,29 @@ export class WsHub {
       grant,
     );
     this.clients.add(c);
-    ws.on('message', (data, isBinary) => this.onMessage(c, data, isBinary));
-    ws.on('pong', () => {
-      c.alive = true;
-    });
-    ws.on('close', () => this.onClose(c));
-    ws.on('error', (err: Error & { code?: string }) => {
-      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.counters.oversized++;
-      this.log.debug({ conn: c.id, err }, 'ws client error');
-    });
+    (ws as OwnedSocket)[CLIENT] = c;
+    // The hub's listeners, shared by every client (each finds its own through the socket).
+    ws.on('message', this.listeners.message);
+    ws.on('pong', this.listeners.pong);
+    ws.on('close', this.listeners.close);
+    ws.on('error', this.listeners.error);
     this.log.debug({ conn: c.id }, 'ws client connected');
+  }
+
+  /** @internal A socket error of client `c` (the shared listeners call it). */
+  handleError(c: Client, err: Error & { code?: string }): void {
+    if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.counters.oversized++;
+    this.log.debug({ conn: c.id, err }, 'ws client error');
+  }
+
+  /** @internal Client `c`'s socket closed (the shared listeners call it). */
+  handleClose(c: Client): void {
+    this.onClose(c);
+  }
+
+  /** @internal A message from client `c` (the shared listeners call it). */
+  handleMessage(c: Client, data: RawData, isBinary: boolean): void {
+    this.onMessage(c, data, isBinary);
   }
 
   private onClose(c: Client): void {
