@@ -150,13 +150,18 @@ function validate(opts: IdleMemoryOptions, what: string): void {
     throw new Error(`${what} memory bench: workers must be a whole number 1…200, got ${workers}`);
 }
 
-/** The gateway's SSE beside the hand-built baseline, each in a fresh server process. */
-export async function benchSseMemory(opts: IdleMemoryOptions): Promise<BenchFigure> {
-  validate(opts, 'SSE');
-  const base = await measure('sse-baseline', opts);
-  const value = await measure('sse-tickstream', opts);
+/** Baseline then gateway, each in a fresh server process, as one figure. */
+async function benchIdle(
+  opts: IdleMemoryOptions,
+  transport: 'sse' | 'ws',
+  name: string,
+  baseline: string,
+): Promise<BenchFigure> {
+  validate(opts, transport === 'sse' ? 'SSE' : 'WebSocket');
+  const base = await measure(`${transport}-baseline`, opts);
+  const value = await measure(`${transport}-tickstream`, opts);
   return figure(
-    `memory per idle SSE connection (${opts.connections} open, 1 pair each)`,
+    name,
     'B',
     value.rssPerConnection,
     base.rssPerConnection,
@@ -165,7 +170,7 @@ export async function benchSseMemory(opts: IdleMemoryOptions): Promise<BenchFigu
       measuredConnections: base.measured,
       warmupConnections: opts.warmup,
       measure: 'server RSS growth (after full GCs) over the measured connections / their count',
-      baseline: 'hand-built http SSE service (client Map, Set of pairs, heartbeat interval each)',
+      baseline,
       baselineHeapPerConnection: Math.round(base.heapPerConnection),
       heapPerConnection: Math.round(value.heapPerConnection),
     },
@@ -173,25 +178,22 @@ export async function benchSseMemory(opts: IdleMemoryOptions): Promise<BenchFigu
   );
 }
 
+/** The gateway's SSE beside the hand-built baseline. */
+export function benchSseMemory(opts: IdleMemoryOptions): Promise<BenchFigure> {
+  return benchIdle(
+    opts,
+    'sse',
+    `memory per idle SSE connection (${opts.connections} open, 1 pair each)`,
+    'hand-built http SSE service (client Map, Set of pairs, heartbeat interval each)',
+  );
+}
+
 /** The gateway's `/ws` beside a bare `ws` server holding the same idle subscribed clients. */
-export async function benchWsMemory(opts: IdleMemoryOptions): Promise<BenchFigure> {
-  validate(opts, 'WebSocket');
-  const base = await measure('ws-baseline', opts);
-  const value = await measure('ws-tickstream', opts);
-  return figure(
+export function benchWsMemory(opts: IdleMemoryOptions): Promise<BenchFigure> {
+  return benchIdle(
+    opts,
+    'ws',
     `memory per idle WebSocket connection (${opts.connections} open, 1 stream each)`,
-    'B',
-    value.rssPerConnection,
-    base.rssPerConnection,
-    {
-      connections: opts.connections,
-      measuredConnections: base.measured,
-      warmupConnections: opts.warmup,
-      measure: 'server RSS growth (after full GCs) over the measured connections / their count',
-      baseline: 'bare ws server, a Set of clients per stream, ws.send per subscriber',
-      baselineHeapPerConnection: Math.round(base.heapPerConnection),
-      heapPerConnection: Math.round(value.heapPerConnection),
-    },
-    'lower',
+    'bare ws server, a Set of clients per stream, ws.send per subscriber',
   );
 }

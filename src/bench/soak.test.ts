@@ -12,7 +12,7 @@ describe('soak', () => {
 
   it('runs start at --speed max under clients and reports both processes’ RSS slopes after warm-up', async () => {
     const figures = await benchSoak({
-      minutes: 0.15,
+      minutes: 0.1,
       clients: 20,
       sampleMs: 400,
       exchanges: ['binance'],
@@ -24,7 +24,7 @@ describe('soak', () => {
       expect(Number.isFinite(f.value)).toBe(true);
       expect(f.baseline).toBeGreaterThan(10); // a running process's RSS, MB
     }
-    expect(Number(figures[0].details.samples)).toBeGreaterThanOrEqual(10);
+    expect(Number(figures[0].details.samples)).toBeGreaterThanOrEqual(8);
     expect(Number(figures[0].details.framesPerSecToClients)).toBeGreaterThan(0);
   }, 90_000);
 });

@@ -33,9 +33,9 @@ export interface GatewayLimits {
 /**
  * Default write delay of the gateway's fan-out, ms: a live feed publishes a message or two per
  * event-loop turn, and writing each turn to every client costs a socket write per client per
- * turn; within this delay the turns' messages leave together. 2 ms is below what a screen or a
- * network hop shows and cuts the writes several-fold (see README "Performance"); 0 writes after
- * every turn.
+ * turn; at most one write per this delay, the turns' messages in it, cuts the writes several-fold
+ * (see README "Performance"), and 2 ms is below what a screen or a network hop shows. A message
+ * after a quiet spell goes at once. 0 writes after every turn.
  */
 export const DEFAULT_WRITE_DELAY_MS = 2;
 

@@ -155,18 +155,21 @@ describe('ChannelFanout', () => {
     closeAll([slow, fast]);
   });
 
-  it('coalesces across turns within the write delay', async () => {
+  it('coalesces across turns within the write delay, after sending the first at once', async () => {
     const p = await connectPeer();
     const f = fanout({ flushDelayMs: 30 });
     f.subscribe(p.sub, 'x', false);
     f.publish('x', payload(1));
     await turn();
+    expect(f.counters.batchesFramed).toBe(1); // nothing was written lately: no wait
     f.publish('x', payload(2));
     await turn();
-    expect(f.counters.batchesFramed).toBe(0);
-    await p.until(2);
-    expect(f.counters.batchesFramed).toBe(1);
-    expect(p.received).toEqual(['1', '2']);
+    f.publish('x', payload(3));
+    await turn();
+    expect(f.counters.batchesFramed).toBe(1); // within 30 ms of that write: held
+    await p.until(3);
+    expect(f.counters.batchesFramed).toBe(2);
+    expect(p.received).toEqual(['1', '2', '3']);
     closeAll([p]);
   });
 

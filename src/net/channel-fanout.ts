@@ -97,13 +97,13 @@ function removeFrom<S>(list: S[], s: S): boolean {
 
 const DEFAULT_FLUSH_BYTES = 64 * 1024;
 /**
- * With a write delay, the next flush waits at least as long as the last one took, up to this many
- * times the delay: under load (a flush to thousands of sockets takes milliseconds) batches grow
+ * With a write delay, flushes are at least the delay apart, or as long as the last one took up to
+ * this many times the delay: under load (a flush to thousands of sockets takes milliseconds) batches grow
  * instead of the flushes taking all the time, so latency stays bounded as the load rises.
  */
 const ADAPTIVE_DELAY_CAP = 4;
 
-/** The wait before the next flush: the write delay, or the last flush's duration up to the cap. */
+/** The least time between flushes: the write delay, or the last flush's duration up to the cap. */
 export function nextFlushDelay(delayMs: number, lastFlushMs: number): number {
   return Math.max(delayMs, Math.min(lastFlushMs, delayMs * ADAPTIVE_DELAY_CAP));
 }
@@ -114,7 +114,7 @@ const OTHER = STREAM_TYPE_INDEX.other;
 
 /**
  * Channel name → subscribers, shared by the hub's venues and the gateway. Payloads published on
- * a channel are queued; at the flush (after the turn, or after `flushDelayMs`) each channel's
+ * a channel are queued; at the flush (after the turn, or, within `flushDelayMs` of the last flush, once that has passed) each channel's
  * batch is framed once into one buffer, and every subscriber gets that buffer, with all its
  * channels' buffers leaving its socket in one corked write. Per-channel order is kept; replies
  * sent with {@link send} go ahead of whatever is queued. A subscriber over its byte budget is
@@ -150,8 +150,10 @@ export class ChannelFanout<S extends FanoutSubscriber> {
   private readonly dropped = new Set<S>();
   private pendingBytes = 0;
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined = undefined;
-  /** How long the last flush took, ms (see {@link ADAPTIVE_DELAY_CAP}). */
+  private timerIsTimeout = false;
+  /** How long the last flush took, ms (see {@link ADAPTIVE_DELAY_CAP}), and when it ended. */
   private lastFlushMs = 0;
+  private lastFlushAt = -Infinity;
 
   constructor(opts: ChannelFanoutOptions<S>) {
     this.maxBuffered = opts.maxBufferedBytes;
@@ -277,7 +279,8 @@ export class ChannelFanout<S extends FanoutSubscriber> {
     corked.length = 0;
     this.seen.clear();
     if (this.dropped.size > 0) this.releaseDropped();
-    this.lastFlushMs = performance.now() - started;
+    this.lastFlushAt = performance.now();
+    this.lastFlushMs = this.lastFlushAt - started;
     this.onFlushed?.();
   };
 
@@ -340,17 +343,27 @@ export class ChannelFanout<S extends FanoutSubscriber> {
     if (i >= 0) this.dirty.splice(i, 1);
   }
 
+  /**
+   * After the turn, unless the last flush was less than the write delay ago: then when the delay
+   * is up. A quiet stream's message so goes out at once; a busy one's at most once per delay.
+   */
   private schedule(): void {
     const d = this.flushDelayMs;
-    this.timer =
-      d > 0 ? setTimeout(this.flush, nextFlushDelay(d, this.lastFlushMs)) : setImmediate(this.flush);
+    const wait = d > 0 ? nextFlushDelay(d, this.lastFlushMs) - (performance.now() - this.lastFlushAt) : 0;
+    if (wait > 0) {
+      this.timer = setTimeout(this.flush, wait);
+      this.timerIsTimeout = true;
+    } else {
+      this.timer = setImmediate(this.flush);
+      this.timerIsTimeout = false;
+    }
   }
 
   private cancelTimer(): void {
     const t = this.timer;
     if (t === undefined) return;
     this.timer = undefined;
-    if (this.flushDelayMs > 0) clearTimeout(t as NodeJS.Timeout);
+    if (this.timerIsTimeout) clearTimeout(t as NodeJS.Timeout);
     else clearImmediate(t as NodeJS.Immediate);
   }
 }
