@@ -210,13 +210,22 @@ describe('hub streams at --speed 60', () => {
     expect(await request(c, { method: 'SUBSCRIBE', params: names, id: 1 })).toEqual({ result: null, id: 1 });
     const of = (name: string): unknown[] => c.frames.filter((f) => f.stream === name).map((f) => f.data);
     const closed1m = (): KlineData[] => (of(`${SYM}@kline_1m`) as KlineData[]).filter((k) => k.k.x);
+    /** Closed 1m klines of minutes that began after the first trade seen (so seen whole). */
+    const wholeMinutes = (): KlineData[] => {
+      const first = (of(`${SYM}@trade`) as TradeData[])[0];
+      if (first === undefined) return [];
+      return closed1m().filter((k) => k.k.t >= Math.floor(first.T / 60_000) * 60_000 + 60_000);
+    };
 
     // Bounded: at --speed 60 a replay minute is one wall second.
     await expect
-      .poll(() => names.every((n) => of(n).length >= 3) && closed1m().length >= 2, {
-        timeout: 20_000,
-        interval: 100,
-      })
+      .poll(
+        () => names.every((n) => of(n).length >= 3) && closed1m().length >= 2 && wholeMinutes().length > 0,
+        {
+          timeout: 20_000,
+          interval: 100,
+        },
+      )
       .toBe(true);
     c.ws.close();
 
@@ -262,7 +271,7 @@ describe('hub streams at --speed 60', () => {
 
     // A closed 1m kline seen whole is exactly the replayed trades of its minute.
     const trades = of(`${SYM}@trade`) as TradeData[];
-    const whole = closed1m().filter((k) => k.k.t >= Math.floor(trades[0].T / 60_000) * 60_000 + 60_000);
+    const whole = wholeMinutes();
     expect(whole.length).toBeGreaterThan(0);
     for (const { k } of whole) {
       const inMinute = trades.filter((t) => t.T >= k.t && t.T <= k.T);
