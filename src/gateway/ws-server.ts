@@ -109,7 +109,7 @@ function sharedListeners(hub: WsHub) {
   return {
     message(this: WebSocket, data: RawData, isBinary: boolean): void {
       const c = clientOf(this);
-      if (c !== undefined) hub.handleMessage(c, data, isBinary);
+      if (c !== undefined) hub.onMessage(c, data, isBinary);
     },
     pong(this: WebSocket): void {
       const c = clientOf(this);
@@ -117,7 +117,7 @@ function sharedListeners(hub: WsHub) {
     },
     close(this: WebSocket): void {
       const c = clientOf(this);
-      if (c !== undefined) hub.handleClose(c);
+      if (c !== undefined) hub.onClose(c);
     },
     error(this: WebSocket, err: Error & { code?: string }): void {
       const c = clientOf(this);
@@ -352,23 +352,15 @@ export class WsHub {
   }
 
   /** @internal Client `c`'s socket closed (the shared listeners call it). */
-  handleClose(c: Client): void {
-    this.onClose(c);
-  }
-
-  /** @internal A message from client `c` (the shared listeners call it). */
-  handleMessage(c: Client, data: RawData, isBinary: boolean): void {
-    this.onMessage(c, data, isBinary);
-  }
-
-  private onClose(c: Client): void {
+  onClose(c: Client): void {
     this.detach(c);
     c.closed = true;
     this.clients.delete(c);
     this.log.debug({ conn: c.id }, 'ws client closed');
   }
 
-  private onMessage(c: Client, data: RawData, isBinary: boolean): void {
+  /** @internal A message from client `c` (the shared listeners call it). */
+  onMessage(c: Client, data: RawData, isBinary: boolean): void {
     if (c.closed) return;
     this.counters.controlMessages++;
     const l = this.limits;

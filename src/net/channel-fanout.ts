@@ -114,9 +114,10 @@ const OTHER = STREAM_TYPE_INDEX.other;
 
 /**
  * Channel name → subscribers, shared by the hub's venues and the gateway. Payloads published on
- * a channel are queued; at the flush (after the turn, or, within `flushDelayMs` of the last flush, once that has passed) each channel's
- * batch is framed once into one buffer, and every subscriber gets that buffer, with all its
- * channels' buffers leaving its socket in one corked write. Per-channel order is kept; replies
+ * a channel are queued; at the flush (after the turn, or, within `flushDelayMs` of the last
+ * flush, once that has passed) each channel's batch is framed once into one buffer, and every
+ * subscriber gets that buffer, with all its channels' buffers leaving its socket in one corked
+ * write. Per-channel order is kept; replies
  * sent with {@link send} go ahead of whatever is queued. A subscriber over its byte budget is
  * set aside and handed to `onSlow` after the loop, never in the middle of it.
  */

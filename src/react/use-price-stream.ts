@@ -93,32 +93,20 @@ export function usePriceStream(pairs: readonly string[], options: PriceStreamOpt
     const pair = streamOf.get(m.stream);
     if (pair === undefined) return;
     const d = m.data;
-    if (d.type === 'ticker') {
-      pending.current.set(pair, {
-        pair,
-        price: d.last,
-        bid: d.bid,
-        ask: d.ask,
-        change24hPct: d.change24hPct,
-        volume24h: d.volume24h,
-        timestamp: d.timestamp,
-        receivedAt: Date.now(),
-        exchange: d.exchange,
-      });
-    } else if (d.type === 'trade') {
-      const before = pending.current.get(pair) ?? shown.current[pair];
-      pending.current.set(pair, {
-        pair,
-        price: d.price,
-        bid: before?.bid,
-        ask: before?.ask,
-        change24hPct: before?.change24hPct,
-        volume24h: before?.volume24h,
-        timestamp: d.timestamp,
-        receivedAt: Date.now(),
-        exchange: d.exchange,
-      });
-    } else return;
+    if (d.type !== 'ticker' && d.type !== 'trade') return;
+    // A trade moves the price; bid, ask and the 24 h figures stay what the last ticker said.
+    const ticker = d.type === 'ticker' ? d : (pending.current.get(pair) ?? shown.current[pair]);
+    pending.current.set(pair, {
+      pair,
+      price: d.type === 'ticker' ? d.last : d.price,
+      bid: ticker?.bid,
+      ask: ticker?.ask,
+      change24hPct: ticker?.change24hPct,
+      volume24h: ticker?.volume24h,
+      timestamp: d.timestamp,
+      receivedAt: Date.now(),
+      exchange: d.exchange,
+    });
     scheduler.schedule();
   });
 
