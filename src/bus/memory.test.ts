@@ -94,6 +94,17 @@ describe('MemoryBus', () => {
       expect(bus.read('t', 5, 10)).toMatchObject({ messages: [], recovered: true });
     });
 
+    it('keeps each message as its JSON, not the published object, and gives back equal data', () => {
+      const bus = new MemoryBus({ historySize: 10 });
+      const published = trade(1);
+      bus.publish('t', published);
+      const [kept] = bus.read('t', 0, 10).messages;
+      expect(kept.json).toBe(JSON.stringify(published));
+      expect(kept.data).not.toBe(published);
+      expect(kept.data).toEqual(published);
+      expect(kept).toMatchObject({ topic: 't', position: { offset: 1, epoch: bus.epoch } });
+    });
+
     it('keeps only the last historySize messages and reports an unfillable gap', () => {
       const bus = new MemoryBus({ historySize: 4 });
       for (let i = 1; i <= 10; i++) bus.publish('t', trade(i));

@@ -44,6 +44,29 @@ class TopicState {
   ring: (BusMessage | undefined)[] | null = null;
 }
 
+/**
+ * A message as the ring keeps it: its JSON, with `data` parsed again only if a reader of the
+ * history asks. The published object graph (a 20-level book is several times its JSON) is not
+ * held for the ring's sake.
+ */
+class KeptMessage implements BusMessage {
+  readonly topic: string;
+  readonly json: string;
+  readonly position: StreamPosition;
+  private parsed: NormalizedMessage | undefined = undefined;
+
+  constructor(message: BusMessage) {
+    this.topic = message.topic;
+    this.json = message.json;
+    this.position = message.position;
+  }
+
+  get data(): NormalizedMessage {
+    this.parsed ??= JSON.parse(this.json) as NormalizedMessage;
+    return this.parsed;
+  }
+}
+
 const EMPTY: readonly BusMessage[] = Object.freeze([]);
 const MEMORY_STATUS: BusStatus = Object.freeze({ kind: 'memory', state: 'healthy' });
 
@@ -97,7 +120,7 @@ export class MemoryBus implements Bus {
 
     if (this.historySize > 0) {
       if (state.ring === null) state.ring = new Array<BusMessage | undefined>(this.historySize);
-      state.ring[offset % this.historySize] = message;
+      state.ring[offset % this.historySize] = new KeptMessage(message);
     }
     if (opts !== undefined && opts.latestTtlMs !== undefined) this.setLatest(message, opts.latestTtlMs);
 

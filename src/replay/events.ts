@@ -42,6 +42,11 @@ export interface ReplayEvent {
   readonly fullRaw?: Buffer;
 }
 
+/** The event's `data` as JSON text: its bytes when it came with them, else serialized. */
+export function dataText(event: ReplayEvent): string {
+  return event.raw === undefined ? JSON.stringify(event.data) : event.raw.toString('utf8');
+}
+
 /** Best bid price, its quantity, best ask price, its quantity: the exchange's own strings. */
 export type BookTop = readonly [bid: string, bidQty: string, ask: string, askQty: string];
 

@@ -12,49 +12,72 @@ import type { AlpacaRestBar, AlpacaRestQuote, AlpacaRestTrade } from './wire.js'
 /** Items kept per symbol and kind (a replayed session of a liquid stock fits several times over). */
 export const KEPT_ITEMS = 200_000;
 
-export interface KeptItem<T> {
-  readonly seq: number;
-  /** The item's `t`, ms. */
-  readonly ms: number;
-  value: T;
-}
-
-/** A bounded, time-ordered history of one kind: the newest `cap` items (up to a quarter more between trims). */
-export class History<T extends { t: string }> {
-  readonly items: KeptItem<T>[] = [];
-  private nextSeq = 1;
+/**
+ * A bounded, time-ordered history of one kind: the newest `cap` items (up to a quarter more
+ * between trims). Held as two flat arrays, not an object per item: a history at its cap is most
+ * of what a long stock replay keeps. Item `k` has sequence number `firstSeq + k` (sequence
+ * numbers never repeat, which is what REST page tokens point at).
+ */
+export class History<T> {
+  private values: T[] = [];
+  /** Each item's `t`, ms (a double array: no boxed number per item). */
+  private times: number[] = [];
+  private firstSeq = 1;
 
   constructor(private readonly cap: number = KEPT_ITEMS) {}
 
-  push(value: T): KeptItem<T> {
-    const item = { seq: this.nextSeq++, ms: rfc3339Millis(value.t), value };
-    this.items.push(item);
+  get length(): number {
+    return this.values.length;
+  }
+
+  /** Adds the newest item (`ms`: its `t`); returns its index. */
+  push(value: T, ms: number): number {
+    this.values.push(value);
+    this.times.push(ms);
     // Trimmed in chunks of a quarter of the cap, so a push costs O(1) amortized.
-    if (this.items.length > this.cap + (this.cap >> 2)) this.items.splice(0, this.items.length - this.cap);
-    return item;
-  }
-
-  get last(): KeptItem<T> | undefined {
-    return this.items[this.items.length - 1];
-  }
-
-  /** Index of the first item with `seq` ≥ `seq` (items.length when none). */
-  indexOfSeq(seq: number): number {
-    let lo = 0;
-    let hi = this.items.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.items[mid].seq < seq) lo = mid + 1;
-      else hi = mid;
+    if (this.values.length > this.cap + (this.cap >> 2)) {
+      const drop = this.values.length - this.cap;
+      this.values.splice(0, drop);
+      this.times.splice(0, drop);
+      this.firstSeq += drop;
     }
-    return lo;
+    return this.values.length - 1;
+  }
+
+  valueAt(index: number): T {
+    return this.values[index];
+  }
+
+  setValue(index: number, value: T): void {
+    this.values[index] = value;
+  }
+
+  msAt(index: number): number {
+    return this.times[index];
+  }
+
+  seqAt(index: number): number {
+    return this.firstSeq + index;
+  }
+
+  get last(): T | undefined {
+    return this.values[this.values.length - 1];
+  }
+
+  /** Index of the first item with a sequence number ≥ `seq` (length when none). */
+  indexOfSeq(seq: number): number {
+    return Math.min(Math.max(seq - this.firstSeq, 0), this.values.length);
   }
 }
 
 export class AlpacaMarket {
-  readonly trades = new History<AlpacaRestTrade>();
-  readonly quotes = new History<AlpacaRestQuote>();
+  /** Each trade as its REST item's JSON text (what a page answers, as recorded). */
+  readonly trades = new History<string>();
+  /** Each quote as its REST item's JSON text. */
+  readonly quotes = new History<string>();
   readonly bars = new History<AlpacaRestBar>();
+  latestTrade: AlpacaRestTrade | undefined = undefined;
+  latestQuote: AlpacaRestQuote | undefined = undefined;
   /** The daily bar so far and the New York midnight it belongs to. */
   daily: { readonly dayStart: number; bar: AlpacaRestBar } | undefined = undefined;
   prevDaily: AlpacaRestBar | undefined = undefined;
@@ -63,21 +86,18 @@ export class AlpacaMarket {
 
   constructor(readonly symbol: string) {}
 
-  get latestTrade(): AlpacaRestTrade | undefined {
-    return this.trades.last?.value;
-  }
-
-  get latestQuote(): AlpacaRestQuote | undefined {
-    return this.quotes.last?.value;
-  }
-
   get minuteBar(): AlpacaRestBar | undefined {
-    return this.bars.last?.value;
+    return this.bars.last;
   }
 
-  /** Record a trade; returns whether it is the newest trade of its minute so far. */
-  addTrade(trade: AlpacaRestTrade): { readonly ms: number; readonly newestOfMinute: boolean } {
-    const { ms } = this.trades.push(trade);
+  /**
+   * Record a trade (`text`: its REST item's JSON); returns its time and whether it is the newest
+   * trade of its minute so far.
+   */
+  addTrade(trade: AlpacaRestTrade, text: string): { readonly ms: number; readonly newestOfMinute: boolean } {
+    const ms = rfc3339Millis(trade.t);
+    this.trades.push(text, ms);
+    this.latestTrade = trade;
     const minute = Math.floor(ms / 60_000) * 60_000;
     const newest = this.newestTradeOfMinute.get(minute);
     const newestOfMinute = newest === undefined || ms >= newest;
@@ -89,9 +109,16 @@ export class AlpacaMarket {
     return { ms, newestOfMinute };
   }
 
+  /** Record a quote (`text`: its REST item's JSON). */
+  addQuote(quote: AlpacaRestQuote, text: string): void {
+    this.quotes.push(text, rfc3339Millis(quote.t));
+    this.latestQuote = quote;
+  }
+
   /** Record a minute bar; returns the daily bar so far, with it merged in. */
   addBar(bar: AlpacaRestBar): AlpacaRestBar {
-    const { ms } = this.bars.push(bar);
+    const ms = rfc3339Millis(bar.t);
+    this.bars.push(bar, ms);
     const dayStart = newYorkMidnight(ms);
     if (this.daily !== undefined && this.daily.dayStart !== dayStart) {
       this.prevDaily = this.daily.bar;
@@ -102,12 +129,12 @@ export class AlpacaMarket {
     return merged;
   }
 
-  /** The kept minute bar starting at `minuteStart`, if any. */
-  barAt(minuteStart: number): KeptItem<AlpacaRestBar> | undefined {
-    const items = this.bars.items;
-    for (let i = items.length - 1; i >= 0 && items[i].ms >= minuteStart; i--) {
-      if (items[i].ms === minuteStart) return items[i];
+  /** Index in `bars` of the kept minute bar starting at `minuteStart`, or -1. */
+  barIndexAt(minuteStart: number): number {
+    const bars = this.bars;
+    for (let i = bars.length - 1; i >= 0 && bars.msAt(i) >= minuteStart; i--) {
+      if (bars.msAt(i) === minuteStart) return i;
     }
-    return undefined;
+    return -1;
   }
 }

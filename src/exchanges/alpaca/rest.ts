@@ -69,12 +69,13 @@ function tokenParam(q: URLSearchParams): number | undefined {
   return seq;
 }
 
+interface Page<T> {
+  readonly items: T[];
+  readonly next_page_token: string | null;
+}
+
 /** One page of `history` in [start, end], from the page token on. */
-function page<T extends { t: string }>(
-  history: History<T> | undefined,
-  q: URLSearchParams,
-  now: number,
-): { items: T[] | null; next_page_token: string | null } {
+function page<T>(history: History<T> | undefined, q: URLSearchParams, now: number): Page<T> {
   const start = timeParam(q, 'start') ?? -Infinity;
   const asked = timeParam(q, 'end') ?? Infinity;
   if (start > asked) throw invalid('invalid start: start must not be after end');
@@ -82,21 +83,30 @@ function page<T extends { t: string }>(
   const end = Math.min(asked, now);
   const limit = limitParam(q);
   const token = tokenParam(q);
-  if (history === undefined) return { items: null, next_page_token: null };
-  const all = history.items;
+  if (history === undefined) return { items: [], next_page_token: null };
+  const count = history.length;
   let i = token === undefined ? 0 : history.indexOfSeq(token);
   const items: T[] = [];
-  for (; i < all.length && items.length < limit; i++) {
-    const item = all[i];
-    if (item.ms < start) continue;
-    if (item.ms > end) break;
-    items.push(item.value);
+  for (; i < count && items.length < limit; i++) {
+    const ms = history.msAt(i);
+    if (ms < start) continue;
+    if (ms > end) break;
+    items.push(history.valueAt(i));
   }
-  const more = i < all.length && all[i].ms >= start && all[i].ms <= end;
+  const more = i < count && history.msAt(i) >= start && history.msAt(i) <= end;
   return {
-    items: items.length === 0 ? null : items,
-    next_page_token: more ? Buffer.from(String(all[i].seq)).toString('base64url') : null,
+    items,
+    next_page_token: more ? Buffer.from(String(history.seqAt(i))).toString('base64url') : null,
   };
+}
+
+/**
+ * A trades or quotes page as JSON text: the kept items are their REST JSON already, joined as
+ * they are (`null` for an empty page, as Alpaca answers).
+ */
+function textPage(key: 'trades' | 'quotes', p: Page<string>, symbol: string): string {
+  const items = p.items.length === 0 ? 'null' : `[${p.items.join(',')}]`;
+  return `{"${key}":${items},"symbol":${JSON.stringify(symbol)},"next_page_token":${JSON.stringify(p.next_page_token)}}`;
 }
 
 function authorized(r: RestRequest, creds: AlpacaCredentials): boolean {
@@ -169,16 +179,14 @@ export function alpacaRestRouter(ctx: AlpacaRestContext): RestRouter {
       'GET',
       '/v2/stocks/{symbol}/trades',
       route((r) => {
-        const p = page(market(r)?.trades, r.query, ctx.now());
-        return { trades: p.items, symbol: r.params.symbol, next_page_token: p.next_page_token };
+        return textPage('trades', page(market(r)?.trades, r.query, ctx.now()), r.params.symbol);
       }),
     )
     .on(
       'GET',
       '/v2/stocks/{symbol}/quotes',
       route((r) => {
-        const p = page(market(r)?.quotes, r.query, ctx.now());
-        return { quotes: p.items, symbol: r.params.symbol, next_page_token: p.next_page_token };
+        return textPage('quotes', page(market(r)?.quotes, r.query, ctx.now()), r.params.symbol);
       }),
     )
     .on(
@@ -191,7 +199,8 @@ export function alpacaRestRouter(ctx: AlpacaRestContext): RestRouter {
         if (tf !== '1Min' && tf !== '1T')
           throw invalid(`invalid timeframe: ${tf}; the replay hub serves 1Min bars`);
         const p = page(market(r)?.bars, r.query, ctx.now());
-        return { bars: p.items, symbol: r.params.symbol, next_page_token: p.next_page_token };
+        const bars = p.items.length === 0 ? null : p.items;
+        return { bars, symbol: r.params.symbol, next_page_token: p.next_page_token };
       }),
     );
 }

@@ -18,7 +18,7 @@
  * (`S` = `FAKEPACA`), the first of `symbols` when given.
  */
 import type { Logger } from '../../core/logger.js';
-import type { ReplayEvent } from '../../replay/events.js';
+import { dataText, type ReplayEvent } from '../../replay/events.js';
 import type { ChannelPublisher } from '../../replay/venue-host.js';
 import { FAKEPACA, fanoutChannel, type AlpacaDataType } from './channels.js';
 import { encodeMessage, rfc3339Millis, type AlpacaEncoding } from './encoder.js';
@@ -115,8 +115,8 @@ export class AlpacaTimeline {
     this.advanceTo(event.ts);
     try {
       const market = this.marketOf(event.symbol);
-      if (event.kind === 'trade') this.onTrade(market, event.data as AlpacaTradeEvent);
-      else if (event.kind === 'quote') this.onQuote(market, event.data as AlpacaQuoteEvent);
+      if (event.kind === 'trade') this.onTrade(market, event.data as AlpacaTradeEvent, dataText(event));
+      else if (event.kind === 'quote') this.onQuote(market, event.data as AlpacaQuoteEvent, dataText(event));
       else if (event.kind === 'bar') this.onBar(market, event.data as AlpacaBarEvent);
       else throw new Error(`Alpaca replays trade, quote and bar events, not ${event.kind}`);
     } catch (err) {
@@ -139,9 +139,9 @@ export class AlpacaTimeline {
     return m;
   }
 
-  private onTrade(m: AlpacaMarket, trade: AlpacaTradeEvent): void {
+  private onTrade(m: AlpacaMarket, trade: AlpacaTradeEvent, text: string): void {
     checkTimed(trade, ['p', 's', 'i']);
-    const { ms, newestOfMinute } = m.addTrade(trade);
+    const { ms, newestOfMinute } = m.addTrade(trade, text);
     this.publish(m.symbol, 't', {
       i: trade.i,
       x: trade.x,
@@ -151,16 +151,17 @@ export class AlpacaTimeline {
       t: trade.t,
       z: trade.z,
     });
-    const sent = m.barAt(Math.floor(ms / MINUTE_MS) * MINUTE_MS);
-    if (sent === undefined) return;
+    const sent = m.barIndexAt(Math.floor(ms / MINUTE_MS) * MINUTE_MS);
+    if (sent < 0) return;
     this.counters.lateTrades++;
-    sent.value = withLateTrade(sent.value, trade, newestOfMinute);
-    this.publish(m.symbol, 'u', barBody(sent.value));
+    const corrected = withLateTrade(m.bars.valueAt(sent), trade, newestOfMinute);
+    m.bars.setValue(sent, corrected);
+    this.publish(m.symbol, 'u', barBody(corrected));
   }
 
-  private onQuote(m: AlpacaMarket, quote: AlpacaQuoteEvent): void {
+  private onQuote(m: AlpacaMarket, quote: AlpacaQuoteEvent, text: string): void {
     checkTimed(quote, ['ap', 'as', 'bp', 'bs']);
-    m.quotes.push(quote);
+    m.addQuote(quote, text);
     const { bx, bp, bs, ax, ap, c, z, t } = quote;
     this.publish(m.symbol, 'q', { bx, bp, bs, ax, ap, as: quote.as, t, c, z });
   }

@@ -24,7 +24,7 @@
 import type { Speed } from '../../config/schema.js';
 import type { Exchange } from '../../core/types.js';
 import type { DropReason } from '../hub-observer.js';
-import { topOf, type BookTop, type ReplayEvent } from '../events.js';
+import { dataText, topOf, type BookTop, type ReplayEvent } from '../events.js';
 
 export const LINK_PATH_PREFIX = '/_link/';
 
@@ -85,7 +85,7 @@ export function encodeItem(event: ReplayEvent): string {
       : event.kind === 'book_snapshot'
         ? topOf(event.data)
         : undefined);
-  const data = event.raw === undefined ? JSON.stringify(event.data) : event.raw.toString('utf8');
+  const data = dataText(event);
   return `${event.ts}\t${event.kind}\t${event.symbol}\t${top === undefined ? '' : top.join(',')}\t${data}`;
 }
 
