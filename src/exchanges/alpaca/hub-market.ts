@@ -9,8 +9,12 @@ import { mergeDaily, millisText } from './hub-bars.js';
 import { newYorkMidnight } from './market-hours.js';
 import type { AlpacaRestBar, AlpacaRestQuote, AlpacaRestTrade } from './wire.js';
 
-/** Items kept per symbol and kind (a replayed session of a liquid stock fits several times over). */
-export const KEPT_ITEMS = 200_000;
+/**
+ * Items kept per symbol and kind: five full pages of Alpaca's largest (10,000). Kept as JSON text,
+ * a full history of trades is about 7 MB; a replay at `--speed max` fills it in minutes, and
+ * from then on memory stays flat.
+ */
+export const KEPT_ITEMS = 50_000;
 
 /**
  * A bounded, time-ordered history of one kind: the newest `cap` items (up to a quarter more
