@@ -21,12 +21,15 @@ describe('benchSseMemory', () => {
 });
 
 describe('benchWsMemory', () => {
-  it('opens idle subscribed WebSocket connections from two worker processes against the gateway and a bare ws server, RSS per connection', async () => {
+  it('opens idle subscribed WebSocket connections from two worker processes against the gateway, a bare ws server and a library-free socket floor, RSS per connection', async () => {
     const f = await benchWsMemory({ connections: 30, warmup: 10, workers: 2, logger: silentLogger() });
     expect(f.name).toBe('memory per idle WebSocket connection (30 open, 1 stream each)');
     expect(f.better).toBe('lower');
     expect(Number.isFinite(f.baseline)).toBe(true);
     expect(Number.isFinite(f.value)).toBe(true);
+    // The floor server answered every SUBSCRIBE (the fleet waits for each reply) and was sampled.
+    expect(Number.isFinite(f.details.floorPerConnection)).toBe(true);
+    expect(Number.isFinite(f.details.floorToBaseline)).toBe(true);
     expect(f.details).toMatchObject({ connections: 30, measuredConnections: 20, warmupConnections: 10 });
   }, 60_000);
 });

@@ -159,6 +159,8 @@ async function benchIdle(
 ): Promise<BenchFigure> {
   validate(opts, transport === 'sse' ? 'SSE' : 'WebSocket');
   const base = await measure(`${transport}-baseline`, opts);
+  // Under a WebSocket server's figure, what a socket alone costs (no library), as a floor.
+  const floor = transport === 'ws' ? await measure('ws-floor', opts) : undefined;
   const value = await measure(`${transport}-tickstream`, opts);
   return figure(
     name,
@@ -173,6 +175,13 @@ async function benchIdle(
       baseline,
       baselineHeapPerConnection: Math.round(base.heapPerConnection),
       heapPerConnection: Math.round(value.heapPerConnection),
+      ...(floor === undefined
+        ? {}
+        : {
+            floor: 'the socket alone: upgrade by hand, no WebSocket library, a Set of sockets',
+            floorPerConnection: Math.round(floor.rssPerConnection),
+            floorToBaseline: Number((floor.rssPerConnection / base.rssPerConnection).toFixed(2)),
+          }),
     },
     'lower',
   );

@@ -5,19 +5,27 @@
  * - `sse-baseline`: the hand-built SSE service (`sse-baseline.ts`);
  * - `ws-baseline`: a bare `ws` server that keeps each client's streams (a Set per stream) and
  *   sends the tick to each subscriber: what one writes by hand with the library;
+ * - `ws-floor`: no WebSocket library at all: the upgrade answered by hand, then only the socket is
+ *   kept (in a Set of subscribers), its first message taken as the SUBSCRIBE and answered, each
+ *   tick framed once and written to every socket. What any Node server pays per connection, the
+ *   floor under both of the others;
  * - `sse-tickstream` / `ws-tickstream`: the gateway (`/api/market-data/stream`, `/ws`) on the bus
  *   `createBus` makes by default (memory, with recovery history), a trade on `trade@<pair>` each tick.
  * Driven by `idle-memory.ts`: `sample` answers with RSS and heap after three full GCs.
  */
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createBus } from '../app/bus.js';
 import { loggerFor, resolveConfig } from '../cli/commands.js';
 import type { Trade } from '../core/types.js';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { frameBatch } from '../net/ws-frame.js';
 import { createSseBaseline } from './sse-baseline.js';
 import { boundPort, startBenchGateway } from './setup.js';
 
-export type IdleServerKind = 'sse-baseline' | 'sse-tickstream' | 'ws-baseline' | 'ws-tickstream';
+export type IdleServerKind = 'sse-baseline' | 'sse-tickstream' | 'ws-baseline' | 'ws-floor' | 'ws-tickstream';
 
 export type IdleServerCommand =
   { type: 'start'; kind: IdleServerKind; maxConnections: number } | { type: 'sample' } | { type: 'stop' };
@@ -107,6 +115,48 @@ async function startWsBaseline(): Promise<Running> {
   };
 }
 
+const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+
+async function startWsFloor(): Promise<Running> {
+  const server = createServer();
+  const subscribers = new Set<Socket>();
+  const reply = frameBatch([Buffer.from(WS_REPLY)], null);
+  server.on('upgrade', (req, socket: Socket) => {
+    const accept = createHash('sha1')
+      .update(`${String(req.headers['sec-websocket-key'])}${WS_GUID}`)
+      .digest('base64');
+    socket.write(
+      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
+    socket.setNoDelay(true);
+    socket.once('data', () => {
+      subscribers.add(socket);
+      socket.write(reply);
+    });
+    socket.on('error', () => socket.destroy());
+    socket.once('close', () => subscribers.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 2048 }, resolve));
+  let price = 67_000;
+  const tick = setInterval(() => {
+    const stream = `trade@${SSE_PAIR}`;
+    const data = JSON.stringify({ stream, data: { type: 'trade', symbol: SSE_PAIR, price: (price += 0.5) } });
+    const frame = frameBatch([Buffer.from(data)], null);
+    for (const socket of subscribers) socket.write(frame);
+  }, TICK_MS);
+  return {
+    path: '/',
+    port: boundPort(server.address()),
+    connections: () => subscribers.size,
+    async close() {
+      clearInterval(tick);
+      for (const socket of subscribers) socket.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
 async function startTickstream(maxConnections: number, transport: 'sse' | 'ws'): Promise<Running> {
   const config = await resolveConfig({}, 'bench', {});
   const bus = createBus(config);
@@ -162,6 +212,8 @@ function start(kind: IdleServerKind, maxConnections: number): Promise<Running> {
       return startBaseline();
     case 'ws-baseline':
       return startWsBaseline();
+    case 'ws-floor':
+      return startWsFloor();
     case 'sse-tickstream':
       return startTickstream(maxConnections, 'sse');
     case 'ws-tickstream':
