@@ -191,6 +191,7 @@ describe('health report', () => {
           timestamp: NOW - 200,
           source: 'binance',
           ageMs: 100,
+          receivedAt: NOW - 100,
         },
       },
       alerts: [],

@@ -224,7 +224,6 @@ export class HealthReporter {
 
   /** The short answer of `GET /health`. */
   shortHealth(): ShortHealth {
-    const now = this.now();
     const load = this.opts.load();
     const snap = this.snapshot(load);
     const alerts = healthAlerts(snap);
@@ -232,10 +231,10 @@ export class HealthReporter {
     let last: number | null = null;
     for (const f of snap.feeds)
       if (f.lastMessageAt !== undefined && (last === null || f.lastMessageAt > last)) last = f.lastMessageAt;
+    // The price's own receive time: `now - ageMs` would be off by the tick between two clock reads.
     for (const p of snap.prices) {
-      if (p.ageMs === undefined) continue;
-      const at = now - p.ageMs;
-      if (last === null || at > last) last = at;
+      if (p.receivedAt === undefined) continue;
+      if (last === null || p.receivedAt > last) last = p.receivedAt;
     }
     const upstreamSymbols = new Set(snap.feeds.flatMap((f) => f.subscriptions));
     return {

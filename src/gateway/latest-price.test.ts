@@ -74,6 +74,7 @@ describe('latest-price fallback', () => {
       timestamp: clock.now - 1200 - 10,
       source: 'binance',
       ageMs: 1200,
+      receivedAt: clock.now - 1200,
     });
   });
 

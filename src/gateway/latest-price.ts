@@ -27,6 +27,8 @@ export interface LatestPrice {
   readonly source: Exchange | undefined;
   /** Since the price was received, ms. */
   readonly ageMs: number | undefined;
+  /** When the price was received, ms (wall clock). */
+  readonly receivedAt: number | undefined;
 }
 
 export interface LatestPriceOptions {
@@ -60,19 +62,18 @@ export class LatestPriceResolver {
     const local = this.opts.prices.get(symbol);
     const receivedAt = this.opts.prices.receivedAt(symbol);
     if (local !== undefined && receivedAt !== undefined && now - receivedAt < this.liveWindowMs) {
-      return answer(symbol, 'live', local.price, local.timestamp, local.source, now - receivedAt);
+      return answer(symbol, 'live', local.price, local.timestamp, local.source, now, receivedAt);
     }
     const cached = this.opts.bus.getLatest(priceTopic(symbol))?.data;
     const busPrice =
       cached?.type === 'trade' ? cached.price : cached?.type === 'ticker' ? cached.last : undefined;
     if (cached !== undefined && busPrice !== undefined && busPrice > 0) {
-      return answer(symbol, 'bus', busPrice, cached.timestamp, cached.exchange, now - cached.localTimestamp);
+      return answer(symbol, 'bus', busPrice, cached.timestamp, cached.exchange, now, cached.localTimestamp);
     }
     if (local !== undefined) {
-      const age = receivedAt === undefined ? undefined : now - receivedAt;
-      return answer(symbol, 'local', local.price, local.timestamp, local.source, age);
+      return answer(symbol, 'local', local.price, local.timestamp, local.source, now, receivedAt);
     }
-    return answer(symbol, 'degraded', undefined, undefined, undefined, undefined);
+    return answer(symbol, 'degraded', undefined, undefined, undefined, now, undefined);
   }
 }
 
@@ -82,8 +83,9 @@ function answer(
   price: number | undefined,
   timestamp: number | undefined,
   source: Exchange | undefined,
-  ageMs: number | undefined,
+  now: number,
+  receivedAt: number | undefined,
 ): LatestPrice {
-  const age = ageMs === undefined ? undefined : Math.max(0, ageMs);
-  return { symbol, level, staleness: stalenessOf(age), price, timestamp, source, ageMs: age };
+  const age = receivedAt === undefined ? undefined : Math.max(0, now - receivedAt);
+  return { symbol, level, staleness: stalenessOf(age), price, timestamp, source, ageMs: age, receivedAt };
 }
