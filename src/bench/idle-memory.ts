@@ -180,7 +180,6 @@ async function benchIdle(
         : {
             floor: 'the socket alone: upgrade by hand, no WebSocket library, a Set of sockets',
             floorPerConnection: Math.round(floor.rssPerConnection),
-            floorToBaseline: Number((floor.rssPerConnection / base.rssPerConnection).toFixed(2)),
           }),
     },
     'lower',

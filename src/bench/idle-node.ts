@@ -72,6 +72,15 @@ async function startBaseline(): Promise<Running> {
   };
 }
 
+const TICK_STREAM = `trade@${SSE_PAIR}`;
+
+/** The baseline WebSocket servers' ticks: each call, the next trade message on `TICK_STREAM`. */
+function tickMessages(): () => string {
+  let price = 67_000;
+  return () =>
+    JSON.stringify({ stream: TICK_STREAM, data: { type: 'trade', symbol: SSE_PAIR, price: (price += 0.5) } });
+}
+
 async function startWsBaseline(): Promise<Running> {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', backlog: 2048, perMessageDeflate: false });
   await new Promise<void>((resolve) => wss.once('listening', resolve));
@@ -97,11 +106,10 @@ async function startWsBaseline(): Promise<Running> {
       for (const set of subscribers.values()) set.delete(ws);
     });
   });
-  let price = 67_000;
+  const next = tickMessages();
   const tick = setInterval(() => {
-    const stream = `trade@${SSE_PAIR}`;
-    const data = JSON.stringify({ stream, data: { type: 'trade', symbol: SSE_PAIR, price: (price += 0.5) } });
-    for (const ws of subscribers.get(stream) ?? []) ws.send(data);
+    const data = next();
+    for (const ws of subscribers.get(TICK_STREAM) ?? []) ws.send(data);
   }, TICK_MS);
   return {
     path: '/',
@@ -138,11 +146,9 @@ async function startWsFloor(): Promise<Running> {
     socket.once('close', () => subscribers.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 2048 }, resolve));
-  let price = 67_000;
+  const next = tickMessages();
   const tick = setInterval(() => {
-    const stream = `trade@${SSE_PAIR}`;
-    const data = JSON.stringify({ stream, data: { type: 'trade', symbol: SSE_PAIR, price: (price += 0.5) } });
-    const frame = frameBatch([Buffer.from(data)], null);
+    const frame = frameBatch([Buffer.from(next())], null);
     for (const socket of subscribers) socket.write(frame);
   }, TICK_MS);
   return {

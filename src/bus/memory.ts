@@ -40,26 +40,23 @@ class TopicState {
   offset = 0;
   /** Replaced, never mutated, so a publish that is iterating keeps a consistent list. */
   handlers: BusHandler[] = [];
-  /** Ring indexed by `offset % ring.length`; allocated on first publish. */
-  ring: (BusMessage | undefined)[] | null = null;
+  /**
+   * Each kept message's JSON, indexed by `offset % ring.length`; allocated on first publish. Only
+   * the text is held: the published object graph (a 20-level book is several times its JSON) is
+   * not kept for the ring's sake, and topic and position follow from where a message sits.
+   */
+  ring: (string | undefined)[] | null = null;
 }
 
-/**
- * A message as the ring keeps it: its JSON, with `data` parsed again only if a reader of the
- * history asks. The published object graph (a 20-level book is several times its JSON) is not
- * held for the ring's sake.
- */
+/** A message read back from the ring: `data` is parsed from its JSON only if the reader asks. */
 class KeptMessage implements BusMessage {
-  readonly topic: string;
-  readonly json: string;
-  readonly position: StreamPosition;
   private parsed: NormalizedMessage | undefined = undefined;
 
-  constructor(message: BusMessage) {
-    this.topic = message.topic;
-    this.json = message.json;
-    this.position = message.position;
-  }
+  constructor(
+    readonly topic: string,
+    readonly json: string,
+    readonly position: StreamPosition,
+  ) {}
 
   get data(): NormalizedMessage {
     this.parsed ??= JSON.parse(this.json) as NormalizedMessage;
@@ -119,8 +116,8 @@ export class MemoryBus implements Bus {
     this.published++;
 
     if (this.historySize > 0) {
-      if (state.ring === null) state.ring = new Array<BusMessage | undefined>(this.historySize);
-      state.ring[offset % this.historySize] = new KeptMessage(message);
+      if (state.ring === null) state.ring = new Array<string | undefined>(this.historySize);
+      state.ring[offset % this.historySize] = this.lastJson;
     }
     if (opts !== undefined && opts.latestTtlMs !== undefined) this.setLatest(message, opts.latestTtlMs);
 
@@ -205,8 +202,9 @@ export class MemoryBus implements Bus {
     const messages: BusMessage[] = [];
     if (ring !== null) {
       for (let off = from; off <= to; off++) {
-        const m = ring[off % this.historySize];
-        if (m !== undefined) messages.push(m);
+        const json = ring[off % this.historySize];
+        if (json !== undefined)
+          messages.push(new KeptMessage(topic, json, { offset: off, epoch: this.epoch }));
       }
     }
     return { messages, position, recovered };
