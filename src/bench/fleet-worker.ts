@@ -1,8 +1,8 @@
 /**
- * WebSocket consumers for the scale-out bench, in a child process (driven by `fleet.ts`). Both
- * systems are read with the same `ws` client and the same per-frame work (find `"sentAt":` in
- * the frame's bytes, parse the number after it, record the latency), so the servers, not the
- * clients, are what differ:
+ * WebSocket consumers for the scale-out bench, in a child process (driven by `fleet.ts`): raw
+ * connections that read frame headers only (see `raw-ws.ts`), the same for both systems, so the
+ * servers, not the clients, are what differ. Every delivery is counted from its header; every
+ * `SAMPLE_EVERY`-th connection also reads its payloads for `"sentAt":` and records the latency.
  *
  * - `tickstream`: `GET /ws`, one SUBSCRIBE; ready when it is answered; data frames start `{"stream"`.
  * - `socketio`: Engine.IO v4 over WebSocket (`/socket.io/?EIO=4&transport=websocket`), the
@@ -10,8 +10,17 @@
  *   `40{sid}` ready; pings `2` are answered `3`; events arrive as `42["message",{…}]`. The
  *   server puts every socket in the room on connection.
  */
-import WebSocket from 'ws';
+import type { Socket } from 'node:net';
 import { LatencyHistogram, type HistogramPairs } from './histogram.js';
+import {
+  FrameReader,
+  maskedText,
+  openRawWs,
+  pong,
+  stampAge,
+  type FrameSink,
+  type RawWsTarget,
+} from './raw-ws.js';
 
 export type FleetProtocol = 'tickstream' | 'socketio';
 
@@ -34,76 +43,134 @@ export type FleetReport =
   | { type: 'collected'; received: number; latency: HistogramPairs }
   | { type: 'error'; message: string };
 
-const SENT_AT = '"sentAt":';
+/** One connection in this many reads its payloads for the latency. */
+export const SAMPLE_EVERY = 20;
+/** A data frame is at least this long; the protocols' control messages are shorter once ready. */
+const DATA_MIN_BYTES = 32;
+/** Engine.IO's ping, `2`, answered `3`. */
+const EIO_PING = 0x32;
+const EIO_PONG = maskedText('3');
+const EIO_CONNECT = maskedText('40');
 
 function report(r: FleetReport): void {
   process.send?.(r);
 }
 
-function run(job: FleetJob): void {
-  const sockets: WebSocket[] = [];
-  const latency = new LatencyHistogram();
-  let ready = 0;
-  let received = 0;
-  let withData = 0;
-  let closed = 0;
-  let lastAt = 0;
-  const progress = setInterval(() => report({ type: 'progress', received, withData, closed, lastAt }), 25);
-  const isSocketIo = job.protocol === 'socketio';
-  const url = isSocketIo
-    ? `ws://127.0.0.1:${job.port}/socket.io/?EIO=4&transport=websocket`
-    : `ws://127.0.0.1:${job.port}/ws`;
-  const subscribe = JSON.stringify({ method: 'SUBSCRIBE', params: [job.stream], id: 1 });
+/** What every connection of the fleet shares: its counts and the latency histogram. */
+interface FleetState {
+  readonly job: FleetJob;
+  readonly latency: LatencyHistogram;
+  ready: number;
+  withData: number;
+  lastAt: number;
+}
 
-  const markReady = (): void => {
-    if (++ready === job.connections) report({ type: 'ready' });
-  };
+/** One consumer: reads the protocol's handshake, then counts deliveries from frame headers. */
+class FleetConnection implements FrameSink {
+  readonly socket: Socket;
+  readonly reader: FrameReader;
+  private isReady = false;
+  private counted = 0;
 
-  for (let i = 0; i < job.connections; i++) {
-    const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
-    sockets.push(ws);
-    let got = 0;
-    let isReady = false;
-    ws.on('open', () => {
-      if (!isSocketIo) ws.send(subscribe);
+  constructor(
+    private readonly state: FleetState,
+    target: RawWsTarget,
+    private readonly sampled: boolean,
+    subscribe: Buffer | undefined,
+    index: number,
+  ) {
+    const opened = openRawWs(target, () => new FrameReader(this, Infinity, DATA_MIN_BYTES), {
+      open: (s) => {
+        if (subscribe !== undefined) s.write(subscribe);
+      },
+      data: () => this.onData(),
+      error: (message) => report({ type: 'error', message: `client ${index}: ${message}` }),
     });
-    ws.on('message', (raw: Buffer) => {
-      // Data frames: only the stamp is read (no whole-frame decode), the same for both systems.
-      const at = raw.indexOf(SENT_AT);
-      if (at >= 0) {
-        lastAt = performance.timeOrigin + performance.now();
-        latency.record(lastAt - Number.parseFloat(raw.toString('latin1', at + SENT_AT.length, at + 40)));
-        received++;
-        if (got++ === 0) withData++;
-        return;
-      }
-      const text = raw.toString();
-      if (isReady) {
-        if (text === '2') ws.send('3');
-        return;
-      }
-      if (isSocketIo ? text.startsWith('0{') : false) ws.send('40');
-      else if (isSocketIo ? text.startsWith('40') : text.includes('"result":null')) {
-        isReady = true;
-        markReady();
-      } else if (!isSocketIo && text.includes('"error"')) {
-        report({ type: 'error', message: `SUBSCRIBE refused: ${text}` });
-      }
-    });
-    ws.on('close', () => closed++);
-    ws.on('error', (err) => report({ type: 'error', message: `client ${i}: ${err.message}` }));
+    this.socket = opened.socket;
+    this.reader = opened.reader;
   }
+
+  onText(payload: Buffer): void {
+    if (this.isReady) {
+      if (payload.length === 1 && payload[0] === EIO_PING) this.socket.write(EIO_PONG);
+      else if (this.sampled) {
+        const age = stampAge(payload);
+        if (!Number.isNaN(age)) this.state.latency.record(age);
+      }
+      return;
+    }
+    const text = payload.toString();
+    const socketIo = this.state.job.protocol === 'socketio';
+    if (socketIo && text.startsWith('0{')) this.socket.write(EIO_CONNECT);
+    else if (socketIo ? text.startsWith('40') : text.includes('"result":null')) this.becomeReady();
+    else if (!socketIo && text.includes('"error"'))
+      report({ type: 'error', message: `SUBSCRIBE refused: ${text}` });
+  }
+
+  onPing(payload: Buffer): void {
+    pong(this.socket, payload);
+  }
+
+  private becomeReady(): void {
+    this.isReady = true;
+    // What the handshake counted is not a delivery; short control frames stay readable.
+    this.reader.frames = 0;
+    this.reader.keepUpTo = this.sampled ? Infinity : 1;
+    if (++this.state.ready === this.state.job.connections) report({ type: 'ready' });
+  }
+
+  private onData(): void {
+    const frames = this.reader.frames;
+    if (!this.isReady || frames === this.counted) return;
+    if (this.counted === 0) this.state.withData++;
+    this.counted = frames;
+    this.state.lastAt = performance.timeOrigin + performance.now();
+  }
+}
+
+function run(job: FleetJob): void {
+  const state: FleetState = { job, latency: new LatencyHistogram(), ready: 0, withData: 0, lastAt: 0 };
+  const socketIo = job.protocol === 'socketio';
+  const target: RawWsTarget = {
+    host: '127.0.0.1',
+    port: job.port,
+    path: socketIo ? '/socket.io/?EIO=4&transport=websocket' : '/ws',
+  };
+  const subscribe = socketIo
+    ? undefined
+    : maskedText(JSON.stringify({ method: 'SUBSCRIBE', params: [job.stream], id: 1 }));
+  let closed = 0;
+  const connections: FleetConnection[] = [];
+  for (let i = 0; i < job.connections; i++) {
+    const c = new FleetConnection(state, target, i % SAMPLE_EVERY === 0, subscribe, i);
+    c.socket.on('close', () => closed++);
+    connections.push(c);
+  }
+  /** Deliveries counted before the last reset. */
+  let before = 0;
+  const delivered = (): number => connections.reduce((n, c) => n + c.reader.frames, 0);
+  const progress = setInterval(
+    () =>
+      report({
+        type: 'progress',
+        received: delivered() - before,
+        withData: state.withData,
+        closed,
+        lastAt: state.lastAt,
+      }),
+    25,
+  );
 
   process.on('message', (cmd: FleetCommand) => {
     if (cmd.type === 'reset') {
-      latency.reset();
-      received = 0;
+      state.latency.reset();
+      before = delivered();
       report({ type: 'resetDone' });
     } else if (cmd.type === 'collect') {
-      report({ type: 'collected', received, latency: latency.pairs() });
+      report({ type: 'collected', received: delivered() - before, latency: state.latency.pairs() });
     } else if (cmd.type === 'stop') {
       clearInterval(progress);
-      for (const s of sockets) s.terminate();
+      for (const c of connections) c.socket.destroy();
       setTimeout(() => process.exit(0), 20);
     }
   });

@@ -11,8 +11,9 @@
  *    delivered/s = clients × messages / (last delivery − first publish).
  * 3. Fixed rate: `rate` messages/s for `rateSeconds` (the same rate for both: half of what
  *    Socket.IO delivered saturated, so the baseline is measured below its knee); p50/p99 of the
- *    publish → client latency over every delivery (the publisher stamps `sentAt`, the clients
- *    read it; same wall clock on one machine).
+ *    publish → client latency over every delivery to a sampled twentieth of the clients (the
+ *    publisher stamps `sentAt`, they read it; same wall clock on one machine). The clients read
+ *    frame headers only (`raw-ws.ts`), so the servers are what is measured.
  */
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { startRedisServer } from '../bus/redis-server.js';

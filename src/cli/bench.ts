@@ -107,7 +107,7 @@ export const BENCH_PARTS: ReadonlyArray<readonly [name: string, title: string, r
   [
     'scaleout',
     'two instances on Redis beside Socket.IO with its Redis adapter',
-    (logger) => benchScaleOut({ clients: 1000, messages: 500, perTurn: 10, rateSeconds: 5, logger }),
+    (logger) => benchScaleOut({ clients: 1000, messages: 3000, perTurn: 10, rateSeconds: 5, logger }),
   ],
   [
     'sse',
