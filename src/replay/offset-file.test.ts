@@ -59,6 +59,15 @@ describe('offset file', () => {
     expect(await readdir(join(state, 'kraken', '0_public_Trades'))).toEqual(['BTC%2FUSD_publisher.json']);
   });
 
+  it('makes the directories again when the state directory was removed between two saves', async () => {
+    const path = offsetFilePath(state, SERIES);
+    await writeOffsetFile(path, RECORD);
+    await rm(state, { recursive: true, force: true });
+    const next = { ...RECORD, messagesPublished: 1043 };
+    await writeOffsetFile(path, next);
+    expect(await loadOffsetFile(state, SERIES)).toEqual({ kind: 'ok', path, record: next });
+  });
+
   it('reports a missing state directory or file as no offset', async () => {
     const gone = join(state, 'not-there');
     expect(await loadOffsetFile(gone, SERIES)).toEqual({

@@ -12,7 +12,7 @@
  * new one, never a torn one; at worst a stale temp file stays behind, which loading ignores and
  * the next writer removes. [doc: rename(2), fsync(2) — a directory fsync persists its entries]
  */
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseRecordingFileName, symbolToPathSegment } from '../storage/layout.js';
 import type { SeriesId } from '../storage/series.js';
@@ -129,16 +129,29 @@ async function fsyncDirectory(dir: string): Promise<void> {
 }
 
 /**
+ * Opens `temp` for writing; only when its directory is missing (the first save, or the state dir
+ * removed under a running replay) are the directories made, not on every save.
+ */
+async function openCreating(temp: string, dir: string): Promise<FileHandle> {
+  try {
+    return await open(temp, 'w', 0o644);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await mkdir(dir, { recursive: true });
+    return open(temp, 'w', 0o644);
+  }
+}
+
+/**
  * Replaces the offset file at `path` atomically and durably (see the module comment). Creates
  * the directories on the way. Fails (the old file untouched) when any step fails.
  */
 export async function writeOffsetFile(path: string, record: OffsetRecord): Promise<void> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
   const temp = `${path}.${process.pid}.${++tempCounter}${TEMP_SUFFIX}`;
   const body = JSON.stringify(Object.fromEntries(FIELDS.map((f) => [f, record[f]])), null, 2) + '\n';
   try {
-    const handle = await open(temp, 'w', 0o644);
+    const handle = await openCreating(temp, dir);
     try {
       await handle.writeFile(body, 'utf8');
       await handle.sync();
