@@ -23,6 +23,7 @@ import {
   type ControlRequest,
   type RequestId,
 } from './ws-protocol.js';
+import { ClientTopics } from './client-topics.js';
 
 export interface WsStats {
   connections: number;
@@ -85,7 +86,7 @@ interface Subscription extends TopicView {
 
 class Client {
   /** By {@link Subscription.key}. */
-  readonly topics = new Map<string, Subscription>();
+  readonly topics = new ClientTopics<Subscription>();
   violations = 0;
   alive = true;
   closed = false;
