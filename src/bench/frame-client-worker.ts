@@ -83,7 +83,8 @@ function run(job: FrameClientJob): void {
             s.write(maskedText(text));
           if (++open === job.connections) report({ type: 'ready' });
         },
-        data: () => {
+        data: (chunk) => {
+          bytes += chunk.length;
           const now = performance.timeOrigin + performance.now();
           if (firstAt === 0) firstAt = now;
           lastAt = now;
@@ -93,7 +94,6 @@ function run(job: FrameClientJob): void {
     );
     if (isSampled) sampled.push(reader);
     readers.push(reader);
-    socket.on('data', (chunk: Buffer) => (bytes += chunk.length));
     sockets.push(socket);
   }
   process.on('message', (msg: FrameClientCommand) => {

@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { FrameReader, stampAge, type FrameSink } from './raw-ws.js';
+import { frameBatch } from '../net/ws-frame.js';
+import { FrameReader, maskedFrame, stampAge, type FrameSink } from './raw-ws.js';
 
-/** A server frame (unmasked), FIN set. */
+/** A server frame as the gateway frames it; a ping is the same with its opcode. */
 function serverFrame(opcode: number, payload: Buffer): Buffer {
-  const n = payload.length;
-  const head = n < 126 ? Buffer.from([0x80 | opcode, n]) : Buffer.alloc(4);
-  if (n >= 126) {
-    head[0] = 0x80 | opcode;
-    head[1] = 126;
-    head.writeUInt16BE(n, 2);
-  }
-  return Buffer.concat([head, payload]);
+  const frame = frameBatch([payload], null);
+  frame[0] = 0x80 | opcode;
+  return frame;
 }
 
 function collecting(): FrameSink & { texts: string[]; pings: string[] } {
@@ -63,6 +59,22 @@ describe('FrameReader', () => {
     const reader = new FrameReader(sink, Infinity);
     reader.push(Buffer.concat([Buffer.from('HTTP/1.1 101\r\n\r\n'), serverFrame(1, Buffer.from('hi'))]), 16);
     expect(sink.texts).toEqual(['hi']);
+  });
+});
+
+describe('maskedFrame', () => {
+  it('frames a client payload of any length with FIN, the opcode, the mask bit and a payload that unmasks to it', () => {
+    for (const n of [0, 5, 125, 126, 300, 65_535, 70_000]) {
+      const payload = Buffer.alloc(n, 'a');
+      const frame = maskedFrame(1, payload);
+      const len7 = frame[1] & 0x7f;
+      const head = len7 < 126 ? 2 : len7 === 126 ? 4 : 10;
+      const length = len7 < 126 ? len7 : len7 === 126 ? frame.readUInt16BE(2) : frame.readUInt32BE(6);
+      expect([frame[0], frame[1] & 0x80, length, frame.length]).toEqual([0x81, 0x80, n, head + 4 + n]);
+      const mask = frame.subarray(head, head + 4);
+      const body = Buffer.from(frame.subarray(head + 4).map((b, i) => b ^ mask[i & 3]));
+      expect(body.equals(payload)).toBe(true);
+    }
   });
 });
 

@@ -7,23 +7,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
+import { frameHeaderLength, writeFrameHeader } from '../net/ws-frame.js';
 
 const OP_TEXT = 0x1;
-const SENT_AT = Buffer.from('"sentAt":');
 const OP_PING = 0x9;
 const OP_PONG = 0xa;
+const SENT_AT = Buffer.from('"sentAt":');
 
 /** A client frame (FIN set), masked as RFC 6455 requires of clients. */
 export function maskedFrame(opcode: number, payload: Buffer): Buffer {
   const n = payload.length;
-  const head = n < 126 ? 2 : 4;
-  const out = Buffer.allocUnsafe(head + 4 + n);
+  const out = Buffer.allocUnsafe(frameHeaderLength(n) + 4 + n);
+  // The server frame header with this opcode and the mask bit set.
+  const head = writeFrameHeader(out, 0, n);
   out[0] = 0x80 | opcode;
-  if (n < 126) out[1] = 0x80 | n;
-  else {
-    out[1] = 0x80 | 126;
-    out.writeUInt16BE(n, 2);
-  }
+  out[1] |= 0x80;
   const mask = randomBytes(4);
   mask.copy(out, head);
   for (let i = 0; i < n; i++) out[head + 4 + i] = payload[i] ^ mask[i & 3];
@@ -126,7 +124,7 @@ export interface RawWsTarget {
 export function openRawWs(
   target: RawWsTarget,
   readerFor: (socket: Socket) => FrameReader,
-  on: { open: (socket: Socket) => void; data?: () => void; error: (message: string) => void },
+  on: { open: (socket: Socket) => void; data?: (chunk: Buffer) => void; error: (message: string) => void },
 ): { socket: Socket; reader: FrameReader } {
   const socket = connect({ port: target.port, host: target.host, localAddress: target.localAddress });
   const reader = readerFor(socket);
@@ -143,7 +141,7 @@ export function openRawWs(
   socket.on('data', (chunk: Buffer) => {
     if (!handshaking) {
       reader.push(chunk, 0);
-      on.data?.();
+      on.data?.(chunk);
       return;
     }
     head = Buffer.concat([head, chunk]);

@@ -207,9 +207,9 @@ describe('client', () => {
         .sort();
     // What is open beyond `before`, kind by kind. Not an equality: a timer of an earlier test
     // that fires meanwhile leaves fewer than before, which is no leak of this client's.
-    const beyond = (before: string[]): string[] => {
+    const beyond = (baseline: string[]): string[] => {
       const left = new Map<string, number>();
-      for (const r of before) left.set(r, (left.get(r) ?? 0) + 1);
+      for (const r of baseline) left.set(r, (left.get(r) ?? 0) + 1);
       return resources().filter((r) => {
         const n = left.get(r) ?? 0;
         left.set(r, n - 1);
