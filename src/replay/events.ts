@@ -26,8 +26,8 @@ export interface ReplayEvent {
    * restart or dropped increments).
    */
   readonly full?: unknown;
-  /** The event already serialized as a link item (see link/link-wire.ts), when it was. */
-  readonly wire?: string;
+  /** The event already serialized as a link item (see link/link-wire.ts), when it was: text or its bytes. */
+  readonly wire?: string | Buffer;
   /**
    * On a book event: the top of the book after it, when the source knows it (from `full`). A hub
    * that defers its book (see deferred-book.ts) answers top-of-book streams from it, unparsed.
@@ -38,7 +38,7 @@ export interface ReplayEvent {
    * the exchange sent it writes these, with no parse and no stringify (`data` parses on demand).
    */
   readonly raw?: Buffer;
-  /** `full` as JSON bytes, when it came over the link with the event (see link-wire.ts). */
+  /** `full` as JSON bytes, when they came with the event (over the link, see link-wire.ts, or from the timeline cache). */
   readonly fullRaw?: Buffer;
 }
 

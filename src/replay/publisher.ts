@@ -6,7 +6,7 @@ import { asSnapshot, type ReplayEvent, type ReplaySink } from './events.js';
 import type { StartFrom } from './offsets.js';
 import { Pacer, systemClock, type PacerClock } from './pacer.js';
 import type { SeriesEntry, SeriesPositions, SkipVerdict } from './series-positions.js';
-import { SpanTracker, type ReplaySource } from './source.js';
+import { passChunks, SpanTracker, type ReplaySource } from './source.js';
 import { SymbolRateLimiter, type SymbolRateLimit } from './symbol-rate.js';
 
 /** Wall-time step at which a quiet replay clock still advances the hub. */
@@ -329,55 +329,57 @@ export class ReplayPublisher {
     for (let index = 0; ; index++) {
       const timeShift = times.shiftPast(gap);
       let events = 0;
-      for await (const event of source.pass(index, timeShift)) {
-        if (signal.aborted || this.seekTo !== undefined) return;
-        times.see(event.ts);
-        events++;
-        const verdict = this.skipped(event, index);
-        if (verdict === 'resumed' || verdict === 'start' || (verdict !== false && (await verdict))) {
-          counters.skipped++;
-          if (event.kind === 'book_update' || event.kind === 'book_snapshot')
-            this.freshBooks.add(event.symbol);
-          skipping = true;
-          continue;
-        }
-        if (skipping) {
-          // The first event after skipped ones: the replay clock starts at it.
-          skipping = false;
-          this.pacer.startAt(event.ts);
-        }
-        if (counters.paused || !this.pacer.goesAtOnce()) {
-          try {
-            await this.waitFor(event.ts, sink, signal);
-          } catch (err) {
-            if (signal.aborted) return;
-            throw err;
+      for await (const run of passChunks(source, index, timeShift)) {
+        for (const event of run) {
+          if (signal.aborted || this.seekTo !== undefined) return;
+          times.see(event.ts);
+          events++;
+          const verdict = this.skipped(event, index);
+          if (verdict === 'resumed' || verdict === 'start' || (verdict !== false && (await verdict))) {
+            counters.skipped++;
+            if (event.kind === 'book_update' || event.kind === 'book_snapshot')
+              this.freshBooks.add(event.symbol);
+            skipping = true;
+            continue;
           }
-        }
-        if (signal.aborted || this.seekTo !== undefined) return;
-        const limited = this.limiter?.delay(event.symbol) ?? 0;
-        const waiting =
-          limited > 0
-            ? (this.opts.clock ?? systemClock).sleep(limited, signal)
-            : (sink.backpressure?.() ?? (this.pacer.currentSpeed === 'max' ? sink.room?.() : undefined));
-        if (waiting !== undefined) {
-          try {
-            await waiting;
-          } catch (err) {
-            if (signal.aborted) return;
-            throw err;
+          if (skipping) {
+            // The first event after skipped ones: the replay clock starts at it.
+            skipping = false;
+            this.pacer.startAt(event.ts);
           }
-          // The link carried less than the pace asked: go on at its rate, intervals kept from here.
-          this.pacer.startAt(event.ts);
+          if (counters.paused || !this.pacer.goesAtOnce()) {
+            try {
+              await this.waitFor(event.ts, sink, signal);
+            } catch (err) {
+              if (signal.aborted) return;
+              throw err;
+            }
+          }
+          if (signal.aborted || this.seekTo !== undefined) return;
+          const limited = this.limiter?.delay(event.symbol) ?? 0;
+          const waiting =
+            limited > 0
+              ? (this.opts.clock ?? systemClock).sleep(limited, signal)
+              : (sink.backpressure?.() ?? (this.pacer.currentSpeed === 'max' ? sink.room?.() : undefined));
+          if (waiting !== undefined) {
+            try {
+              await waiting;
+            } catch (err) {
+              if (signal.aborted) return;
+              throw err;
+            }
+            // The link carried less than the pace asked: go on at its rate, intervals kept from here.
+            this.pacer.startAt(event.ts);
+          }
+          sink.push(this.outgoing(event));
+          this.sent(event);
+          counters.published++;
+          counters.replayTime = event.ts;
+          // Waiting here bounds a crash to N repeats. While the link is down it also holds the
+          // replay once N messages wait in the reconnection buffer (what does not fit is dropped,
+          // counted, by the overflow policy).
+          if (++this.sinceCheckpoint >= every) await this.checkpoint(sink);
         }
-        sink.push(this.outgoing(event));
-        this.sent(event);
-        counters.published++;
-        counters.replayTime = event.ts;
-        // Waiting here bounds a crash to N repeats. While the link is down it also holds the
-        // replay once N messages wait in the reconnection buffer (what does not fit is dropped,
-        // counted, by the overflow policy).
-        if (++this.sinceCheckpoint >= every) await this.checkpoint(sink);
       }
       counters.passes = index + 1;
       logger.info({ pass: index + 1, events, ...source.stats() }, 'replay pass finished');

@@ -15,12 +15,11 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, openSync, readSync, closeSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
 import { encodeItem, itemFields } from './link/link-wire.js';
 import type { BookTop, EventOrigin, ReplayEvent } from './events.js';
-import type { ReplaySource } from './source.js';
+import { eventsOf, passChunks, type ReplaySource } from './source.js';
 
 export const CACHE_DIR = '.tickstream-cache';
 /** Bumped whenever the line format or a venue's transform changes what it compiles to. */
@@ -195,54 +194,81 @@ class TextSink {
   }
 }
 
-/** An event read from the cache: `data` and `full` are decoded only when asked for. */
+/**
+ * The side file of whole books, read by byte range. Its descriptor is opened on first use and
+ * kept until {@link close} (the end of a pass); a read after that opens it again.
+ */
+class FullBooks {
+  private readonly path: string;
+  private fd: number | undefined;
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  read(at: number, length: number): Buffer {
+    this.fd ??= openSync(this.path, 'r');
+    const buf = Buffer.allocUnsafe(length);
+    readSync(this.fd, buf, 0, length, at);
+    return buf;
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/**
+ * An event read from the cache: its link item is a slice of the chunk read (`wire`, never
+ * decoded); `data`, `top` and the whole book (`full`, from the side file) are read only when asked.
+ */
 class CachedEvent implements ReplayEvent {
   readonly exchange: Exchange;
   readonly symbol: string;
   readonly ts: number;
   readonly kind: ReplayEvent['kind'];
   readonly origin: EventOrigin | undefined;
-  readonly wire: string;
+  readonly wire: Buffer;
   private readonly fullAt: number;
   private readonly fullLength: number;
-  private readonly fullFile: string;
+  private readonly books: FullBooks;
 
   constructor(
     exchange: Exchange,
-    fields: readonly string[],
+    line: CacheLine,
+    wire: Buffer,
     origin: EventOrigin | undefined,
-    fullFile: string,
+    books: FullBooks,
   ) {
     this.exchange = exchange;
-    this.ts = +fields[0];
-    this.kind = fields[1] as ReplayEvent['kind'];
-    this.symbol = fields[2];
+    this.ts = line.ts;
+    this.kind = line.kind;
+    this.symbol = line.symbol;
     this.origin = origin;
-    this.fullAt = +fields[6];
-    this.fullLength = +fields[7];
-    this.fullFile = fullFile;
-    this.wire = fields[8];
+    this.fullAt = line.fullAt;
+    this.fullLength = line.fullLength;
+    this.books = books;
+    this.wire = wire;
   }
 
   get top(): BookTop | undefined {
-    return itemFields(this.wire).top;
+    return itemFields(this.wire.toString('utf8')).top;
   }
 
   get data(): unknown {
-    return JSON.parse(itemFields(this.wire).data) as unknown;
+    return JSON.parse(itemFields(this.wire.toString('utf8')).data) as unknown;
   }
 
-  /** Read from the side file: only a book sent as a fresh snapshot needs it. */
+  /** The whole book's JSON bytes, from the side file: only a book sent whole needs them. */
+  get fullRaw(): Buffer | undefined {
+    return this.fullAt < 0 ? undefined : this.books.read(this.fullAt, this.fullLength);
+  }
+
   get full(): unknown {
-    if (this.fullAt < 0) return undefined;
-    const buf = Buffer.allocUnsafe(this.fullLength);
-    const fd = openSync(this.fullFile, 'r');
-    try {
-      readSync(fd, buf, 0, this.fullLength, this.fullAt);
-    } finally {
-      closeSync(fd);
-    }
-    return JSON.parse(buf.toString('utf8')) as unknown;
+    const raw = this.fullRaw;
+    return raw === undefined ? undefined : (JSON.parse(raw.toString('utf8')) as unknown);
   }
 }
 
@@ -274,6 +300,10 @@ class CachedReplaySource implements ReplaySource {
   }
 
   async *pass(index: number, timeShift: number): AsyncGenerator<ReplayEvent> {
+    yield* eventsOf(this.chunks(index, timeShift));
+  }
+
+  async *chunks(index: number, timeShift: number): AsyncGenerator<readonly ReplayEvent[]> {
     if (index === 0 && timeShift === 0) {
       yield* this.cached();
       return;
@@ -283,60 +313,186 @@ class CachedReplaySource implements ReplaySource {
       for await (const _ of this.inner.pass(0, 0)) void _;
       this.primed = true;
     }
-    yield* this.inner.pass(index, timeShift);
+    yield* passChunks(this.inner, index, timeShift);
   }
 
-  private async *cached(): AsyncGenerator<ReplayEvent> {
-    const { exchange } = this.opts;
-    const fullFile = join(this.dir, FULL);
-    // One origin object per recorded response, as the venue's source shares it between its events.
-    let lastKey = '';
-    let lastOrigin: EventOrigin | undefined;
-    const decoder = new StringDecoder('utf8');
-    let rest = '';
-    for await (const chunk of createReadStream(join(this.dir, TIMELINE), { highWaterMark: 1 << 20 })) {
-      const text = rest + decoder.write(chunk as Buffer);
-      let from = 0;
-      for (;;) {
-        const end = text.indexOf('\n', from);
-        if (end < 0) break;
-        const fields = splitFields(text, from, end);
-        from = end + 1;
-        if (fields === undefined) {
-          this.badLines++;
-          continue;
-        }
-        const id = +fields[3];
-        let origin: EventOrigin | undefined;
-        if (id >= 0) {
-          const key = `${id}\t${fields[4]}`;
-          if (key !== lastKey) {
-            const series = this.meta.origins[id];
-            lastOrigin =
-              series === undefined
-                ? undefined
-                : { ...series, lineNumber: +fields[4], capturedAt: +fields[5] };
-            lastKey = key;
+  /** The timeline file, a read chunk at a time: each chunk's whole lines as events. */
+  private async *cached(): AsyncGenerator<readonly ReplayEvent[]> {
+    const books = new FullBooks(join(this.dir, FULL));
+    const decoder = new TimelineDecoder(this.opts.exchange, this.meta.origins, books);
+    let rest: Buffer | undefined;
+    try {
+      for await (const read of createReadStream(join(this.dir, TIMELINE), { highWaterMark: 1 << 20 })) {
+        const chunk = read as Buffer;
+        const events: ReplayEvent[] = [];
+        let from = 0;
+        if (rest !== undefined) {
+          // The line split between two reads is joined alone; the rest of the chunk is used in place.
+          const end = chunk.indexOf(NEWLINE);
+          if (end < 0) {
+            rest = Buffer.concat([rest, chunk]);
+            continue;
           }
-          origin = lastOrigin;
+          decoder.lines(Buffer.concat([rest, chunk.subarray(0, end + 1)]), 0, events);
+          rest = undefined;
+          from = end + 1;
         }
-        yield new CachedEvent(exchange, fields, origin, fullFile);
+        from = decoder.lines(chunk, from, events);
+        if (from < chunk.length) rest = chunk.subarray(from);
+        if (events.length > 0) yield events;
       }
-      rest = text.slice(from);
+      if (rest !== undefined && rest.length > 0) decoder.badLines++;
+    } finally {
+      books.close();
+      this.badLines += decoder.badLines;
     }
   }
 }
 
-/** The nine tab-separated fields of the line `text[from, end)`; undefined when it has fewer. */
-function splitFields(text: string, from: number, end: number): string[] | undefined {
-  const out = new Array<string>(9);
+/** Makes events of cache lines, sharing one origin object per recorded response as the venue's source does. */
+class TimelineDecoder {
+  badLines = 0;
+  private readonly exchange: Exchange;
+  private readonly origins: CacheMeta['origins'];
+  private readonly books: FullBooks;
+  private readonly line: CacheLine = {
+    ts: 0,
+    kind: 'trade',
+    symbol: '',
+    origin: -1,
+    lineNumber: 0,
+    capturedAt: 0,
+    fullAt: -1,
+    fullLength: 0,
+    itemAt: 0,
+  };
+  private lastId = -1;
+  private lastLine = -1;
+  private lastOrigin: EventOrigin | undefined;
+
+  constructor(exchange: Exchange, origins: CacheMeta['origins'], books: FullBooks) {
+    this.exchange = exchange;
+    this.origins = origins;
+    this.books = books;
+  }
+
+  /** The events of the whole lines of `buf` from `from`, pushed to `out`; returns where the rest (no newline yet) starts. */
+  lines(buf: Buffer, from: number, out: ReplayEvent[]): number {
+    const line = this.line;
+    for (;;) {
+      const end = buf.indexOf(NEWLINE, from);
+      if (end < 0) return from;
+      const start = from;
+      from = end + 1;
+      if (!parseLine(buf, start, end, line)) {
+        this.badLines++;
+        continue;
+      }
+      out.push(
+        new CachedEvent(
+          this.exchange,
+          line,
+          buf.subarray(start + line.itemAt, end),
+          this.originOf(line),
+          this.books,
+        ),
+      );
+    }
+  }
+
+  private originOf(line: CacheLine): EventOrigin | undefined {
+    if (line.origin < 0) return undefined;
+    if (line.origin !== this.lastId || line.lineNumber !== this.lastLine) {
+      const series = this.origins[line.origin];
+      this.lastOrigin =
+        series === undefined
+          ? undefined
+          : { ...series, lineNumber: line.lineNumber, capturedAt: line.capturedAt };
+      this.lastId = line.origin;
+      this.lastLine = line.lineNumber;
+    }
+    return this.lastOrigin;
+  }
+}
+
+const NEWLINE = 10;
+const TAB = 9;
+/** Where each of a line's nine fields starts (scratch of parseLine: one line at a time). */
+const FIELD_STARTS = new Int32Array(9);
+
+/** The fields of one cache line before its item (see the line format at the top). */
+interface CacheLine {
+  ts: number;
+  kind: ReplayEvent['kind'];
+  symbol: string;
+  origin: number;
+  lineNumber: number;
+  capturedAt: number;
+  fullAt: number;
+  fullLength: number;
+  /** Where the item starts, from the line's start. */
+  itemAt: number;
+}
+
+const KIND_NAMES: readonly ReplayEvent['kind'][] = ['trade', 'book_snapshot', 'book_update', 'quote', 'bar'];
+
+/** Fills `out` from the cache line `buf[from, end)`, numbers parsed in place; false when it is not a whole line. */
+function parseLine(buf: Buffer, from: number, end: number, out: CacheLine): boolean {
+  const starts = FIELD_STARTS;
   let at = from;
-  for (let i = 0; i < 8; i++) {
-    const tab = text.indexOf('\t', at);
-    if (tab < 0 || tab >= end) return undefined;
-    out[i] = text.slice(at, tab);
+  for (let i = 0; i < 9; i++) {
+    starts[i] = at;
+    if (i === 8) break;
+    const tab = buf.indexOf(TAB, at);
+    if (tab < 0 || tab >= end) return false;
     at = tab + 1;
   }
-  out[8] = text.slice(at, end);
-  return out;
+  const number = (i: number): number => wholeNumber(buf, starts[i], starts[i + 1] - 1);
+  const ts = number(0);
+  const kind = kindAt(buf, starts[1], starts[2] - 1);
+  const origin = number(3);
+  const lineNumber = number(4);
+  const capturedAt = number(5);
+  const fullAt = number(6);
+  const fullLength = number(7);
+  if (kind === undefined || Number.isNaN(ts + origin + lineNumber + capturedAt + fullAt + fullLength))
+    return false;
+  out.ts = ts;
+  out.kind = kind;
+  out.symbol = buf.toString('utf8', starts[2], starts[3] - 1);
+  out.origin = origin;
+  out.lineNumber = lineNumber;
+  out.capturedAt = capturedAt;
+  out.fullAt = fullAt;
+  out.fullLength = fullLength;
+  out.itemAt = at - from;
+  return true;
+}
+
+/** The kind named by `buf[from, end)`, or undefined. */
+function kindAt(buf: Buffer, from: number, end: number): ReplayEvent['kind'] | undefined {
+  const length = end - from;
+  for (const kind of KIND_NAMES) {
+    if (kind.length !== length) continue;
+    let same = true;
+    for (let i = 0; i < length && same; i++) same = buf[from + i] === kind.charCodeAt(i);
+    if (same) return kind;
+  }
+  return undefined;
+}
+
+/** The integer written in `buf[from, end)` (optionally negative); NaN when it is not one. */
+function wholeNumber(buf: Buffer, from: number, end: number): number {
+  if (end <= from) return NaN;
+  let at = from;
+  const negative = buf[at] === 45;
+  if (negative) at++;
+  if (at === end) return NaN;
+  let value = 0;
+  for (; at < end; at++) {
+    const digit = buf[at] - 48;
+    if (digit < 0 || digit > 9) return NaN;
+    value = value * 10 + digit;
+  }
+  return negative ? -value : value;
 }

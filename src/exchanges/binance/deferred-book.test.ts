@@ -45,7 +45,7 @@ function overTheLink(list: readonly ReplayEvent[], fullEvery: number): ReplayEve
     since++;
     if (since < fullEvery) return item;
     since = 0;
-    return withFull(item, e.full);
+    return withFull(item, JSON.stringify(e.full));
   });
   const batch = decodeBatch('binance', Buffer.from(encodeBatch(1, 0, items)));
   if (typeof batch === 'string') throw new Error(batch);

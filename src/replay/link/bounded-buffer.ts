@@ -11,7 +11,7 @@
  * snapshot ({@link takeBroken}). Every drop is counted by reason and symbol.
  */
 import type { DropReason } from '../hub-observer.js';
-import type { EventKind } from './link-wire.js';
+import type { EventKind, LinkItem } from './link-wire.js';
 
 export const OVERFLOW_POLICIES = ['drop-oldest', 'priority', 'rate-adaptive'] as const;
 export type OverflowPolicy = (typeof OVERFLOW_POLICIES)[number];
@@ -22,7 +22,8 @@ export interface BufferLimits {
 }
 
 export interface BufferedItem {
-  readonly text: string;
+  /** The item as it goes into a batch; its length (characters or bytes) counts against the byte bound. */
+  readonly text: LinkItem;
   /** Native symbol; '' for a clock advance. */
   readonly symbol: string;
   readonly kind: EventKind | 'adv';

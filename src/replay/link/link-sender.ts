@@ -24,6 +24,7 @@ import {
   encodeSeek,
   withFull,
   type ControlAction,
+  type LinkItem,
   type HubToPublisher,
   type PublisherState,
 } from './link-wire.js';
@@ -136,7 +137,7 @@ export class LinkSender implements ReplaySink {
     else if (out.kind === 'book_update') {
       const since = (this.sinceFull.get(out.symbol) ?? 0) + 1;
       const due = since >= (this.opts.fullEvery ?? 64);
-      if (due) text = withFull(text, out.full);
+      if (due) text = withFull(text, out.fullRaw ?? fullText(out.full));
       this.sinceFull.set(out.symbol, due ? 0 : since);
     }
     this.enqueue({ text, symbol: event.symbol, kind: out.kind, at: Date.now(), seq: ++this.itemSeq });
@@ -387,10 +388,10 @@ export class LinkSender implements ReplaySink {
       if (from.length === 0) break;
       const items = from.take(maxBatch);
       const seq = ++this.batchSeq;
-      const texts = new Array<string>(items.length);
+      const texts = new Array<LinkItem>(items.length);
       for (let i = 0; i < items.length; i++) texts[i] = items[i].text;
       this.inFlight.push({ seq, lastItem: items[items.length - 1].seq, items });
-      ws.send(encodeBatch(seq, items[0].at, texts), () => this.scheduleFlush());
+      ws.send(encodeBatch(seq, items[0].at, texts), { binary: false }, () => this.scheduleFlush());
     }
     this.wakeRoom();
     this.settleIfIdle();
@@ -429,6 +430,10 @@ export class LinkSender implements ReplaySink {
   private countItems(items: readonly BufferedItem[], reason: DropReason): void {
     for (const item of items) if (item.kind !== 'adv') this.onDrop(reason, item.symbol, 1);
   }
+}
+
+function fullText(full: unknown): string | undefined {
+  return full === undefined ? undefined : JSON.stringify(full);
 }
 
 function withTimeout(promise: Promise<void>, ms: number): Promise<void> {

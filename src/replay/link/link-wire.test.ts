@@ -9,6 +9,7 @@ import {
   isBatch,
   itemFields,
   withFull,
+  type LinkItem,
 } from './link-wire.js';
 
 const book = { lastUpdateId: 7, bids: [['100.5', '2']], asks: [['101', '0.5']] };
@@ -28,7 +29,7 @@ const trade: ReplayEvent = {
   data: { e: 'trade', t: 1, p: '100.7', q: '0.1' },
 };
 
-function decode(items: string[]) {
+function decode(items: LinkItem[]) {
   const frame = Buffer.from(encodeBatch(3, 42, items));
   expect(isBatch(frame)).toBe(true);
   const batch = decodeBatch('binance', frame);
@@ -39,9 +40,25 @@ function decode(items: string[]) {
 }
 
 describe('link batches', () => {
+  it('are the same frame whether items come as text or as bytes (the timeline cache)', () => {
+    const texts = [
+      encodeItem(trade),
+      withFull(encodeItem(update), JSON.stringify(update.full)),
+      encodeAdvance(5),
+    ];
+    const bytes = [
+      Buffer.from(texts[0]),
+      withFull(Buffer.from(encodeItem(update)), Buffer.from(JSON.stringify(update.full))),
+      texts[2],
+    ];
+    expect(bytes[1]).toBeInstanceOf(Buffer);
+    expect(encodeBatch(9, 1, bytes).equals(encodeBatch(9, 1, texts))).toBe(true);
+    expect(encodeBatch(9, 1, texts).toString()).toBe(`{"t":"b","seq":9,"at":1,"n":3}\n${texts.join('\n')}`);
+  });
+
   it('carry events, their top, their whole book, clock advances and seeks in order', () => {
     const items = decode([
-      withFull(encodeItem(update), update.full),
+      withFull(encodeItem(update), JSON.stringify(update.full)),
       encodeItem(trade),
       encodeAdvance(5),
       encodeSeek(4),

@@ -89,9 +89,22 @@ export function encodeItem(event: ReplayEvent): string {
   return `${event.ts}\t${event.kind}\t${event.symbol}\t${top === undefined ? '' : top.join(',')}\t${data}`;
 }
 
-/** `item` (of a `book_update`) carrying the whole book after it, so a hub can rebuild its book from there. */
-export function withFull(item: string, full: unknown): string {
-  return full === undefined ? item : `${item}\t${JSON.stringify(full)}`;
+/** A batch item: its text, or its UTF-8 bytes (read from the timeline cache, never decoded). */
+export type LinkItem = string | Buffer;
+
+const TAB = 9;
+const NEWLINE = 10;
+const TAB_BYTE = Buffer.from('\t');
+
+/**
+ * `item` (of a `book_update`) carrying the whole book after it (`full`, its JSON text or bytes),
+ * so a hub can rebuild its book from there.
+ */
+export function withFull(item: LinkItem, full: string | Buffer | undefined): LinkItem {
+  if (full === undefined) return item;
+  if (typeof item === 'string' && typeof full === 'string') return `${item}\t${full}`;
+  const bytes = (part: string | Buffer): Buffer => (typeof part === 'string' ? Buffer.from(part) : part);
+  return Buffer.concat([bytes(item), TAB_BYTE, bytes(full)]);
 }
 
 /** The `top` and `data` fields of an event item's text made by {@link encodeItem}. */
@@ -115,9 +128,22 @@ export function encodeSeek(ts: number): string {
 
 const BATCH_HEAD = '{"t":"b"';
 
-/** A batch's text from its items' texts: the JSON head, then one item per line. */
-export function encodeBatch(seq: number, at: number, items: readonly string[]): string {
-  return `${BATCH_HEAD},"seq":${seq},"at":${at},"n":${items.length}}\n${items.join('\n')}`;
+/** A batch frame's bytes from its items: the JSON head, then one item per line, written once. */
+export function encodeBatch(seq: number, at: number, items: readonly LinkItem[]): Buffer {
+  const head = `${BATCH_HEAD},"seq":${seq},"at":${at},"n":${items.length}}\n`;
+  let size = head.length + Math.max(items.length - 1, 0);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    size += typeof item === 'string' ? Buffer.byteLength(item) : item.length;
+  }
+  const out = Buffer.allocUnsafe(size);
+  let offset = out.write(head, 0, 'latin1');
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) out[offset++] = NEWLINE;
+    const item = items[i];
+    offset += typeof item === 'string' ? out.write(item, offset) : item.copy(out, offset);
+  }
+  return out;
 }
 
 /** True when the frame `data` is a batch (the only frame not decoded as one JSON object). */
@@ -134,9 +160,6 @@ export interface DecodedBatch {
 
 export type DecodedItem =
   { readonly event: ReplayEvent } | { readonly advance: number } | { readonly seek: number } | string;
-
-const TAB = 9;
-const NEWLINE = 10;
 
 /**
  * A batch frame's items, or why it is not a batch (the hub logs it and closes the link). Events

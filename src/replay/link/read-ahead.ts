@@ -5,7 +5,7 @@
  * dropped here, the recordings are read no faster than they are sent.
  */
 import type { ReplayEvent } from '../events.js';
-import type { ReplaySource } from '../source.js';
+import { eventsOf, passChunks, type ReplaySource } from '../source.js';
 import type { BufferLimits } from './bounded-buffer.js';
 import { encodeItem } from './link-wire.js';
 
@@ -37,23 +37,35 @@ export class ReadAheadSource implements ReplaySource {
     return { messages: this.queued, bytes: this.queuedBytes };
   }
 
-  async *pass(index: number, timeShift: number): AsyncGenerator<ReplayEvent> {
-    const queue: ReplayEvent[] = [];
+  pass(index: number, timeShift: number): AsyncGenerator<ReplayEvent> {
+    return eventsOf(this.chunks(index, timeShift));
+  }
+
+  /** The inner source's runs, each event serialized, read ahead up to the bounds. */
+  async *chunks(index: number, timeShift: number): AsyncGenerator<readonly ReplayEvent[]> {
+    const queue: (readonly ReplayEvent[])[] = [];
+    const sizes: number[] = [];
     let head = 0;
     let done = false;
     let failure: unknown;
     let stopped = false;
     let wakeConsumer: (() => void) | undefined;
     let wakeFiller: (() => void) | undefined;
-    const source = this.inner.pass(index, timeShift);
+    const source = passChunks(this.inner, index, timeShift);
     const fill = async (): Promise<void> => {
       try {
-        for await (const event of source) {
+        for await (const run of source) {
           if (stopped) return;
-          const wire = event.wire ?? encodeItem(event);
-          queue.push(event.wire === undefined ? { ...event, wire } : event);
-          this.queued++;
-          this.queuedBytes += wire.length;
+          let bytes = 0;
+          const ready = run.map((event) => {
+            const wire = event.wire ?? encodeItem(event);
+            bytes += wire.length;
+            return event.wire === undefined ? { ...event, wire } : event;
+          });
+          queue.push(ready);
+          sizes.push(bytes);
+          this.queued += ready.length;
+          this.queuedBytes += bytes;
           wakeConsumer?.();
           while (
             !stopped &&
@@ -74,16 +86,18 @@ export class ReadAheadSource implements ReplaySource {
         while (head === queue.length && !done) await new Promise<void>((resolve) => (wakeConsumer = resolve));
         wakeConsumer = undefined;
         if (head === queue.length) break;
-        const event = queue[head++];
-        this.queued--;
-        this.queuedBytes -= (event.wire as string).length;
-        if (head > 4096) {
+        const run = queue[head];
+        this.queued -= run.length;
+        this.queuedBytes -= sizes[head];
+        head++;
+        if (head > 1024) {
           queue.splice(0, head);
+          sizes.splice(0, head);
           head = 0;
         }
         wakeFiller?.();
         wakeFiller = undefined;
-        yield event;
+        yield run;
       }
       if (failure !== undefined) throw failure;
     } finally {
