@@ -96,6 +96,12 @@ export class ReplayPublisher {
   private readonly pending = new Map<SeriesEntry, Pending>();
   private sinceCheckpoint = 0;
   private checkpointing: Promise<void> = Promise.resolve();
+  /** Saves started and not finished. */
+  private savesInFlight = 0;
+  /** Messages published whose positions are saved (or were handled by a save that found the link stopped). */
+  private savedThrough = 0;
+  /** Why the last save failed (a disk error): the run stops with it. */
+  private saveError: unknown;
   /** Native symbols whose next book event must go out as a whole snapshot. */
   private readonly freshBooks = new Set<string>();
   private readonly limiter: SymbolRateLimiter | undefined;
@@ -182,25 +188,69 @@ export class ReplayPublisher {
     return this.positions?.counts() ?? {};
   }
 
-  /** Waits for what was sent to reach the hub, then saves each series' newest position. */
+  /**
+   * Saves each series' newest position sent so far, once the hub has everything sent so far
+   * (after the saves already under way). The publisher does not wait for it unless N messages
+   * are unsaved (see {@link play}).
+   */
   checkpoint(sink: ReplaySink): Promise<void> {
     const positions = this.positions;
-    if (positions === undefined || this.pending.size === 0) return this.checkpointing;
+    const through = this.counters.published;
+    this.sinceCheckpoint = 0;
+    if (positions === undefined || this.pending.size === 0) {
+      // Nothing unsaved beyond what the saves under way hold.
+      if (this.savesInFlight === 0) this.savedThrough = through;
+      return this.checkpointing;
+    }
     const batch = [...this.pending.values()];
     this.pending.clear();
-    this.sinceCheckpoint = 0;
+    // Asked now: what was pushed up to here, not what the publisher pushes while earlier saves run.
+    const delivered = sink.delivered?.() ?? Promise.resolve();
+    delivered.catch(() => undefined);
+    this.savesInFlight++;
     const run = async (): Promise<void> => {
       try {
-        await sink.delivered?.();
-      } catch {
-        // Not delivered (the link stopped): the offsets stay where they are, the restart sends these again.
-        return;
+        try {
+          await delivered;
+        } catch {
+          // Not delivered (the link stopped): the offsets stay where they are, the restart sends these again.
+          return;
+        }
+        for (const p of batch) p.entry.published(p.origin, p.number);
+        await positions.flush();
+      } catch (err) {
+        this.saveError ??= err;
+        throw err;
+      } finally {
+        this.savesInFlight--;
+        if (through > this.savedThrough) this.savedThrough = through;
       }
-      for (const p of batch) p.entry.published(p.origin, p.number);
-      await positions.flush();
     };
     this.checkpointing = this.checkpointing.then(run, run);
     return this.checkpointing;
+  }
+
+  /**
+   * After each message: a save starts once N/2 messages are unsaved and fewer than two saves are
+   * under way (the next one's wait for the hub overlaps the previous one's disk writes), and the
+   * replay waits only while N are unsaved, so a crash repeats at most N and the link's pipeline
+   * never drains for a save. While the link is down this also holds the replay once N
+   * messages wait in the reconnection buffer (what does not fit is dropped, counted, by the
+   * overflow policy).
+   */
+  private afterSend(sink: ReplaySink, every: number): Promise<void> | undefined {
+    if (++this.sinceCheckpoint >= every / 2 && this.savesInFlight < 2)
+      void this.checkpoint(sink).catch(() => undefined);
+    if (this.saveError !== undefined) throw this.saveError;
+    return this.counters.published - this.savedThrough < every ? undefined : this.untilSaved(sink, every);
+  }
+
+  /** Waits for saves until fewer than `every` messages are unsaved. */
+  private async untilSaved(sink: ReplaySink, every: number): Promise<void> {
+    while (this.counters.published - this.savedThrough >= every) {
+      await (this.savesInFlight > 0 ? this.checkpointing : this.checkpoint(sink)).catch(() => undefined);
+      if (this.saveError !== undefined) throw this.saveError;
+    }
   }
 
   stats(): PublisherStats & Record<string, number | boolean> {
@@ -240,7 +290,11 @@ export class ReplayPublisher {
   /** Resolves when the recordings are exhausted (never with `loop`, unless aborted). */
   async run(sink: ReplaySink, signal?: AbortSignal): Promise<PublisherStats> {
     this.counters.running = true;
-    const timer = setInterval(() => void this.checkpoint(sink), this.opts.checkpointMs ?? 1000);
+    // A failed save surfaces in the run (afterSend), not as an unhandled rejection here.
+    const timer = setInterval(
+      () => void this.checkpoint(sink).catch(() => undefined),
+      this.opts.checkpointMs ?? 1000,
+    );
     timer.unref();
     try {
       let source = this.opts.source;
@@ -375,10 +429,8 @@ export class ReplayPublisher {
           this.sent(event);
           counters.published++;
           counters.replayTime = event.ts;
-          // Waiting here bounds a crash to N repeats. While the link is down it also holds the
-          // replay once N messages wait in the reconnection buffer (what does not fit is dropped,
-          // counted, by the overflow policy).
-          if (++this.sinceCheckpoint >= every) await this.checkpoint(sink);
+          const saving = this.positions === undefined ? undefined : this.afterSend(sink, every);
+          if (saving !== undefined) await saving;
         }
       }
       counters.passes = index + 1;

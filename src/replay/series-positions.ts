@@ -6,7 +6,7 @@
  * A series' messages are numbered from its first one, pass after pass (`--loop` goes on
  * counting); `messagesPublished` in the offset file is the number of the last one published. A
  * restart skips that many and goes on with the next: no gap, no duplicate after a graceful stop.
- * The owner calls {@link flush} after every N messages sent (and waits for it), so a crash repeats
+ * The owner flushes them so that at most N of the messages it sent are ever unsaved: a crash repeats
  * at most N of them.
  */
 import { basename } from 'node:path';

@@ -6,7 +6,7 @@ import type { ChannelPublisher } from '../../replay/venue-host.js';
 import { FramePublisher, OutgoingFrame, type SerializationCounter } from './hub-frame.js';
 import { KLINE_SPECS } from './kline-intervals.js';
 import { BinanceMarketState, type RollingWindow } from './market-state.js';
-import { depthUpdateIds, snapshotUpdateId } from './raw-ids.js';
+import { depthUpdateIds, readTrade, snapshotUpdateId, type TradeFacts } from './raw-ids.js';
 import { streamRefusal, type ReplayedSymbols } from './stream-catalog.js';
 import { tradeEventToAggTrade } from './trade-dedup.js';
 import type { BinanceDepthUpdateEvent, BinanceRestDepth, BinanceTradeEvent } from './wire.js';
@@ -134,6 +134,8 @@ export class BinanceFeed {
   private readonly fanout: FramePublisher;
   private readonly logger: Logger;
   private readonly frame = new OutgoingFrame();
+  /** The trade being applied, read from its bytes (reused). */
+  private readonly trade: TradeFacts = { t: 0, p: '', q: '', T: 0, m: false };
   private readonly clock: CadenceClock;
   /** Due when a KLINE_MS boundary was reached: the open klines go out with that step's 1000 ms streams. */
   private readonly klinePush: Cadence;
@@ -191,7 +193,7 @@ export class BinanceFeed {
     try {
       switch (event.kind) {
         case 'trade':
-          this.onTrade(feed, event.data as BinanceTradeEvent, event.raw);
+          this.onTrade(feed, event);
           break;
         case 'book_update':
           this.onUpdate(feed, event);
@@ -216,15 +218,21 @@ export class BinanceFeed {
     this.clock.advanceTo(ts);
   }
 
-  /** `raw`: the trade's bytes off the link, forwarded as they are. */
-  private onTrade(feed: SymbolFeed, trade: BinanceTradeEvent, raw: Buffer | undefined): void {
+  /** A trade off the link (its bytes) is read for its facts and forwarded as it is, never parsed. */
+  private onTrade(feed: SymbolFeed, event: ReplayEvent): void {
     this.counters.trades++;
+    const raw = event.raw;
+    const trade =
+      raw !== undefined && readTrade(raw, this.trade) ? this.trade : (event.data as BinanceTradeEvent);
     feed.state.applyTrade(trade);
     feed.tradedAt = this.clock.replayTime ?? trade.T;
     const n = feed.names;
-    this.fanout.publish(n.trade, raw === undefined ? this.frame.reset(trade) : this.frame.resetRaw(raw));
+    this.fanout.publish(n.trade, raw === undefined ? this.frame.reset(event.data) : this.frame.resetRaw(raw));
     if (this.fanout.has(n.aggTrade))
-      this.fanout.publish(n.aggTrade, this.frame.reset(tradeEventToAggTrade(trade)));
+      this.fanout.publish(
+        n.aggTrade,
+        this.frame.reset(tradeEventToAggTrade(event.data as BinanceTradeEvent)),
+      );
   }
 
   /**

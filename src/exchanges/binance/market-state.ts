@@ -13,6 +13,7 @@ import { DeferredBook } from '../../replay/deferred-book.js';
 import type { BookTop } from '../../replay/events.js';
 import type { TradeUnits } from '../../replay/trade-aggregate.js';
 import { MINUTE_MS, MinuteTradeWindow, type WindowStats } from '../../replay/trade-window.js';
+import type { TradeFacts } from './raw-ids.js';
 import { KlineSeries } from './kline-builder.js';
 import type {
   BinanceAvgPriceEvent,
@@ -23,7 +24,6 @@ import type {
   BinanceRestDepth,
   BinanceRollingTickerEvent,
   BinanceTicker24hEvent,
-  BinanceTradeEvent,
 } from './wire.js';
 
 const DAY_MS = 86_400_000;
@@ -164,7 +164,7 @@ export class BinanceMarketState {
   }
 
   /** Feed a trade into the last price/qty, the rolling windows and the klines. */
-  applyTrade(trade: BinanceTradeEvent): void {
+  applyTrade(trade: TradeFacts): void {
     if (this.traded && trade.t <= this.lastTradeId) {
       this.ignored++;
       return;
