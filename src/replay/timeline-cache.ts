@@ -17,7 +17,7 @@ import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/p
 import { join, relative } from 'node:path';
 import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
-import { encodeItem, itemFields } from './link/link-wire.js';
+import { encodeItem, itemFields, kindAt, wholeNumber } from './link/link-wire.js';
 import type { BookTop, EventOrigin, ReplayEvent } from './events.js';
 import { eventsOf, passChunks, type ReplaySource } from './source.js';
 
@@ -407,7 +407,13 @@ class TimelineDecoder {
       this.lastOrigin =
         series === undefined
           ? undefined
-          : { ...series, lineNumber: line.lineNumber, capturedAt: line.capturedAt };
+          : {
+              endpoint: series.endpoint,
+              stored: series.stored,
+              file: series.file,
+              lineNumber: line.lineNumber,
+              capturedAt: line.capturedAt,
+            };
       this.lastId = line.origin;
       this.lastLine = line.lineNumber;
     }
@@ -433,8 +439,6 @@ interface CacheLine {
   /** Where the item starts, from the line's start. */
   itemAt: number;
 }
-
-const KIND_NAMES: readonly ReplayEvent['kind'][] = ['trade', 'book_snapshot', 'book_update', 'quote', 'bar'];
 
 /** Fills `out` from the cache line `buf[from, end)`, numbers parsed in place; false when it is not a whole line. */
 function parseLine(buf: Buffer, from: number, end: number, out: CacheLine): boolean {
@@ -467,32 +471,4 @@ function parseLine(buf: Buffer, from: number, end: number, out: CacheLine): bool
   out.fullLength = fullLength;
   out.itemAt = at - from;
   return true;
-}
-
-/** The kind named by `buf[from, end)`, or undefined. */
-function kindAt(buf: Buffer, from: number, end: number): ReplayEvent['kind'] | undefined {
-  const length = end - from;
-  for (const kind of KIND_NAMES) {
-    if (kind.length !== length) continue;
-    let same = true;
-    for (let i = 0; i < length && same; i++) same = buf[from + i] === kind.charCodeAt(i);
-    if (same) return kind;
-  }
-  return undefined;
-}
-
-/** The integer written in `buf[from, end)` (optionally negative); NaN when it is not one. */
-function wholeNumber(buf: Buffer, from: number, end: number): number {
-  if (end <= from) return NaN;
-  let at = from;
-  const negative = buf[at] === 45;
-  if (negative) at++;
-  if (at === end) return NaN;
-  let value = 0;
-  for (; at < end; at++) {
-    const digit = buf[at] - 48;
-    if (digit < 0 || digit > 9) return NaN;
-    value = value * 10 + digit;
-  }
-  return negative ? -value : value;
 }

@@ -10,7 +10,12 @@ const decimal = fc
 const trade = fc.record<BinanceTradeEvent>({
   e: fc.constant('trade'),
   E: fc.nat({ max: 2 ** 45 }),
-  s: fc.stringMatching(/^[A-Z0-9]{2,12}$/),
+  // Any text, quotes and keys inside included: only the event's own keys may be read.
+  s: fc.oneof(
+    fc.stringMatching(/^[A-Z0-9]{2,12}$/),
+    fc.string({ unit: 'binary' }),
+    fc.constant('"t":9,"p":"1"'),
+  ),
   t: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
   p: decimal,
   q: decimal,

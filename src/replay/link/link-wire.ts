@@ -29,13 +29,7 @@ import { dataText, topOf, type BookTop, type ReplayEvent } from '../events.js';
 export const LINK_PATH_PREFIX = '/_link/';
 
 export type EventKind = ReplayEvent['kind'];
-const KINDS: ReadonlySet<string> = new Set<EventKind>([
-  'trade',
-  'book_snapshot',
-  'book_update',
-  'quote',
-  'bar',
-]);
+const KIND_NAMES: readonly EventKind[] = ['trade', 'book_snapshot', 'book_update', 'quote', 'bar'];
 
 /** A publisher's run as it reports it (`GET /control/replay` shows it per exchange). */
 export interface PublisherState {
@@ -189,33 +183,76 @@ export function decodeBatch(exchange: Exchange, frame: Buffer): DecodedBatch | s
 /** The item in `frame[from, end)`: `ts\tkind\tsymbol\ttop\tdata[\tfull]`, `ts\tadv` or `ts\tseek`. */
 function decodeItem(exchange: Exchange, frame: Buffer, from: number, end: number): DecodedItem {
   const t1 = tabIn(frame, from, end);
-  const ts = Number(frame.toString('latin1', from, t1 < 0 ? end : t1));
+  const ts = t1 < 0 ? NaN : timeAt(frame, from, t1);
   if (t1 < 0 || !Number.isFinite(ts)) return 'an item must start with its numeric time and a tab';
   const t2 = tabIn(frame, t1 + 1, end);
-  const kind = frame.toString('latin1', t1 + 1, t2 < 0 ? end : t2);
   if (t2 < 0) {
-    if (kind === 'adv') return { advance: ts };
-    if (kind === 'seek') return { seek: ts };
+    const word = frame.toString('latin1', t1 + 1, end);
+    if (word === 'adv') return { advance: ts };
+    if (word === 'seek') return { seek: ts };
     return 'an item must be ts, kind, symbol, top and data, tab-separated';
   }
-  if (!KINDS.has(kind)) return `an item's kind must be one of ${[...KINDS].join(', ')}`;
+  const kind = kindAt(frame, t1 + 1, t2);
+  if (kind === undefined) return `an item's kind must be one of ${KIND_NAMES.join(', ')}`;
   const t3 = tabIn(frame, t2 + 1, end);
   const t4 = t3 < 0 ? -1 : tabIn(frame, t3 + 1, end);
   if (t4 < 0) return 'an item must be ts, kind, symbol, top and data, tab-separated';
-  const t5 = tabIn(frame, t4 + 1, end);
+  // Only a book update carries its whole book; in any other item the data runs to the end.
+  const t5 = kind === 'book_update' ? nativeTabIn(frame, t4 + 1, end) : -1;
   const symbol = frame.toString('utf8', t2 + 1, t3);
   const top = t4 > t3 + 1 ? frame.toString('latin1', t3 + 1, t4).split(',') : undefined;
   if (top !== undefined && top.length !== 4) return "an item's top must be bid,bidQty,ask,askQty";
   const raw = frame.subarray(t4 + 1, t5 < 0 ? end : t5);
   const fullRaw = t5 < 0 ? undefined : frame.subarray(t5 + 1, end);
   return {
-    event: new LinkEvent(exchange, symbol, ts, kind as EventKind, raw, top as BookTop | undefined, fullRaw),
+    event: new LinkEvent(exchange, symbol, ts, kind, raw, top as BookTop | undefined, fullRaw),
   };
 }
 
+/** The next tab in `frame[from, end)`, or -1: a byte loop, the fields before the data being short. */
 function tabIn(frame: Buffer, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (frame[i] === TAB) return i;
+  return -1;
+}
+
+/** The next tab in `frame[from, end)`, or -1, searched natively (across a whole JSON value). */
+function nativeTabIn(frame: Buffer, from: number, end: number): number {
   const at = frame.indexOf(TAB, from);
   return at < 0 || at >= end ? -1 : at;
+}
+
+/** An item's time: a whole number of ms read in place, or any other number as text. */
+function timeAt(frame: Buffer, from: number, end: number): number {
+  const whole = wholeNumber(frame, from, end);
+  return Number.isNaN(whole) ? Number(frame.toString('latin1', from, end)) : whole;
+}
+
+/** The event kind named by `buf[from, end)`, or undefined. */
+export function kindAt(buf: Buffer, from: number, end: number): EventKind | undefined {
+  const length = end - from;
+  for (const kind of KIND_NAMES) {
+    if (kind.length !== length) continue;
+    let same = true;
+    for (let i = 0; i < length && same; i++) same = buf[from + i] === kind.charCodeAt(i);
+    if (same) return kind;
+  }
+  return undefined;
+}
+
+/** The integer written in `buf[from, end)` (optionally negative); NaN when it is not one. */
+export function wholeNumber(buf: Buffer, from: number, end: number): number {
+  if (end <= from) return NaN;
+  let at = from;
+  const negative = buf[at] === 45;
+  if (negative) at++;
+  if (at === end) return NaN;
+  let value = 0;
+  for (; at < end; at++) {
+    const digit = buf[at] - 48;
+    if (digit < 0 || digit > 9) return NaN;
+    value = value * 10 + digit;
+  }
+  return negative ? -value : value;
 }
 
 /** An event off the link: `data` and `full` are parsed from their bytes on first use. */
