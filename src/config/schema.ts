@@ -163,7 +163,7 @@ export const configSchema = z
     /** Where a series starts when its offset file is corrupt. Default: `startFrom`. */
     offsetFallback: startFromSchema.optional(),
     /** Offsets are saved after this many messages (N; a crash repeats at most N) and every `checkpointMs` (T). */
-    checkpointEvery: wholeFrom1.default(1000),
+    checkpointEvery: wholeFrom1.default(10_000),
     checkpointMs: wholeFrom1.default(1000),
     /** What the publisher → hub link drops when a buffer is full. */
     overflowPolicy: z

@@ -24,7 +24,7 @@ export interface PublisherOptions {
    * ignored). Without it every series starts at its beginning and nothing is saved.
    */
   positions?: (startFrom: StartFrom | undefined, reset: boolean) => SeriesPositions;
-  /** N: after this many messages, wait until they reached the hub and save the offsets. Default 1000. */
+  /** N: at most this many messages sent are ever unsaved (a crash repeats at most N). Default 10000. */
   checkpointEvery?: number;
   /** T: also save the offsets this often, ms. Default 1000. */
   checkpointMs?: number;
@@ -368,7 +368,7 @@ export class ReplayPublisher {
   private async play(source: ReplaySource, sink: ReplaySink, outer?: AbortSignal): Promise<void> {
     const { loop, logger } = this.opts;
     const gap = this.opts.loopGapMs ?? 1000;
-    const every = this.opts.checkpointEvery ?? 1000;
+    const every = this.opts.checkpointEvery ?? 10_000;
     const counters = this.counters;
     const seekAbort = new AbortController();
     this.seekAbort = seekAbort;
