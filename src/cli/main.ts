@@ -41,7 +41,11 @@ const OPTIONS = {
     new Option('--overflow <policy>', 'when a link buffer is full: drop-oldest, priority or rate-adaptive'),
   rateLimit: () =>
     new Option('--rate-limit <n[,burst]>', 'at most n messages a second per symbol, with a burst'),
-  checkpointEvery: () => new Option('--checkpoint-every <n>', 'save offsets every n messages (default 10000; a crash repeats at most n)'),
+  checkpointEvery: () =>
+    new Option(
+      '--checkpoint-every <n>',
+      'save offsets every n messages (default 10000; a crash repeats at most n)',
+    ),
   checkpointMs: () => new Option('--checkpoint-ms <ms>', 'and every ms milliseconds (default 1000)'),
   fault: () =>
     new Option(
