@@ -1,8 +1,10 @@
 /**
  * The transform buffer: a {@link ReplaySource} that runs another one ahead of the pacer, holding
  * up to a bound of transformed events (messages and bytes), each serialized once as its link item
- * (`wire`) on the way in. When the bound is reached, the transform simply waits: nothing is ever
- * dropped here, the recordings are read no faster than they are sent.
+ * (`wire`) on the way in. It holds the inner source's runs of events whole (a chunk of the
+ * timeline cache), so the bound is checked per run and may be passed by one. When the bound is
+ * reached, the transform simply waits: nothing is ever dropped here, the recordings are read no
+ * faster than they are sent.
  */
 import type { ReplayEvent } from '../events.js';
 import { eventsOf, passChunks, type ReplaySource } from '../source.js';
