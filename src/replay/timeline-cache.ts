@@ -17,7 +17,7 @@ import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/p
 import { join, relative } from 'node:path';
 import type { Logger } from '../core/logger.js';
 import type { Exchange } from '../core/types.js';
-import { encodeItem, itemFields, kindAt, wholeNumber } from './link/link-wire.js';
+import { encodeItem, itemFields, kindAt, tabIn, wholeNumber } from './link/link-wire.js';
 import type { BookTop, EventOrigin, ReplayEvent } from './events.js';
 import { eventsOf, passChunks, type ReplaySource } from './source.js';
 
@@ -422,7 +422,6 @@ class TimelineDecoder {
 }
 
 const NEWLINE = 10;
-const TAB = 9;
 /** Where each of a line's nine fields starts (scratch of parseLine: one line at a time). */
 const FIELD_STARTS = new Int32Array(9);
 
@@ -447,18 +446,17 @@ function parseLine(buf: Buffer, from: number, end: number, out: CacheLine): bool
   for (let i = 0; i < 9; i++) {
     starts[i] = at;
     if (i === 8) break;
-    const tab = buf.indexOf(TAB, at);
-    if (tab < 0 || tab >= end) return false;
+    const tab = tabIn(buf, at, end);
+    if (tab < 0) return false;
     at = tab + 1;
   }
-  const number = (i: number): number => wholeNumber(buf, starts[i], starts[i + 1] - 1);
-  const ts = number(0);
+  const ts = fieldNumber(buf, 0);
   const kind = kindAt(buf, starts[1], starts[2] - 1);
-  const origin = number(3);
-  const lineNumber = number(4);
-  const capturedAt = number(5);
-  const fullAt = number(6);
-  const fullLength = number(7);
+  const origin = fieldNumber(buf, 3);
+  const lineNumber = fieldNumber(buf, 4);
+  const capturedAt = fieldNumber(buf, 5);
+  const fullAt = fieldNumber(buf, 6);
+  const fullLength = fieldNumber(buf, 7);
   if (kind === undefined || Number.isNaN(ts + origin + lineNumber + capturedAt + fullAt + fullLength))
     return false;
   out.ts = ts;
@@ -471,4 +469,9 @@ function parseLine(buf: Buffer, from: number, end: number, out: CacheLine): bool
   out.fullLength = fullLength;
   out.itemAt = at - from;
   return true;
+}
+
+/** The whole number in field `i` of the line {@link parseLine} is reading. */
+function fieldNumber(buf: Buffer, i: number): number {
+  return wholeNumber(buf, FIELD_STARTS[i], FIELD_STARTS[i + 1] - 1);
 }

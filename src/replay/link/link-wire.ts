@@ -209,8 +209,8 @@ function decodeItem(exchange: Exchange, frame: Buffer, from: number, end: number
   };
 }
 
-/** The next tab in `frame[from, end)`, or -1: a byte loop, the fields before the data being short. */
-function tabIn(frame: Buffer, from: number, end: number): number {
+/** The next tab in `frame[from, end)`, or -1: a byte loop, for the short fields before an item's data. */
+export function tabIn(frame: Buffer, from: number, end: number): number {
   for (let i = from; i < end; i++) if (frame[i] === TAB) return i;
   return -1;
 }
