@@ -99,7 +99,9 @@ export function healthAlerts(s: HealthSnapshot): HealthAlert[] {
         symbol: p.symbol,
         message: `${p.symbol} price is stale (${age}, from the ${p.level} level)`,
       });
-    } else if (p.level !== 'live' || p.staleness !== 'fresh') {
+    } else if (p.level === 'local' || p.level === 'degraded') {
+      // Seconds-old from the shared cache is a quiet market, not a fault; only this process's own
+      // memory (the shared cache lost) or nothing at all is worth an alert before a minute.
       out.push({
         severity: 'warning',
         code: 'price_not_live',
@@ -141,7 +143,7 @@ function feedAlerts(f: FeedStats, out: HealthAlert[]): void {
       severity: 'warning',
       code: 'stale_channels',
       exchange: f.exchange,
-      message: `${f.exchange} has stale channels for ${f.staleSymbols.join(', ')}`,
+      message: `${f.exchange}: no data on any channel past its usual rhythm for ${f.staleSymbols.join(', ')}`,
     });
   }
 }

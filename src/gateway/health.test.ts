@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BusStatus } from '../bus/bus.js';
 import { MemoryBus } from '../bus/memory.js';
-import type { Exchange } from '../core/types.js';
+import { priceTopic } from '../bus/price-topic.js';
+import type { Exchange, Trade } from '../core/types.js';
 import type { SymbolSourcesView } from '../ingest/aggregator.js';
 import type { FeedStats } from '../ingest/feed.js';
 import type { SourceHealthView } from '../ingest/source-health.js';
@@ -43,6 +44,7 @@ function feed(exchange: Exchange, state: FeedStats['state']): FeedStats {
     connectedSince: state === 'connected' ? NOW - 60_000 : undefined,
     pingRttMs: 3.2,
     staleSymbols: [],
+    quietChannels: [],
     bySymbol: {},
   };
 }
@@ -79,6 +81,8 @@ function reporter(opts: {
   priced: boolean;
   /** Age of the price at NOW, ms (default 100). */
   priceAgeMs?: number;
+  /** The price is also on the bus's latest-price cache (as ingest keeps it). */
+  onBus?: boolean;
   /** Default: ingest attached. */
   ingest?: boolean;
   leadership?: Leadership;
@@ -86,9 +90,10 @@ function reporter(opts: {
   load?: Partial<GatewayLoad>;
 }): HealthReporter {
   const prices = new PriceCache();
+  const bus = new MemoryBus();
   if (opts.priced) {
     const age = opts.priceAgeMs ?? 100;
-    prices.update({
+    const trade: Trade = {
       type: 'trade',
       exchange: 'binance',
       symbol: SYMBOL,
@@ -98,9 +103,11 @@ function reporter(opts: {
       price: 100,
       amount: 1,
       side: 'buy',
-    });
+    };
+    prices.update(trade);
+    if (opts.onBus === true) bus.publish(priceTopic(SYMBOL), trade, { latestTtlMs: 300_000 });
   }
-  const latest = new LatestPriceResolver({ prices, bus: new MemoryBus(), now: () => NOW });
+  const latest = new LatestPriceResolver({ prices, bus, now: () => NOW });
   const r = new HealthReporter({
     pairs: [SYMBOL],
     latest,
@@ -152,6 +159,7 @@ describe('health report', () => {
       breaker: 'closed',
       pingRttMs: 3.2,
       staleSymbols: [],
+      quietChannels: [],
       subscriptions: [SYMBOL],
       symbols: {},
     };
@@ -371,6 +379,15 @@ describe('health alerts', () => {
         message: expect.stringMatching(/80%/),
       }),
     ]);
+  });
+
+  it('a quiet market is no alert: a price seconds old from the shared cache, its feed connected', () => {
+    const quiet = reporter({ feeds: connected(), symbols: [], priced: true, priceAgeMs: 8000, onBus: true });
+    const h = quiet.health();
+    expect(h.fallback).toEqual({ [SYMBOL]: 'bus' });
+    expect(h.prices).toMatchObject({ [SYMBOL]: { level: 'bus', staleness: 'acceptable' } });
+    expect(h.alerts).toEqual([]);
+    expect(h.status).toBe('healthy');
   });
 
   it('tells a price older than a minute (stale) from one merely not live', () => {

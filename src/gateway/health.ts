@@ -83,8 +83,10 @@ export interface FeedHealth {
   readonly breaker: BreakerState;
   /** Round trip of the last heartbeat ping, ms; undefined for venues whose server pings. */
   readonly pingRttMs: number | undefined;
-  /** Symbols with a channel gone silent beyond its usual rhythm. */
+  /** Symbols silent on every channel beyond their usual rhythm. */
   readonly staleSymbols: readonly string[];
+  /** `<symbol> <channel>` pairs silent beyond their own rhythm while their symbol speaks (no alert). */
+  readonly quietChannels: readonly string[];
 }
 
 /**
@@ -302,6 +304,7 @@ function feedHealth(f: FeedStats, now: number): FeedHealth {
     breaker: f.breaker,
     pingRttMs: f.pingRttMs === undefined ? undefined : Math.round(f.pingRttMs * 10) / 10,
     staleSymbols: f.staleSymbols,
+    quietChannels: f.quietChannels,
   };
 }
 

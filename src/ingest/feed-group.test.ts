@@ -74,6 +74,7 @@ class Part implements VenueFeed {
       connectedSince: undefined,
       pingRttMs: undefined,
       staleSymbols: [],
+      quietChannels: [],
       bySymbol: {},
       ...this.counters,
     };

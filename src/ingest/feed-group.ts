@@ -159,6 +159,7 @@ class FeedGroup<X extends Exchange> implements VenueFeed {
         : Math.max(...all.map((s) => s.connectedSince ?? 0)),
       pingRttMs: all.find((s) => s.pingRttMs !== undefined)?.pingRttMs,
       staleSymbols: [...new Set(all.flatMap((s) => s.staleSymbols))],
+      quietChannels: [...new Set(all.flatMap((s) => s.quietChannels))],
       bySymbol: sumBySymbol(all),
     };
   }

@@ -57,8 +57,13 @@ export interface FeedStats {
   readonly connectedSince: number | undefined;
   /** Round trip of the last answered heartbeat ping, ms; undefined for server-driven heartbeats. */
   readonly pingRttMs: number | undefined;
-  /** Symbols with at least one channel silent past its adaptive threshold. */
+  /** Symbols silent on every channel past their adaptive threshold. */
   readonly staleSymbols: readonly string[];
+  /**
+   * `<symbol> <channel>` pairs silent past their own threshold (a lull of trades while the book
+   * moves, or a dead subscription): for looking into, not an alert.
+   */
+  readonly quietChannels: readonly string[];
   /** Per subscribed symbol. */
   readonly bySymbol: Readonly<Record<string, SymbolStats>>;
 }

@@ -1,9 +1,13 @@
 /**
  * A feed's staleness watch: every data message goes through `observe`, one interval (while the
- * link is up) checks the (symbol, channel) pairs of `StalenessTracker`, and each change becomes a
- * status: `stale` when a pair goes silent past its threshold, the link's state with `… live again`
- * at its next message. When the whole link has been silent as long as a pair that just went stale,
+ * link is up) checks `StalenessTracker`'s pairs, and each change of a symbol becomes a status:
+ * `stale` when the symbol goes silent past its threshold, the link's state with `… live again` at
+ * its next message. When the whole link has been silent as long as a symbol that just went stale,
  * every channel is silent: the watch asks for the connection to be recycled.
+ *
+ * The symbol, not each channel, is what goes stale: a quiet market stops trading for seconds while
+ * its book keeps moving, and a lull of trades is no fault of the feed. Each channel is still
+ * tracked on its own and its silences logged at debug level, for finding a dead subscription.
  */
 import type { Logger } from '../core/logger.js';
 import type { FeedState, NormalizedMessage } from '../core/types.js';
@@ -40,8 +44,11 @@ export class StaleWatch {
 
   /** A data message (not a status) left the feed. */
   observe(msg: NormalizedMessage): void {
-    const change = this.tracker.observe(msg.symbol, channelOf(msg.type), msg.localTimestamp);
-    if (change !== undefined) this.announce(change, msg.localTimestamp);
+    const at = msg.localTimestamp;
+    const channel = this.tracker.observe(msg.symbol, channelOf(msg.type), at);
+    if (channel !== undefined) this.announce(channel, at);
+    const symbol = this.tracker.observe(msg.symbol, ANY_CHANNEL, at);
+    if (symbol !== undefined) this.announce(symbol, at);
   }
 
   /** The link is up: check from now on; time it was down is no silence of the channels. */
@@ -60,8 +67,17 @@ export class StaleWatch {
     this.tracker.forget(symbol);
   }
 
+  /** Symbols silent on every channel past their threshold. */
   staleSymbols(): string[] {
-    return this.tracker.staleSymbols();
+    return this.tracker.staleSymbols(ANY_CHANNEL);
+  }
+
+  /** `<symbol> <channel>` pairs silent past their own threshold. */
+  quietChannels(): string[] {
+    return this.tracker
+      .stalePairs()
+      .filter((p) => p.channel !== ANY_CHANNEL)
+      .map((p) => `${p.symbol} ${p.channel}`);
   }
 
   private check(): void {
@@ -69,26 +85,38 @@ export class StaleWatch {
     const changes = this.tracker.check(now);
     if (changes.length === 0) return;
     for (const change of changes) this.announce(change, now);
+    const symbols = changes.filter((c) => c.channel === ANY_CHANNEL);
+    if (symbols.length === 0) return;
     const linkSilent = now - (this.o.lastFrameAt() ?? 0);
-    if (linkSilent >= Math.min(...changes.map((c) => c.thresholdMs))) {
-      const stale = changes.map((c) => `${c.symbol} ${c.channel}`).join(', ');
+    if (linkSilent >= Math.min(...symbols.map((c) => c.thresholdMs))) {
+      const stale = symbols.map((c) => c.symbol).join(', ');
       this.o.logger.warn({ silentMs: linkSilent }, 'connection silent on every channel; recycling');
       this.o.recycle(`every channel silent for ${linkSilent}ms (stale: ${stale}); recycling the connection`);
     }
   }
 
   private announce(change: StaleChange, at: number): void {
-    const what = `${change.channel} of ${change.symbol}`;
+    if (change.channel !== ANY_CHANNEL) {
+      const { symbol, channel, silentMs } = change;
+      this.o.logger.debug(
+        { symbol, channel, silentMs, thresholdMs: Math.round(change.thresholdMs) },
+        change.stale ? `${channel} of ${symbol} quiet` : `${channel} of ${symbol} speaking again`,
+      );
+      return;
+    }
     if (change.stale) {
-      const reason = `${what} silent for ${change.silentMs}ms (usual gap ${Math.round(change.usualGapMs)}ms, stale after ${Math.round(change.thresholdMs)}ms)`;
-      this.o.logger.warn({ symbol: change.symbol, channel: change.channel }, reason);
+      const reason = `every channel of ${change.symbol} silent for ${change.silentMs}ms (usual gap ${Math.round(change.usualGapMs)}ms, stale after ${Math.round(change.thresholdMs)}ms)`;
+      this.o.logger.warn({ symbol: change.symbol }, reason);
       this.o.status(change.symbol, 'stale', reason, at);
     } else {
-      const reason = `${what} live again after ${change.silentMs}ms of silence`;
+      const reason = `${change.symbol} live again after ${change.silentMs}ms of silence`;
       this.o.status(change.symbol, this.o.linkState(), reason, at);
     }
   }
 }
+
+/** The pseudo-channel every message of a symbol counts on: the symbol's own rhythm. */
+const ANY_CHANNEL = '*';
 
 /** The staleness channel of a message type: a book's changes, snapshots and quotes are one channel. */
 function channelOf(type: NormalizedMessage['type']): string {

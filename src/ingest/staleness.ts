@@ -168,11 +168,19 @@ export class StalenessTracker {
     return this.bySymbol.get(symbol)?.get(channel)?.stale ?? false;
   }
 
-  /** Symbols with at least one stale channel. */
-  staleSymbols(): string[] {
+  /** Symbols with at least one stale channel (or with `channel` stale, when given). */
+  staleSymbols(channel?: string): string[] {
     const out = new Set<string>();
-    for (const t of this.all()) if (t.stale) out.add(t.symbol);
+    for (const t of this.all())
+      if (t.stale && (channel === undefined || t.channel === channel)) out.add(t.symbol);
     return [...out];
+  }
+
+  /** The (symbol, channel) pairs stale now. */
+  stalePairs(): Array<{ symbol: string; channel: string }> {
+    const out: Array<{ symbol: string; channel: string }> = [];
+    for (const t of this.all()) if (t.stale) out.push({ symbol: t.symbol, channel: t.channel });
+    return out;
   }
 
   private *all(): IterableIterator<Track> {

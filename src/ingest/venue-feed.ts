@@ -278,6 +278,7 @@ class SpecFeed<E extends BookEvent, C extends string, X extends Exchange> implem
       connectedSince: c.connectedSince,
       pingRttMs: c.pingRttMs,
       staleSymbols: this.staleWatch.staleSymbols(),
+      quietChannels: this.staleWatch.quietChannels(),
       bySymbol: this.symbolStats(),
     };
   }
