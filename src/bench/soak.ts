@@ -6,7 +6,9 @@
  * The `start` process's RSS (hub, ingest, gateway) and its publisher processes' are read from
  * /proc every few seconds; after the warm-up (the first fifth) the least-squares slope of each
  * is the figure: flat memory is a slope near 0 MB/min. Beside it, the same slope during the
- * warm-up, measured in the same run.
+ * warm-up, measured in the same run. The start process's JS heap after its latest full collection
+ * (from its `/metrics`) is sampled too: what the program holds, apart from garbage not yet
+ * collected and from what the allocator keeps of freed memory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
@@ -43,6 +45,21 @@ async function rssOf(pid: number): Promise<number> {
     return Number(statm.split(' ')[1]) * PAGE;
   } catch {
     return 0;
+  }
+}
+
+/**
+ * The start process's JS heap in use after its latest full collection (the gateway's
+ * `/metrics`, `tickstream_heap_live_bytes`), bytes; undefined before one (the gauge reads 0) or when it does not answer.
+ */
+async function heapUsedOf(port: number): Promise<number | undefined> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) });
+    const match = /^tickstream_heap_live_bytes (\S+)$/m.exec(await res.text());
+    const bytes = match === null ? 0 : Number(match[1]);
+    return bytes > 0 ? bytes : undefined; // 0: no full collection yet
+  } catch {
+    return undefined;
   }
 }
 
@@ -149,7 +166,7 @@ export async function benchSoak(opts: SoakOptions): Promise<BenchFigure[]> {
     const t0 = Date.now();
     const end = t0 + opts.minutes * 60_000;
     const warmEnd = t0 + (opts.minutes * 60_000) / 5;
-    const warm: { at: number; main: number; publishers: number }[] = [];
+    const warm: { at: number; main: number; publishers: number; heap: number | undefined }[] = [];
     const steady: typeof warm = [];
     const firstFrames = clients.frames;
     while (Date.now() < end) {
@@ -159,7 +176,12 @@ export async function benchSoak(opts: SoakOptions): Promise<BenchFigure[]> {
       const now = Date.now();
       let pub = 0;
       for (const c of await childrenOf(pid)) pub += await rssOf(c);
-      const sample = { at: (now - t0) / 60_000, main: await rssOf(pid), publishers: pub };
+      const sample = {
+        at: (now - t0) / 60_000,
+        main: await rssOf(pid),
+        publishers: pub,
+        heap: await heapUsedOf(port),
+      };
       (now < warmEnd ? warm : steady).push(sample);
     }
     const at = steady.map((s) => s.at);
@@ -169,6 +191,12 @@ export async function benchSoak(opts: SoakOptions): Promise<BenchFigure[]> {
       slope(
         warm.map((s) => s.at),
         warm.map(pick),
+      );
+    const heapOf = (samples: typeof warm) => samples.filter((s) => s.heap !== undefined);
+    const heapSlope = (samples: typeof warm) =>
+      slope(
+        heapOf(samples).map((s) => s.at),
+        heapOf(samples).map((s) => s.heap as number),
       );
     const frames = clients.frames - firstFrames;
     const seconds = (Date.now() - t0) / 1000;
@@ -183,6 +211,9 @@ export async function benchSoak(opts: SoakOptions): Promise<BenchFigure[]> {
       startRssMbAtEnd: Math.round(mb(main.at(-1) ?? 0)),
       publishersRssMbAfterWarmup: Math.round(mb(publishers[0] ?? 0)),
       publishersRssMbAtEnd: Math.round(mb(publishers.at(-1) ?? 0)),
+      heapSamples: heapOf(steady).length,
+      startHeapMbAfterWarmup: Math.round(mb(heapOf(steady)[0]?.heap ?? 0)),
+      startHeapMbAtEnd: Math.round(mb(heapOf(steady).at(-1)?.heap ?? 0)),
     };
     // Beside each steady slope, the same process's slope during warm-up: flat memory is a
     // steady slope near 0 and far below the warm-up's.
@@ -192,6 +223,14 @@ export async function benchSoak(opts: SoakOptions): Promise<BenchFigure[]> {
         'MB/min',
         mb(slope(at, main)),
         mb(growth((s) => s.main)),
+        details,
+        'lower',
+      ),
+      figure(
+        `soak: start process JS heap after full collections, slope after warm-up vs during it (its /metrics)`,
+        'MB/min',
+        mb(heapSlope(steady)),
+        mb(heapSlope(warm)),
         details,
         'lower',
       ),
