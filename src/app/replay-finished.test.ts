@@ -43,6 +43,18 @@ describe('replay in publisher processes', () => {
       const info = stack.processes?.supervisor.info() ?? [];
       expect(info.map((i) => [i.exchange, i.finished, i.lastExit?.code])).toEqual([['binance', true, 0]]);
       expect(stack.publishers.get('binance')?.view().state).toBe('finished');
+      // The publisher's own figures, from its last status report, on the hub's /metrics.
+      const text = await (await fetch(`http://127.0.0.1:${stack.port}/metrics`)).text();
+      const figure = (name: string): number | undefined => {
+        const m = new RegExp(`^tickstream_publisher_${name}\\{exchange="binance"\\} (\\S+)$`, 'm').exec(text);
+        return m === null ? undefined : Number(m[1]);
+      };
+      const rss = figure('rss_bytes') ?? 0;
+      expect(rss).toBeGreaterThan(10 << 20);
+      expect(figure('messages_published')).toBe(stack.publishers.get('binance')?.view().published);
+      // Present once the publisher made a full collection; then a part of its resident memory.
+      const heap = figure('heap_live_bytes');
+      if (heap !== undefined) expect(heap > 1 << 20 && heap < rss).toBe(true);
     } finally {
       await stack.close();
       await rm(root, { recursive: true, force: true });

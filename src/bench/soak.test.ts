@@ -22,8 +22,9 @@ describe('soak', () => {
       expect.stringMatching(/start process RSS/),
       expect.stringMatching(/start process JS heap/),
       expect.stringMatching(/publisher processes' RSS/),
+      expect.stringMatching(/publisher processes' JS heaps/),
     ]);
-    for (const f of figures) {
+    for (const f of figures.slice(0, 3)) {
       expect(f.unit).toBe('MB/min');
       expect(Number.isFinite(f.value)).toBe(true);
     }

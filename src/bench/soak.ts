@@ -52,12 +52,28 @@ async function rssOf(pid: number): Promise<number> {
  * The start process's JS heap in use after its latest full collection (the gateway's
  * `/metrics`, `tickstream_heap_live_bytes`), bytes; undefined before one (the gauge reads 0) or when it does not answer.
  */
-async function heapUsedOf(port: number): Promise<number | undefined> {
+async function liveHeapOf(port: number): Promise<number | undefined> {
   try {
     const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) });
     const match = /^tickstream_heap_live_bytes (\S+)$/m.exec(await res.text());
     const bytes = match === null ? 0 : Number(match[1]);
     return bytes > 0 ? bytes : undefined; // 0: no full collection yet
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The publisher processes' JS heaps after their latest full collections, summed (the hub's
+ * `/metrics`, `tickstream_publisher_heap_live_bytes`); undefined until every one of `count` has one.
+ */
+async function publishersHeapOf(hubPort: number, count: number): Promise<number | undefined> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${hubPort}/metrics`, { signal: AbortSignal.timeout(5000) });
+    const values = [
+      ...(await res.text()).matchAll(/^tickstream_publisher_heap_live_bytes\{[^}]*\} (\S+)$/gm),
+    ];
+    return values.length < count ? undefined : values.reduce((sum, m) => sum + Number(m[1]), 0);
   } catch {
     return undefined;
   }
@@ -102,9 +118,12 @@ function startCli(args: string[]): ChildProcess {
   });
 }
 
-/** Resolves with the gateway's port once `start` logs that it is running (its `dashboard` URL). */
-async function waitForRunning(child: ChildProcess, timeoutMs: number): Promise<number> {
-  const port = await new Promise<number>((resolve, reject) => {
+/** Resolves with the gateway's and the hub's ports once `start` logs that it is running. */
+async function waitForRunning(
+  child: ChildProcess,
+  timeoutMs: number,
+): Promise<{ port: number; hubPort: number }> {
+  const ports = await new Promise<{ port: number; hubPort: number }>((resolve, reject) => {
     let text = '';
     const timer = setTimeout(
       () => reject(new Error(`soak: start did not say it was running in ${timeoutMs} ms`)),
@@ -118,8 +137,8 @@ async function waitForRunning(child: ChildProcess, timeoutMs: number): Promise<n
         text = text.slice(nl + 1);
         if (!line.includes('tickstream is running')) continue;
         clearTimeout(timer);
-        const { dashboard } = JSON.parse(line) as { dashboard: string };
-        resolve(Number(new URL(dashboard).port));
+        const { dashboard, hub } = JSON.parse(line) as { dashboard: string; hub: string };
+        resolve({ port: Number(new URL(dashboard).port), hubPort: Number(new URL(hub).port) });
       }
     });
     child.once('exit', (code) => {
@@ -128,7 +147,7 @@ async function waitForRunning(child: ChildProcess, timeoutMs: number): Promise<n
     });
   });
   child.stdout?.resume();
-  return port;
+  return ports;
 }
 
 export async function benchSoak(opts: SoakOptions): Promise<BenchFigure[]> {
@@ -144,7 +163,7 @@ export async function benchSoak(opts: SoakOptions): Promise<BenchFigure[]> {
       ...['--exchanges', exchanges.join(',')],
       ...['--speed', 'max', '--paused', '--log-level', 'info', '--log-format', 'json'],
     ]);
-    const port = await waitForRunning(child, 60_000);
+    const { port, hubPort } = await waitForRunning(child, 60_000);
     const pid = child.pid ?? -1;
     clients = new FrameClients({
       host: '127.0.0.1',
@@ -166,24 +185,43 @@ export async function benchSoak(opts: SoakOptions): Promise<BenchFigure[]> {
     const t0 = Date.now();
     const end = t0 + opts.minutes * 60_000;
     const warmEnd = t0 + (opts.minutes * 60_000) / 5;
-    const warm: { at: number; main: number; publishers: number; heap: number | undefined }[] = [];
+    const warm: {
+      at: number;
+      main: number;
+      publishers: number;
+      heap: number | undefined;
+      publishersHeap: number | undefined;
+    }[] = [];
     const steady: typeof warm = [];
     const firstFrames = clients.frames;
+    // The /metrics reads of a busy process take a while: they complete on their own, so that the
+    // /proc reads keep their period.
+    const metricsReads: Promise<void>[] = [];
     while (Date.now() < end) {
       await sleep(Math.min(opts.sampleMs, Math.max(0, end - Date.now())));
       if (child.exitCode !== null)
         throw new Error(`soak: start exited with ${child.exitCode} during the soak`);
       const now = Date.now();
-      let pub = 0;
-      for (const c of await childrenOf(pid)) pub += await rssOf(c);
-      const sample = {
+      const [main, publishers] = await Promise.all([
+        rssOf(pid),
+        childrenOf(pid).then(async (pids) => (await Promise.all(pids.map(rssOf))).reduce((a, b) => a + b, 0)),
+      ]);
+      const sample: (typeof warm)[number] = {
         at: (now - t0) / 60_000,
-        main: await rssOf(pid),
-        publishers: pub,
-        heap: await heapUsedOf(port),
+        main,
+        publishers,
+        heap: undefined,
+        publishersHeap: undefined,
       };
       (now < warmEnd ? warm : steady).push(sample);
+      metricsReads.push(
+        Promise.all([liveHeapOf(port), publishersHeapOf(hubPort, exchanges.length)]).then(([heap, pubs]) => {
+          sample.heap = heap;
+          sample.publishersHeap = pubs;
+        }),
+      );
     }
+    await Promise.all(metricsReads);
     const at = steady.map((s) => s.at);
     const main = steady.map((s) => s.main);
     const publishers = steady.map((s) => s.publishers);
@@ -192,12 +230,16 @@ export async function benchSoak(opts: SoakOptions): Promise<BenchFigure[]> {
         warm.map((s) => s.at),
         warm.map(pick),
       );
-    const heapOf = (samples: typeof warm) => samples.filter((s) => s.heap !== undefined);
-    const heapSlope = (samples: typeof warm) =>
+    type Sample = (typeof warm)[number];
+    const known = (samples: Sample[], pick: (s: Sample) => number | undefined) =>
+      samples.filter((s) => pick(s) !== undefined);
+    const slopeOf = (samples: Sample[], pick: (s: Sample) => number | undefined) =>
       slope(
-        heapOf(samples).map((s) => s.at),
-        heapOf(samples).map((s) => s.heap as number),
+        known(samples, pick).map((s) => s.at),
+        known(samples, pick).map((s) => pick(s) as number),
       );
+    const heap = (s: Sample) => s.heap;
+    const publishersHeap = (s: Sample) => s.publishersHeap;
     const frames = clients.frames - firstFrames;
     const seconds = (Date.now() - t0) / 1000;
     const mb = (b: number) => b / 1024 / 1024;
@@ -211,9 +253,12 @@ export async function benchSoak(opts: SoakOptions): Promise<BenchFigure[]> {
       startRssMbAtEnd: Math.round(mb(main.at(-1) ?? 0)),
       publishersRssMbAfterWarmup: Math.round(mb(publishers[0] ?? 0)),
       publishersRssMbAtEnd: Math.round(mb(publishers.at(-1) ?? 0)),
-      heapSamples: heapOf(steady).length,
-      startHeapMbAfterWarmup: Math.round(mb(heapOf(steady)[0]?.heap ?? 0)),
-      startHeapMbAtEnd: Math.round(mb(heapOf(steady).at(-1)?.heap ?? 0)),
+      heapSamples: known(steady, heap).length,
+      startHeapMbAfterWarmup: Math.round(mb(known(steady, heap)[0]?.heap ?? 0)),
+      startHeapMbAtEnd: Math.round(mb(known(steady, heap).at(-1)?.heap ?? 0)),
+      publishersHeapSamples: known(steady, publishersHeap).length,
+      publishersHeapMbAfterWarmup: Math.round(mb(known(steady, publishersHeap)[0]?.publishersHeap ?? 0)),
+      publishersHeapMbAtEnd: Math.round(mb(known(steady, publishersHeap).at(-1)?.publishersHeap ?? 0)),
     };
     // Beside each steady slope, the same process's slope during warm-up: flat memory is a
     // steady slope near 0 and far below the warm-up's.
@@ -229,8 +274,8 @@ export async function benchSoak(opts: SoakOptions): Promise<BenchFigure[]> {
       figure(
         `soak: start process JS heap after full collections, slope after warm-up vs during it (its /metrics)`,
         'MB/min',
-        mb(heapSlope(steady)),
-        mb(heapSlope(warm)),
+        mb(slopeOf(steady, heap)),
+        mb(slopeOf(warm, heap)),
         details,
         'lower',
       ),
@@ -239,6 +284,14 @@ export async function benchSoak(opts: SoakOptions): Promise<BenchFigure[]> {
         'MB/min',
         mb(slope(at, publishers)),
         mb(growth((s) => s.publishers)),
+        details,
+        'lower',
+      ),
+      figure(
+        `soak: publisher processes' JS heaps after full collections, slope after warm-up vs during it (the hub's /metrics)`,
+        'MB/min',
+        mb(slopeOf(steady, publishersHeap)),
+        mb(slopeOf(warm, publishersHeap)),
         details,
         'lower',
       ),

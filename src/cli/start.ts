@@ -65,9 +65,11 @@ export async function runStart(flags: CommonFlags): Promise<number> {
       const unlink = linkDemand(gateway.gateway, demand);
       started.push(async () => unlink());
     }
+    // The ports bound (either may have been 0: any free one).
     const live = {
       ...where,
       dashboard: `${gateway.gateway.scheme}://${displayHost(config.host)}:${gateway.port}/`,
+      hub: `http://${displayHost(config.host)}:${replay.port}/`,
     };
     logger.info({ ...live, stop: 'Ctrl-C' }, 'tickstream is running');
   } catch (err) {

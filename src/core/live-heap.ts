@@ -6,6 +6,7 @@
  */
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
+import { Gauge, type Registry } from 'prom-client';
 
 let observer: PerformanceObserver | undefined;
 let afterFullGc: number | undefined;
@@ -27,4 +28,18 @@ function watch(): void {
 export function liveHeapBytes(): number | undefined {
   watch();
   return afterFullGc;
+}
+
+/** `tickstream_heap_live_bytes` on `registry`, watching collections from now on. */
+export function registerLiveHeapGauge(registry: Registry): void {
+  liveHeapBytes();
+  new Gauge({
+    name: 'tickstream_heap_live_bytes',
+    help: 'JS heap in use right after the latest full collection (0 before the first): its trend shows a leak.',
+    registers: [registry],
+    collect() {
+      const live = liveHeapBytes();
+      if (live !== undefined) this.set(live);
+    },
+  });
 }

@@ -9,7 +9,7 @@
  * ping) carry the `exchange` label alone: an undecodable frame or a reconnect belongs to no symbol.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { liveHeapBytes } from '../core/live-heap.js';
+import { registerLiveHeapGauge } from '../core/live-heap.js';
 import type { Exchange } from '../core/types.js';
 import type { BreakerState } from '../ingest/circuit-breaker.js';
 import type { Feed, FeedStats, SymbolStats } from '../ingest/feed.js';
@@ -139,16 +139,7 @@ export class IngestMetrics {
     });
     if (opts.processMetrics ?? true) {
       collectDefaultMetrics({ register: this.registry });
-      liveHeapBytes(); // start watching collections now, not at the first scrape
-      new Gauge({
-        name: 'tickstream_heap_live_bytes',
-        help: 'JS heap in use right after the latest full collection (0 before the first): its trend shows a leak.',
-        registers,
-        collect() {
-          const live = liveHeapBytes();
-          if (live !== undefined) this.set(live);
-        },
-      });
+      registerLiveHeapGauge(this.registry);
     }
   }
 

@@ -218,6 +218,7 @@ describe('replay hub /metrics', () => {
       exchange: 'binance',
       pid: 4242,
       rssBytes: 73_400_320,
+      heapLiveBytes: 21_000_000,
       cpuPercent: 37.5,
       messagesPerSecond: 51_000,
       messagesPublished: 1_234_567,
@@ -249,6 +250,7 @@ describe('replay hub /metrics', () => {
     const publisher = (name: string): number | undefined =>
       sample(s, `tickstream_publisher_${name}`, { exchange: 'binance' });
     expect(publisher('rss_bytes')).toBe(73_400_320);
+    expect(publisher('heap_live_bytes')).toBe(21_000_000);
     expect(publisher('cpu_percent')).toBe(37.5);
     expect(publisher('messages_per_second')).toBe(51_000);
     expect(publisher('messages_published')).toBe(1_234_567);
@@ -306,6 +308,7 @@ describe('replay hub /metrics', () => {
     const s = parseExposition(text);
     expect(sample(s, 'process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(sample(s, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+    expect(sample(s, 'tickstream_heap_live_bytes')).toBeGreaterThanOrEqual(0); // 0 until a full collection
 
     const head = await fetch(url, { method: 'HEAD' });
     expect(head.status).toBe(200);

@@ -8,6 +8,7 @@
  * never touches prom-client.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerLiveHeapGauge } from '../core/live-heap.js';
 import type { Exchange } from '../core/types.js';
 import { STREAM_TYPES, emptySentByType, type SentByType } from '../net/stream-type.js';
 import type {
@@ -61,6 +62,7 @@ export class HubMetrics implements HubObserver {
   private readonly bufferMessages: Gauge<'exchange' | 'buffer'>;
   private readonly bufferBytes: Gauge<'exchange' | 'buffer'>;
   private readonly publisherRss: Gauge<'exchange'>;
+  private readonly publisherHeapLive: Gauge<'exchange'>;
   private readonly publisherCpu: Gauge<'exchange'>;
   private readonly publisherRate: Gauge<'exchange'>;
   private readonly publisherPublished: Gauge<'exchange'>;
@@ -132,6 +134,10 @@ export class HubMetrics implements HubObserver {
     const publisherGauge = (name: string, help: string): Gauge<'exchange'> =>
       new Gauge({ name: `tickstream_publisher_${name}`, help, labelNames: ['exchange'], registers });
     this.publisherRss = publisherGauge('rss_bytes', 'Resident set size of the publisher process, bytes.');
+    this.publisherHeapLive = publisherGauge(
+      'heap_live_bytes',
+      'JS heap in use by the publisher process after its latest full collection, bytes (absent before one).',
+    );
     this.publisherCpu = publisherGauge(
       'cpu_percent',
       'CPU used by the publisher process since its previous report, percent of one core.',
@@ -149,6 +155,7 @@ export class HubMetrics implements HubObserver {
       'Times the supervisor restarted the publisher process.',
     );
     collectDefaultMetrics({ register: this.registry });
+    registerLiveHeapGauge(this.registry);
   }
 
   /** The Content-Type of {@link text} (Prometheus text format 0.0.4). */
@@ -192,6 +199,8 @@ export class HubMetrics implements HubObserver {
   publisher(figures: PublisherFigures): void {
     const labels = { exchange: figures.exchange };
     setIfFinite(this.publisherRss, labels, figures.rssBytes);
+    if (figures.heapLiveBytes !== undefined)
+      setIfFinite(this.publisherHeapLive, labels, figures.heapLiveBytes);
     setIfFinite(this.publisherCpu, labels, figures.cpuPercent);
     setIfFinite(this.publisherRate, labels, figures.messagesPerSecond);
     setIfFinite(this.publisherPublished, labels, figures.messagesPublished);

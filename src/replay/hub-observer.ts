@@ -30,6 +30,8 @@ export interface PublisherFigures {
   readonly pid: number;
   /** Resident set size, bytes. */
   readonly rssBytes: number;
+  /** JS heap in use after its latest full collection, bytes; absent before one. */
+  readonly heapLiveBytes?: number;
   /** CPU used since the previous report, percent of one core. */
   readonly cpuPercent: number;
   readonly messagesPerSecond: number;

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { speedSchema } from '../config/schema.js';
 import { LOG_FORMATS, createLogger, type Logger } from '../core/logger.js';
+import { liveHeapBytes } from '../core/live-heap.js';
 import { EXCHANGES } from '../core/types.js';
 import { venueFor } from '../exchanges/index.js';
 import type { OverflowPolicy } from './link/bounded-buffer.js';
@@ -129,6 +130,7 @@ export async function runPublisherProcess(settings: PublisherSettings, logger: L
       abort.abort();
     },
   });
+  liveHeapBytes(); // watch full collections from the start, for the status reports
   const figures = new ProcessFigures();
   let lastLog = Date.now();
   const report = (): void => {
@@ -183,7 +185,7 @@ function stateOf(
   publisher: ReplayPublisher,
   link: LinkSender,
   source: ReadAheadSource,
-  figures: { rssBytes: number; cpuPercent: number; messagesPerSecond: number },
+  figures: Figures,
 ): PublisherState {
   const { paused: _paused, ...run } = publisher.report();
   return {
@@ -197,18 +199,21 @@ function stateOf(
   };
 }
 
+type Figures = Pick<PublisherState, 'rssBytes' | 'heapLiveBytes' | 'cpuPercent' | 'messagesPerSecond'>;
+
 /** Memory, CPU and message rate since the previous sample. */
 class ProcessFigures {
   private cpu = process.cpuUsage();
   private at = performance.now();
   private published = 0;
 
-  sample(published: number): { rssBytes: number; cpuPercent: number; messagesPerSecond: number } {
+  sample(published: number): Figures {
     const now = performance.now();
     const wall = Math.max(1, now - this.at);
     const cpu = process.cpuUsage(this.cpu);
     const out = {
       rssBytes: process.memoryUsage.rss(),
+      heapLiveBytes: liveHeapBytes(),
       cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 10,
       messagesPerSecond: Math.round(((published - this.published) * 1000) / wall),
     };

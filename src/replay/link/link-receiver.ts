@@ -264,6 +264,7 @@ export class LinkReceiver {
       exchange: link.exchange,
       pid: state.pid,
       rssBytes: state.rssBytes,
+      heapLiveBytes: state.heapLiveBytes,
       cpuPercent: state.cpuPercent,
       messagesPerSecond: state.messagesPerSecond,
       messagesPublished: state.published,

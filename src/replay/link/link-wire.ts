@@ -46,6 +46,8 @@ export interface PublisherState {
   /** Per series (`endpoint/symbol`): messages of it published or skipped so far. */
   readonly positions: Readonly<Record<string, number>>;
   readonly rssBytes: number;
+  /** JS heap in use after the latest full collection, bytes; absent before one. */
+  readonly heapLiveBytes?: number;
   readonly cpuPercent: number;
   readonly messagesPerSecond: number;
   /** Buffered messages dropped, by reason and then symbol. */
