@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../core/logger.js';
 import type { NormalizedMessage, Quote, Trade } from '../core/types.js';
+import { quote as quoteOf, trade as tradeOf } from '../test-support/client-gateway.js';
 import { StaleWatch } from './stale-watch.js';
 
 const CHECK_MS = 100;
@@ -16,34 +17,13 @@ interface Statused {
   reason: string;
 }
 
-function trade(symbol: string, at: number): Trade {
-  return {
-    type: 'trade',
-    exchange: 'binance',
-    symbol,
-    timestamp: at,
-    localTimestamp: at,
-    id: String(at),
-    price: 100,
-    amount: 1,
-    side: 'buy',
-  };
+/** A message of `symbol` received at `at`. */
+function at<T extends NormalizedMessage>(msg: T, time: number): T {
+  return { ...msg, timestamp: time, localTimestamp: time };
 }
 
-function quote(symbol: string, at: number): Quote {
-  return {
-    type: 'quote',
-    exchange: 'binance',
-    symbol,
-    timestamp: at,
-    localTimestamp: at,
-    bid: 99,
-    bidSize: 1,
-    ask: 101,
-    askSize: 1,
-    mid: 100,
-  };
-}
+const trade = (symbol: string, time: number): Trade => at(tradeOf(symbol, 100), time);
+const quote = (symbol: string, time: number): Quote => at(quoteOf(symbol, 100), time);
 
 describe('StaleWatch', () => {
   let clock = 1_000_000;
