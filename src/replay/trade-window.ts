@@ -15,6 +15,8 @@ import {
 
 export const MINUTE_MS = 60_000;
 const DAY_MINUTES = 1440;
+/** Windows kept for asking again: Binance's rolling tickers ask for a few sizes in turn. */
+const RECENT_WINDOWS = 4;
 
 /** A window's figures before formatting: its trades, and `prevClose`, the last price before it. */
 export interface WindowStats extends TradeAggregate {
@@ -31,6 +33,12 @@ export class MinuteTradeWindow {
   private readonly buckets: TradeAggregate[] = [];
   /** The newest bucket that fell out: the "before the window" fallback for `prevClose`. */
   private evicted: TradeAggregate | undefined = undefined;
+  /**
+   * Windows asked for lately that end with the newest bucket: a trade joining that bucket is
+   * folded into them as well, so asking again (a ticker per trade) costs no pass over a day of
+   * buckets. Any other change to the buckets (a new minute, an eviction) drops them.
+   */
+  private readonly recent: Array<{ first: number; last: number; stats: WindowStats }> = [];
 
   constructor(maxMinutes = DAY_MINUTES + 1) {
     this.maxMinutes = maxMinutes;
@@ -47,8 +55,10 @@ export class MinuteTradeWindow {
     const minute = Math.floor(t.time / MINUTE_MS) * MINUTE_MS;
     if (newest !== undefined && minute <= newest.start) {
       addTrade(newest, t);
+      for (let i = 0; i < this.recent.length; i++) addTrade(this.recent[i].stats, t);
       return;
     }
+    this.recent.length = 0;
     const oldest = minute - (this.maxMinutes - 1) * MINUTE_MS;
     let drop = 0;
     while (drop < buckets.length && buckets[drop].start < oldest) drop++;
@@ -64,6 +74,10 @@ export class MinuteTradeWindow {
    * Binance reports it); undefined before any trade.
    */
   stats(firstMinute: number, lastMinute: number): WindowStats | undefined {
+    for (let i = 0; i < this.recent.length; i++) {
+      const r = this.recent[i];
+      if (r.first === firstMinute && r.last === lastMinute) return { ...r.stats };
+    }
     const first = firstMinute * MINUTE_MS;
     const last = lastMinute * MINUTE_MS;
     const buckets = this.buckets;
@@ -79,7 +93,14 @@ export class MinuteTradeWindow {
       w ??= { ...emptyAggregate(first), prevClose: before === undefined ? b.open : before.close };
       mergeAggregate(w, b);
     }
-    if (w !== undefined) return w;
+    if (w !== undefined) {
+      const newest = buckets[buckets.length - 1];
+      if (newest.start <= last) {
+        if (this.recent.length === RECENT_WINDOWS) this.recent.shift();
+        this.recent.push({ first: firstMinute, last: lastMinute, stats: { ...w } });
+      }
+      return w;
+    }
     if (before === undefined) return undefined;
     const price = before.close;
     return {
