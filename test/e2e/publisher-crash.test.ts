@@ -49,6 +49,20 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+/** Resolves once `value()` has not changed for `quietMs` (within 2 s). */
+async function settled(value: () => number, quietMs: number): Promise<void> {
+  const deadline = Date.now() + 2000;
+  let last = value();
+  let since = Date.now();
+  while (Date.now() - since < quietMs && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 5));
+    if (value() !== last) {
+      last = value();
+      since = Date.now();
+    }
+  }
+}
+
 async function control(body: unknown): Promise<void> {
   const res = await fetch(`http://127.0.0.1:${stack.port}/control/replay`, {
     method: 'POST',
@@ -96,6 +110,15 @@ describe('publisher processes under kill -9', () => {
       const pid = pidOf();
       expect(pid).toBeDefined();
       process.kill(pid as number, 'SIGKILL');
+      // The crash's stretch starts after what the dead publisher had already handed the hub: its
+      // link gone, the hub has forwarded all it read from it. Counting at the kill instead would
+      // put those late arrivals (repeats of the previous crash among them) in the next stretch.
+      await until(
+        () => !layout.receiver.connected().includes('binance'),
+        5000,
+        `link gone after kill ${kill + 1}`,
+      );
+      await settled(() => binance.arrivals.length, 50);
       marks.push(binance.arrivals.length);
       await until(() => pidOf() !== undefined && pidOf() !== pid, 20_000, `restart after kill ${kill + 1}`);
     }
