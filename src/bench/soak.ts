@@ -6,8 +6,8 @@
  * The `start` process's RSS (hub, ingest, gateway) and its publisher processes' are read from
  * /proc every few seconds; after the warm-up (the first fifth) the least-squares slope of each
  * is the figure: flat memory is a slope near 0 MB/min. Beside it, the same slope during the
- * warm-up, measured in the same run. The start process's JS heap after its latest full collection
- * (from its `/metrics`) is sampled too: what the program holds, apart from garbage not yet
+ * warm-up, measured in the same run. Each process's JS heap after its latest full collection
+ * (the start process's from its `/metrics`, the publishers' from the hub's) is sampled too: what the program holds, apart from garbage not yet
  * collected and from what the allocator keeps of freed memory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -222,15 +222,8 @@ export async function benchSoak(opts: SoakOptions): Promise<BenchFigure[]> {
       );
     }
     await Promise.all(metricsReads);
-    const at = steady.map((s) => s.at);
-    const main = steady.map((s) => s.main);
-    const publishers = steady.map((s) => s.publishers);
-    const growth = (pick: (s: (typeof warm)[number]) => number) =>
-      slope(
-        warm.map((s) => s.at),
-        warm.map(pick),
-      );
     type Sample = (typeof warm)[number];
+    /** The samples that have the figure `pick` reads (the /metrics ones may lack it). */
     const known = (samples: Sample[], pick: (s: Sample) => number | undefined) =>
       samples.filter((s) => pick(s) !== undefined);
     const slopeOf = (samples: Sample[], pick: (s: Sample) => number | undefined) =>
@@ -238,6 +231,8 @@ export async function benchSoak(opts: SoakOptions): Promise<BenchFigure[]> {
         known(samples, pick).map((s) => s.at),
         known(samples, pick).map((s) => pick(s) as number),
       );
+    const main = (s: Sample) => s.main;
+    const publishers = (s: Sample) => s.publishers;
     const heap = (s: Sample) => s.heap;
     const publishersHeap = (s: Sample) => s.publishersHeap;
     const frames = clients.frames - firstFrames;
@@ -246,13 +241,13 @@ export async function benchSoak(opts: SoakOptions): Promise<BenchFigure[]> {
     const details = {
       minutes: opts.minutes,
       clients: opts.clients,
-      samples: at.length,
+      samples: steady.length,
       warmupMinutes: opts.minutes / 5,
       framesPerSecToClients: Math.round(frames / seconds),
-      startRssMbAfterWarmup: Math.round(mb(main[0] ?? 0)),
-      startRssMbAtEnd: Math.round(mb(main.at(-1) ?? 0)),
-      publishersRssMbAfterWarmup: Math.round(mb(publishers[0] ?? 0)),
-      publishersRssMbAtEnd: Math.round(mb(publishers.at(-1) ?? 0)),
+      startRssMbAfterWarmup: Math.round(mb(steady[0]?.main ?? 0)),
+      startRssMbAtEnd: Math.round(mb(steady.at(-1)?.main ?? 0)),
+      publishersRssMbAfterWarmup: Math.round(mb(steady[0]?.publishers ?? 0)),
+      publishersRssMbAtEnd: Math.round(mb(steady.at(-1)?.publishers ?? 0)),
       heapSamples: known(steady, heap).length,
       startHeapMbAfterWarmup: Math.round(mb(known(steady, heap)[0]?.heap ?? 0)),
       startHeapMbAtEnd: Math.round(mb(known(steady, heap).at(-1)?.heap ?? 0)),
@@ -266,8 +261,8 @@ export async function benchSoak(opts: SoakOptions): Promise<BenchFigure[]> {
       figure(
         `soak: start process RSS slope after warm-up vs during it (${opts.minutes} min at --speed max, ${opts.clients} clients)`,
         'MB/min',
-        mb(slope(at, main)),
-        mb(growth((s) => s.main)),
+        mb(slopeOf(steady, main)),
+        mb(slopeOf(warm, main)),
         details,
         'lower',
       ),
@@ -282,8 +277,8 @@ export async function benchSoak(opts: SoakOptions): Promise<BenchFigure[]> {
       figure(
         `soak: publisher processes' RSS slope after warm-up vs during it (${opts.minutes} min at --speed max)`,
         'MB/min',
-        mb(slope(at, publishers)),
-        mb(growth((s) => s.publishers)),
+        mb(slopeOf(steady, publishers)),
+        mb(slopeOf(warm, publishers)),
         details,
         'lower',
       ),
