@@ -45,7 +45,9 @@ export class ReadAheadSource implements ReplaySource {
 
   /** The inner source's runs, each event serialized, read ahead up to the bounds. */
   async *chunks(index: number, timeShift: number): AsyncGenerator<readonly ReplayEvent[]> {
-    const queue: (readonly ReplayEvent[])[] = [];
+    // A taken run's slot is emptied at once: a run may be a whole chunk of the timeline cache, and
+    // the queue must not keep what the pacer already sent.
+    const queue: (readonly ReplayEvent[] | undefined)[] = [];
     const sizes: number[] = [];
     let head = 0;
     let done = false;
@@ -88,11 +90,12 @@ export class ReadAheadSource implements ReplaySource {
         while (head === queue.length && !done) await new Promise<void>((resolve) => (wakeConsumer = resolve));
         wakeConsumer = undefined;
         if (head === queue.length) break;
-        const run = queue[head];
+        const run = queue[head] as readonly ReplayEvent[];
+        queue[head] = undefined;
         this.queued -= run.length;
         this.queuedBytes -= sizes[head];
         head++;
-        if (head > 1024) {
+        if (head > 64) {
           queue.splice(0, head);
           sizes.splice(0, head);
           head = 0;
