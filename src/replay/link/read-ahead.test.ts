@@ -3,7 +3,7 @@ import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import type { ReplayEvent } from '../events.js';
-import type { ReplaySource } from '../source.js';
+import { eventsOf, type ReplaySource } from '../source.js';
 import { ReadAheadSource } from './read-ahead.js';
 
 /** A full collection now (the test runner does not pass --expose-gc). */
@@ -16,32 +16,31 @@ const RUN = 100;
 
 /** A source of `runs` runs of RUN trades each, ids in order; `made` holds a weak reference to each run's first event. */
 function runsSource(runs: number, made: WeakRef<ReplayEvent>[]): ReplaySource {
+  async function* chunks(): AsyncGenerator<readonly ReplayEvent[]> {
+    for (let r = 0; r < runs; r++) {
+      const run: ReplayEvent[] = [];
+      for (let i = 0; i < RUN; i++) {
+        const id = r * RUN + i;
+        run.push({
+          exchange: 'binance',
+          symbol: 'BTCUSDT',
+          ts: id,
+          kind: 'trade',
+          data: { t: id },
+          // Each event holds a buffer of its own, as a cache chunk's slices hold the chunk.
+          wire: Buffer.alloc(1024, id % 256),
+        });
+      }
+      made.push(new WeakRef(run[0]));
+      yield run;
+    }
+  }
   return {
     symbols: ['BTCUSDT'],
     recordingStart: () => Promise.resolve(undefined),
     stats: () => ({}),
-    async *pass(): AsyncGenerator<ReplayEvent> {
-      throw new Error('read by chunks');
-    },
-    async *chunks(): AsyncGenerator<readonly ReplayEvent[]> {
-      for (let r = 0; r < runs; r++) {
-        const run: ReplayEvent[] = [];
-        for (let i = 0; i < RUN; i++) {
-          const id = r * RUN + i;
-          run.push({
-            exchange: 'binance',
-            symbol: 'BTCUSDT',
-            ts: id,
-            kind: 'trade',
-            data: { t: id },
-            // Each event holds a buffer of its own, as a cache chunk's slices hold the chunk.
-            wire: Buffer.alloc(1024, id % 256),
-          });
-        }
-        made.push(new WeakRef(run[0]));
-        yield run;
-      }
-    },
+    pass: () => eventsOf(chunks()),
+    chunks,
   };
 }
 
