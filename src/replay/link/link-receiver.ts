@@ -6,7 +6,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { EXCHANGES, type Exchange } from '../../core/types.js';
 import type { Logger } from '../../core/logger.js';
 import type { ReplaySink } from '../events.js';
@@ -42,6 +42,8 @@ interface Link {
   state: PublisherState | undefined;
   batches: number;
   events: number;
+  /** The newest batch pushed and not acked yet (0: none); acks are cumulative, one per turn. */
+  unacked: number;
 }
 
 export class LinkReceiver {
@@ -163,6 +165,8 @@ export class LinkReceiver {
     this.replies.clear();
     const links = [...this.links.values()];
     this.links.clear();
+    // What was pushed is acked ahead of the close frame: the next hub must not get it again.
+    for (const link of links) this.sendAck(link);
     await Promise.all(links.map((link) => closeWithin(link.ws, timeoutMs)));
     this.wss.close();
   }
@@ -180,7 +184,7 @@ export class LinkReceiver {
     }
     const previous = this.links.get(exchange);
     if (previous !== undefined) previous.ws.close(4000, 'replaced by a newer link');
-    const link: Link = { ws, exchange, pid: 0, state: undefined, batches: 0, events: 0 };
+    const link: Link = { ws, exchange, pid: 0, state: undefined, batches: 0, events: 0, unacked: 0 };
     this.links.set(exchange, link);
     const log = this.opts.logger.child({ exchange });
     const fresh = !(this.opts.hasState?.(exchange) ?? false);
@@ -254,7 +258,17 @@ export class LinkReceiver {
     }
     link.batches++;
     this.observer.transformToSend(link.exchange, Date.now() - batch.at);
-    link.ws.send(`{"t":"ack","seq":${batch.seq}}`);
+    // One ack for the batches of a turn (a socket read brings several): a write per batch cost the
+    // hub more than the batch's own events on a loopback link.
+    if (link.unacked === 0) setImmediate(() => this.sendAck(link));
+    link.unacked = batch.seq;
+  }
+
+  /** Acks every batch of `link` pushed so far (the publisher takes an ack for all before it). */
+  private sendAck(link: Link): void {
+    if (link.unacked === 0) return;
+    if (link.ws.readyState === WebSocket.OPEN) link.ws.send(`{"t":"ack","seq":${link.unacked}}`);
+    link.unacked = 0;
   }
 
   private onStatus(link: Link, state: PublisherState): void {
