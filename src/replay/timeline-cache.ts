@@ -16,6 +16,7 @@ import { createReadStream, createWriteStream, openSync, readSync, closeSync } fr
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Logger } from '../core/logger.js';
+import { StringInterner } from '../core/string-interner.js';
 import type { Exchange } from '../core/types.js';
 import { encodeItem, itemFields, kindAt, tabIn, wholeNumber } from './link/link-wire.js';
 import type { BookTop, EventOrigin, ReplayEvent } from './events.js';
@@ -369,6 +370,7 @@ class TimelineDecoder {
   private lastId = -1;
   private lastLine = -1;
   private lastOrigin: EventOrigin | undefined;
+  private readonly symbols = new StringInterner();
 
   constructor(exchange: Exchange, origins: CacheMeta['origins'], books: FullBooks) {
     this.exchange = exchange;
@@ -384,7 +386,7 @@ class TimelineDecoder {
       if (end < 0) return from;
       const start = from;
       from = end + 1;
-      if (!parseLine(buf, start, end, line)) {
+      if (!parseLine(buf, start, end, line, this.symbols)) {
         this.badLines++;
         continue;
       }
@@ -440,7 +442,7 @@ interface CacheLine {
 }
 
 /** Fills `out` from the cache line `buf[from, end)`, numbers parsed in place; false when it is not a whole line. */
-function parseLine(buf: Buffer, from: number, end: number, out: CacheLine): boolean {
+function parseLine(buf: Buffer, from: number, end: number, out: CacheLine, symbols: StringInterner): boolean {
   const starts = FIELD_STARTS;
   let at = from;
   for (let i = 0; i < 9; i++) {
@@ -461,7 +463,7 @@ function parseLine(buf: Buffer, from: number, end: number, out: CacheLine): bool
     return false;
   out.ts = ts;
   out.kind = kind;
-  out.symbol = buf.toString('utf8', starts[2], starts[3] - 1);
+  out.symbol = symbols.text(buf, starts[2], starts[3] - 1);
   out.origin = origin;
   out.lineNumber = lineNumber;
   out.capturedAt = capturedAt;

@@ -22,6 +22,7 @@
  * rebuilds it from the last whole one and the diffs since, whenever it is asked.
  */
 import type { Speed } from '../../config/schema.js';
+import { StringInterner } from '../../core/string-interner.js';
 import type { Exchange } from '../../core/types.js';
 import type { DropReason } from '../hub-observer.js';
 import { dataText, topOf, type BookTop, type ReplayEvent } from '../events.js';
@@ -90,6 +91,8 @@ export type LinkItem = string | Buffer;
 
 const TAB = 9;
 const NEWLINE = 10;
+/** Item symbols, one string each (see string-interner.ts). */
+const SYMBOLS = new StringInterner();
 const TAB_BYTE = Buffer.from('\t');
 
 /**
@@ -201,7 +204,7 @@ function decodeItem(exchange: Exchange, frame: Buffer, from: number, end: number
   if (t4 < 0) return 'an item must be ts, kind, symbol, top and data, tab-separated';
   // Only a book update carries its whole book; in any other item the data runs to the end.
   const t5 = kind === 'book_update' ? nativeTabIn(frame, t4 + 1, end) : -1;
-  const symbol = frame.toString('utf8', t2 + 1, t3);
+  const symbol = SYMBOLS.text(frame, t2 + 1, t3);
   const top = t4 > t3 + 1 ? frame.toString('latin1', t3 + 1, t4).split(',') : undefined;
   if (top !== undefined && top.length !== 4) return "an item's top must be bid,bidQty,ask,askQty";
   const raw = frame.subarray(t4 + 1, t5 < 0 ? end : t5);
