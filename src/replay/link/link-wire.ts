@@ -12,8 +12,8 @@
  * - `{"t":"status",…PublisherState}` every few seconds and after a control action;
  * - `{"t":"reply","id","ok":true|false,"error"?}` to a control message.
  * Hub → publisher: `{"t":"welcome","fresh"}` on connect (fresh: the hub has no state of the
- * exchange, so every book must start again from a whole snapshot), `{"t":"ack","seq"}` once a
- * batch was pushed into the venue, and
+ * exchange, so every book must start again from a whole snapshot), `{"t":"ack","seq"}` once the
+ * batches up to `seq` were pushed into the venue (cumulative: one ack per turn of the hub), and
  * `{"t":"control","id","action":"pause"|"resume"|"seek"|"speed","to"?,"speed"?}`.
  *
  * Items are serialized once, where they are made (the transform buffer, or the timeline cache),
