@@ -4,6 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import type { ReplayEvent } from '../events.js';
 import { eventsOf, type ReplaySource } from '../source.js';
+import { encodeItem } from './link-wire.js';
 import { ReadAheadSource } from './read-ahead.js';
 
 /** A full collection now (the test runner does not pass --expose-gc). */
@@ -80,5 +81,66 @@ describe('ReadAheadSource', () => {
     }
     expect(taken).toBe(60);
     expect(stillHeld.length).toBeLessThanOrEqual(2);
+  });
+
+  it("holds a venue source's parsed events as text, the whole book counted in its bytes, and reads them back the same", async () => {
+    const levels = (from: number): [string, string][] =>
+      Array.from({ length: 200 }, (_, i) => [String(from + i), '1.5']);
+    const full = { bids: levels(100), asks: levels(400) };
+    const update: ReplayEvent = {
+      exchange: 'okx',
+      symbol: 'BTC-USDT',
+      ts: 7,
+      kind: 'book_update',
+      data: { bids: [['100', '2']], asks: [], ts: '7' },
+      full,
+      origin: {
+        endpoint: 'api_v5_market_books',
+        stored: 'BTC-USDT',
+        file: 'f.jsonl',
+        lineNumber: 3,
+        capturedAt: 7,
+      },
+    };
+    const trade: ReplayEvent = {
+      exchange: 'okx',
+      symbol: 'BTC-USDT',
+      ts: 8,
+      kind: 'trade',
+      data: { tradeId: '9', px: '101' },
+    };
+    const inner: ReplaySource = {
+      symbols: ['BTC-USDT'],
+      recordingStart: () => Promise.resolve(undefined),
+      stats: () => ({}),
+      async *pass() {
+        yield trade;
+        yield update;
+        yield { ...trade, ts: 9 };
+      },
+    };
+    const source = new ReadAheadSource(inner, { maxMessages: 10, maxBytes: 1 << 20 });
+    const out: ReplayEvent[] = [];
+    let mostBytes = 0;
+    for await (const event of source.pass(0, 0)) {
+      await sleep(5); // the filler reads ahead meanwhile
+      mostBytes = Math.max(mostBytes, source.fill().bytes);
+      out.push(event);
+    }
+    expect(out.map((e) => [e.kind, e.ts, e.symbol, e.origin])).toEqual([
+      ['trade', 8, 'BTC-USDT', undefined],
+      ['book_update', 7, 'BTC-USDT', update.origin],
+      ['trade', 9, 'BTC-USDT', undefined],
+    ]);
+    const [held, book] = out;
+    expect(book.wire).toBe(encodeItem(update));
+    expect(book.data).toEqual(update.data);
+    expect(book.full).toEqual(full);
+    expect(book.top).toEqual(['100', '1.5', '400', '1.5']);
+    expect(JSON.parse(String(book.fullRaw))).toEqual(full);
+    expect(held.data).toEqual(trade.data);
+    expect(held.full).toBeUndefined();
+    // The whole book is what the buffer holds most of: its bytes count against the bound.
+    expect(mostBytes).toBeGreaterThan(JSON.stringify(full).length);
   });
 });

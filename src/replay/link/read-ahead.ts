@@ -6,10 +6,56 @@
  * reached, the transform simply waits: nothing is ever dropped here, the recordings are read no
  * faster than they are sent.
  */
-import type { ReplayEvent } from '../events.js';
+import type { Exchange } from '../../core/types.js';
+import type { BookTop, EventOrigin, ReplayEvent } from '../events.js';
 import { eventsOf, passChunks, type ReplaySource } from '../source.js';
 import type { BufferLimits } from './bounded-buffer.js';
-import { encodeItem } from './link-wire.js';
+import { encodeItem, itemFields } from './link-wire.js';
+
+/**
+ * An event of a venue's own source as the buffer holds it: serialized, its link item and its
+ * whole book (`full`, the bulk of a book update) as JSON, the parsed objects let go. So the byte
+ * bound counts what is held, and a whole book costs its JSON size rather than several times that
+ * in arrays of strings. `data`, `top` and `full` are read again from the text when asked (a book
+ * sent whole after a seek or a drop).
+ */
+class SerializedEvent implements ReplayEvent {
+  readonly exchange: Exchange;
+  readonly symbol: string;
+  readonly ts: number;
+  readonly kind: ReplayEvent['kind'];
+  readonly origin: EventOrigin | undefined;
+  readonly wire: string;
+  readonly fullRaw: Buffer | undefined;
+
+  constructor(event: ReplayEvent) {
+    this.exchange = event.exchange;
+    this.symbol = event.symbol;
+    this.ts = event.ts;
+    this.kind = event.kind;
+    this.origin = event.origin;
+    this.wire = encodeItem(event);
+    this.fullRaw =
+      event.fullRaw ?? (event.full === undefined ? undefined : Buffer.from(JSON.stringify(event.full)));
+  }
+
+  /** Bytes held: the item and the whole book. */
+  get size(): number {
+    return this.wire.length + (this.fullRaw?.length ?? 0);
+  }
+
+  get top(): BookTop | undefined {
+    return itemFields(this.wire).top;
+  }
+
+  get data(): unknown {
+    return JSON.parse(itemFields(this.wire).data) as unknown;
+  }
+
+  get full(): unknown {
+    return this.fullRaw === undefined ? undefined : (JSON.parse(this.fullRaw.toString('utf8')) as unknown);
+  }
+}
 
 export class ReadAheadSource implements ReplaySource {
   private readonly inner: ReplaySource;
@@ -62,9 +108,14 @@ export class ReadAheadSource implements ReplaySource {
           if (stopped) return;
           let bytes = 0;
           const ready = run.map((event) => {
-            const wire = event.wire ?? encodeItem(event);
-            bytes += wire.length;
-            return event.wire === undefined ? { ...event, wire } : event;
+            // An event of the timeline cache is bytes already, its whole book left in the side file.
+            if (event.wire !== undefined) {
+              bytes += event.wire.length;
+              return event;
+            }
+            const held = new SerializedEvent(event);
+            bytes += held.size;
+            return held;
           });
           queue.push(ready);
           sizes.push(bytes);
