@@ -18,8 +18,9 @@ import { join, relative } from 'node:path';
 import type { Logger } from '../core/logger.js';
 import { StringInterner } from '../core/string-interner.js';
 import type { Exchange } from '../core/types.js';
-import { encodeItem, itemFields, kindAt, tabIn, wholeNumber } from './link/link-wire.js';
-import type { BookTop, EventOrigin, ReplayEvent } from './events.js';
+import { ItemEvent } from './link/item-event.js';
+import { encodeItem, kindAt, tabIn, wholeNumber } from './link/link-wire.js';
+import type { EventOrigin, ReplayEvent } from './events.js';
 import { eventsOf, passChunks, type ReplaySource } from './source.js';
 
 export const CACHE_DIR = '.tickstream-cache';
@@ -225,12 +226,7 @@ class FullBooks {
  * An event read from the cache: its link item is a slice of the chunk read (`wire`, never
  * decoded); `data`, `top` and the whole book (`full`, from the side file) are read only when asked.
  */
-class CachedEvent implements ReplayEvent {
-  readonly exchange: Exchange;
-  readonly symbol: string;
-  readonly ts: number;
-  readonly kind: ReplayEvent['kind'];
-  readonly origin: EventOrigin | undefined;
+class CachedEvent extends ItemEvent {
   readonly wire: Buffer;
   private readonly fullAt: number;
   private readonly fullLength: number;
@@ -243,33 +239,16 @@ class CachedEvent implements ReplayEvent {
     origin: EventOrigin | undefined,
     books: FullBooks,
   ) {
-    this.exchange = exchange;
-    this.ts = line.ts;
-    this.kind = line.kind;
-    this.symbol = line.symbol;
-    this.origin = origin;
+    super(exchange, line.symbol, line.ts, line.kind, origin);
     this.fullAt = line.fullAt;
     this.fullLength = line.fullLength;
     this.books = books;
     this.wire = wire;
   }
 
-  get top(): BookTop | undefined {
-    return itemFields(this.wire.toString('utf8')).top;
-  }
-
-  get data(): unknown {
-    return JSON.parse(itemFields(this.wire.toString('utf8')).data) as unknown;
-  }
-
   /** The whole book's JSON bytes, from the side file: only a book sent whole needs them. */
   get fullRaw(): Buffer | undefined {
     return this.fullAt < 0 ? undefined : this.books.read(this.fullAt, this.fullLength);
-  }
-
-  get full(): unknown {
-    const raw = this.fullRaw;
-    return raw === undefined ? undefined : (JSON.parse(raw.toString('utf8')) as unknown);
   }
 }
 

@@ -2,9 +2,9 @@
  * The publisher's end of the link to the hub (see link-wire.ts): a {@link ReplaySink} that
  * batches serialized events into WebSocket frames, through a send buffer while connected and a
  * reconnection buffer while not (both bounded, with the configured overflow policy). The hub acks
- * the batches it pushed, cumulatively; {@link delivered} resolves once everything pushed so far was acked (or dropped,
- * counted), which is when the publisher saves offsets. Reconnects with backoff (1 s doubling to
- * 60 s by default) and gives up after `maxRetries` failed attempts in a row.
+ * the batches it pushed, cumulatively; {@link delivered} resolves once everything pushed so far
+ * was acked (or dropped, counted), which is when the publisher saves offsets. Reconnects with
+ * backoff (1 s doubling to 60 s by default) and gives up after `maxRetries` failed attempts in a row.
  */
 import WebSocket from 'ws';
 import type { Logger } from '../../core/logger.js';

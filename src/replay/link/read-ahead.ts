@@ -6,34 +6,24 @@
  * reached, the transform simply waits: nothing is ever dropped here, the recordings are read no
  * faster than they are sent.
  */
-import type { Exchange } from '../../core/types.js';
-import type { BookTop, EventOrigin, ReplayEvent } from '../events.js';
+import type { ReplayEvent } from '../events.js';
 import { eventsOf, passChunks, type ReplaySource } from '../source.js';
 import type { BufferLimits } from './bounded-buffer.js';
-import { encodeItem, itemFields } from './link-wire.js';
+import { ItemEvent } from './item-event.js';
+import { encodeItem } from './link-wire.js';
 
 /**
  * An event of a venue's own source as the buffer holds it: serialized, its link item and its
  * whole book (`full`, the bulk of a book update) as JSON, the parsed objects let go. So the byte
  * bound counts what is held, and a whole book costs its JSON size rather than several times that
- * in arrays of strings. `data`, `top` and `full` are read again from the text when asked (a book
- * sent whole after a seek or a drop).
+ * in arrays of strings.
  */
-class SerializedEvent implements ReplayEvent {
-  readonly exchange: Exchange;
-  readonly symbol: string;
-  readonly ts: number;
-  readonly kind: ReplayEvent['kind'];
-  readonly origin: EventOrigin | undefined;
+class SerializedEvent extends ItemEvent {
   readonly wire: string;
   readonly fullRaw: Buffer | undefined;
 
   constructor(event: ReplayEvent) {
-    this.exchange = event.exchange;
-    this.symbol = event.symbol;
-    this.ts = event.ts;
-    this.kind = event.kind;
-    this.origin = event.origin;
+    super(event.exchange, event.symbol, event.ts, event.kind, event.origin);
     this.wire = encodeItem(event);
     this.fullRaw =
       event.fullRaw ?? (event.full === undefined ? undefined : Buffer.from(JSON.stringify(event.full)));
@@ -42,18 +32,6 @@ class SerializedEvent implements ReplayEvent {
   /** Bytes held: the item and the whole book. */
   get size(): number {
     return this.wire.length + (this.fullRaw?.length ?? 0);
-  }
-
-  get top(): BookTop | undefined {
-    return itemFields(this.wire).top;
-  }
-
-  get data(): unknown {
-    return JSON.parse(itemFields(this.wire).data) as unknown;
-  }
-
-  get full(): unknown {
-    return this.fullRaw === undefined ? undefined : (JSON.parse(this.fullRaw.toString('utf8')) as unknown);
   }
 }
 
